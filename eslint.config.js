@@ -5,7 +5,8 @@ import tseslint from 'typescript-eslint'
 const restrict = (patterns, message) => ({ 'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }] })
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'bench/results/**', 'dist/**'] },
+  { ignores: ['node_modules/**', '.data/**', 'bench/results/**', 'dist/**', '.scratch/**'] },
+  { files: ['patches/**/*.mjs'], languageOptions: { globals: { console: 'readonly', process: 'readonly' } } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

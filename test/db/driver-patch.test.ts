@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
+import { createSql } from '../../src/db/pool.js'
+
+let database: TestDatabase
+let proxy: TcpProxy
+beforeAll(async () => {
+  database = await createTestDatabase()
+  const url = new URL(database.url)
+  proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) })
+})
+afterAll(async () => {
+  await proxy?.close()
+  await database?.close()
+})
+
+function proxiedUrl(): string {
+  const url = new URL(database.url)
+  url.port = String(proxy.port)
+  return url.toString()
+}
+
+// patches/postgres-js.mjs: without it, the first write on a connection whose socket died throws
+// from a setImmediate (uncatchable; vitest reports it as an unhandled error and the run fails).
+describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeout: 5_000 }, () => {
+  it('a write on a connection whose socket died rejects with CONNECTION_CLOSED instead of throwing', async () => {
+    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
+    try {
+      const reserved = await sql.reserve()
+      expect(await reserved`select 1 as x`).toEqual([{ x: 1 }])
+      proxy.sever()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      await expect(reserved`select 2 as x`).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' })
+    } finally {
+      await sql.end({ timeout: 1 })
+    }
+  })
+
+  it('a query issued between a socket error and its close is settled, and the pool recovers', async () => {
+    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
+    try {
+      expect(await sql`select 1 as x`).toEqual([{ x: 1 }])
+      const pending = Promise.allSettled([sql`select pg_sleep(0.2)`, sql`select 2 as x`, sql`select 3 as x`])
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      proxy.sever()
+      const outcomes = await pending
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected'])
+      // Issued right after the rejections, before the socket's 'close': upstream left it queued on the
+      // dead connection forever. It must settle (CONNECTION_CLOSED, or an answer from a new connection).
+      const [retry] = await Promise.allSettled([sql`select 4 as x`])
+      if (retry.status === 'rejected') expect(retry.reason).toMatchObject({ code: 'CONNECTION_CLOSED' })
+      else expect(retry.value).toEqual([{ x: 4 }])
+      expect(await sql`select 5 as x`).toEqual([{ x: 5 }])
+    } finally {
+      await sql.end({ timeout: 1 })
+    }
+  })
+})

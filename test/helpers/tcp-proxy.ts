@@ -1,0 +1,104 @@
+import net from 'node:net'
+
+/**
+ * A loopback TCP proxy in front of PostgreSQL that a test can break on purpose: `sever()` resets
+ * every open connection (what clients see when the server crashes), `refuse()` makes new
+ * connections fail, `stall()` stops forwarding bytes in both directions (a frozen server: TCP stays
+ * up, nothing answers) until `resume()`.
+ */
+export interface TcpProxy {
+  readonly port: number
+  /** Connections accepted so far, open or closed. */
+  readonly accepted: number
+  readonly openConnections: number
+  sever(): void
+  refuse(isRefusing: boolean): void
+  stall(): void
+  resume(): void
+  close(): Promise<void>
+}
+
+interface Pair {
+  client: net.Socket
+  upstream: net.Socket
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const pairs = new Set<Pair>()
+  let isStalled = false
+  let isRefusing = false
+  let accepted = 0
+
+  const server = net.createServer((client) => {
+    accepted++
+    if (isRefusing) {
+      client.resetAndDestroy()
+      return
+    }
+    const upstream = net.connect(target.port, target.host)
+    const pair = { client, upstream }
+    pairs.add(pair)
+    const forward = (from: net.Socket, to: net.Socket) => {
+      from.on('data', (data) => {
+        if (!to.destroyed) to.write(data)
+      })
+    }
+    forward(client, upstream)
+    forward(upstream, client)
+    if (isStalled) {
+      client.pause()
+      upstream.pause()
+    }
+    const teardown = () => {
+      pairs.delete(pair)
+      if (!client.destroyed) client.resetAndDestroy()
+      if (!upstream.destroyed) upstream.resetAndDestroy()
+    }
+    for (const socket of [client, upstream]) {
+      socket.on('error', teardown)
+      socket.on('close', teardown)
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+
+  const sever = () => {
+    for (const { client, upstream } of [...pairs]) {
+      client.resetAndDestroy()
+      upstream.resetAndDestroy()
+    }
+    pairs.clear()
+  }
+
+  return {
+    port,
+    get accepted() {
+      return accepted
+    },
+    get openConnections() {
+      return pairs.size
+    },
+    sever,
+    refuse(refusing) {
+      isRefusing = refusing
+    },
+    stall() {
+      isStalled = true
+      for (const { client, upstream } of pairs) {
+        client.pause()
+        upstream.pause()
+      }
+    },
+    resume() {
+      isStalled = false
+      for (const { client, upstream } of pairs) {
+        client.resume()
+        upstream.resume()
+      }
+    },
+    async close() {
+      sever()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
