@@ -7,6 +7,7 @@ import { Ajv } from 'ajv'
 import type { Config } from './config.js'
 import type { Sql } from './db/pool.js'
 import { installErrorHandlers } from './api/errors.js'
+import { installRequestLifecycle } from './api/request-lifecycle.js'
 import { registerRoutes } from './api/routes.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
@@ -44,6 +45,12 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
     genReqId: () => randomUUID(),
     // Django's routes are exact; `/x/` and `/x` are different URLs (endpoints §1.1).
     routerOptions: { ignoreTrailingSlash: false },
+    // The request deadline (README "Deadlines"): 503 in the envelope, then `request.signal` aborts.
+    handlerTimeout: config.requestTimeoutMs,
+    // Receiving a request (headers and body) from a slow or stalled client is bounded too.
+    requestTimeout: config.requestTimeoutMs * 3,
+    // Shutdown answers in our envelope (src/api/request-lifecycle.ts), not Fastify's own body.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Path and query values are text and are coerced like ninja does ("5" → 5); a JSON body is not:
@@ -59,6 +66,7 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   app.decorate('storedStampCache', new StoredStampCache(SIGNATURE_CACHE_ENTRIES))
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
   installErrorHandlers(app)
+  installRequestLifecycle(app)
   // The analytics row stores the response body as sent (scoring §7.6).
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.apiKey && typeof payload === 'string') reply.analyticsPayload = payload

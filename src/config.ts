@@ -30,6 +30,17 @@ export interface Config {
   /** Must be off behind PgBouncer / RDS Proxy in transaction mode: named statements do not survive a connection switch. */
   dbPrepareStatements: boolean
   embeddedDataDir: string
+  /**
+   * Deadline of one request from routing to the answer (Fastify `handlerTimeout`): past it the
+   * caller gets 503, and a transaction of that request that has not committed rolls back.
+   */
+  requestTimeoutMs: number
+  /** PostgreSQL `statement_timeout` of our connections; 0 sends none (set it on the role instead). */
+  dbStatementTimeoutMs: number
+  /** How long a transaction may wait for a free pooled connection before the request gets 503. */
+  dbPoolTimeoutMs: number
+  /** How long opening a connection may take (TCP + startup + authentication). */
+  dbConnectTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -82,7 +93,9 @@ function readStringList(env: Env, name: string, fallback: string[]): string[] {
 
 function readDatabaseUrl(env: Env): string | undefined {
   const raw = env.DATABASE_URL
-  if (raw === undefined || raw.trim() === '') return undefined
+  if (raw === undefined) return undefined
+  // D22: an empty value is a broken deployment file, not a request for the embedded demo database.
+  if (raw.trim() === '') throw new ConfigError('DATABASE_URL', 'is set but empty (unset it to run on the embedded database)')
   let url: URL
   try {
     url = new URL(raw)
@@ -151,11 +164,70 @@ export function loadConfig(rawEnv: Env, defaults: Env = {}): Config {
     dbPoolSize: readInt(env, 'DB_POOL_SIZE', { min: 1, max: 200 }) ?? 5,
     dbPrepareStatements: readBool(env, 'DB_PREPARE_STATEMENTS', true),
     embeddedDataDir: env.EMBEDDED_DATA_DIR?.trim() || '.data/pglite',
+    requestTimeoutMs: readInt(env, 'REQUEST_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    dbStatementTimeoutMs: readInt(env, 'DB_STATEMENT_TIMEOUT_MS', { min: 0, max: 600_000 }) ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    dbPoolTimeoutMs: readInt(env, 'DB_POOL_TIMEOUT_MS', { min: 1, max: 600_000 }) ?? DEFAULT_POOL_TIMEOUT_MS,
+    dbConnectTimeoutMs: readInt(env, 'DB_CONNECT_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? DEFAULT_CONNECT_TIMEOUT_MS,
   }
   return Object.freeze(config)
 }
 
-/** The server's config: like `loadConfig`, with the embedded-mode defaults when DATABASE_URL is unset. */
-export function loadServerConfig(env: Env): Config {
-  return loadConfig(env, env.DATABASE_URL?.trim() ? {} : EMBEDDED_MODE_DEFAULTS)
+// Every wait has a bound (README "Deadlines"). A warm score takes milliseconds and a first score
+// of a full passport well under a second, so 10 s only cuts a request that is stuck; it stays
+// below the 29 s of API Gateway and the 60 s idle timeout of an ALB, so the caller gets our 503
+// rather than the gateway's 504. A statement gets half of it, so a slow one fails while there is
+// time left to answer; a connection or a free pool slot that takes seconds means the database
+// is away, and 3 s leaves room for a retry by the caller within the deadline.
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000
+const DEFAULT_POOL_TIMEOUT_MS = 3_000
+const DEFAULT_CONNECT_TIMEOUT_MS = 3_000
+
+/**
+ * D22: settings that would silently run a real deployment wrong. Every passport would score 0
+ * without a trusted issuer; the internal endpoints would accept the public default key `abc`.
+ */
+function refuseUnsafeConfiguration(env: Env): void {
+  const issuers = env.TRUSTED_IAM_ISSUERS?.trim()
+  if (!issuers) throw new ConfigError('TRUSTED_IAM_ISSUERS', 'must be set against a real database (a JSON array of the IAM issuer DIDs; without one every score is 0)')
+  const parsed = readStringList(env, 'TRUSTED_IAM_ISSUERS', [])
+  if (parsed.length === 0 || parsed.every((did) => PYTHON_DEFAULT_TRUSTED_ISSUERS.includes(did))) {
+    throw new ConfigError('TRUSTED_IAM_ISSUERS', "lists none of the production IAM issuers (empty, or only Python's development placeholders)")
+  }
+  if (env.CGRANTS_API_TOKEN === undefined || env.CGRANTS_API_TOKEN.trim() === '') {
+    throw new ConfigError('CGRANTS_API_TOKEN', "must be set against a real database (the internal endpoints' key; the default 'abc' is public)")
+  }
+}
+
+/**
+ * The config of the server and the Lambda. With DATABASE_URL (a deployment) unsafe settings stop
+ * the start (D22); without it the embedded demo defaults fill in what the environment leaves unset.
+ */
+export function loadServiceConfig(env: Env): Config {
+  if (env.DATABASE_URL === undefined) return loadConfig(env, EMBEDDED_MODE_DEFAULTS)
+  const config = loadConfig(env)
+  refuseUnsafeConfiguration(env)
+  return config
+}
+
+/** Settings worth a warning at start: the service runs, but part of it cannot work. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = []
+  if (config.ceramicCacheScorerId === undefined) warnings.push('CERAMIC_CACHE_SCORER_ID is not set: the Passport app endpoints (/ceramic-cache/…) will answer errors')
+  return warnings
+}
+
+const SECRET_FIELDS: readonly (keyof Config)[] = ['secretKey', 'siweJwtPrivateKey', 'cgrantsApiToken', 'demoApiKey']
+
+/** The effective configuration for the start-up log: secrets masked, the database password hidden. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const described: Record<string, unknown> = { ...config }
+  for (const field of SECRET_FIELDS) if (config[field]) described[field] = '***'
+  if (config.siweJwtPublicKey) described.siweJwtPublicKey = `PEM, ${config.siweJwtPublicKey.length} characters`
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl)
+    if (url.password) url.password = '***'
+    described.databaseUrl = url.toString()
+  }
+  return described
 }

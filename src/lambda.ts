@@ -1,14 +1,21 @@
 import awsLambdaFastify from '@fastify/aws-lambda'
-import { loadConfig } from './config.js'
+import { loadServiceConfig } from './config.js'
 import { createSql } from './db/pool.js'
 import { buildApp } from './app.js'
 
 // AWS Lambda entry point: the same app behind @fastify/aws-lambda. A Lambda always has a real
 // database (DATABASE_URL, typically RDS Proxy: keep the pool small and prepared statements off
 // in transaction-pooling mode). The pool and app live as long as the execution environment.
-const config = loadConfig(process.env)
+const config = loadServiceConfig(process.env)
 if (!config.databaseUrl) throw new Error('DATABASE_URL: required in AWS Lambda (the embedded database is for local use)')
-const sql = createSql({ url: config.databaseUrl, max: config.dbPoolSize, prepare: config.dbPrepareStatements })
+const sql = createSql({
+  url: config.databaseUrl,
+  max: config.dbPoolSize,
+  prepare: config.dbPrepareStatements,
+  statementTimeoutMs: config.dbStatementTimeoutMs,
+  connectTimeoutMs: config.dbConnectTimeoutMs,
+  poolTimeoutMs: config.dbPoolTimeoutMs,
+})
 const app = await buildApp({ config, sql, logger: { level: config.logLevel } })
 const proxy = awsLambdaFastify(app, { decorateRequest: false })
 await app.ready()

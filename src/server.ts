@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import { loadServerConfig, ConfigError, type Config } from './config.js'
+import { configWarnings, describeConfig, loadServiceConfig, ConfigError, type Config } from './config.js'
 import { createSql, type Sql } from './db/pool.js'
 import { pingDatabase } from './db/queries/health.js'
 import { startEmbeddedDatabase, EMBEDDED_POOL_SIZE, type EmbeddedDatabase } from './db/embedded.js'
@@ -19,12 +19,12 @@ interface Opened {
 // (D15). Without it we run on an embedded PGlite in `.data/`, migrated and seeded on first start.
 async function openDatabase(config: Config): Promise<Opened> {
   if (config.databaseUrl) {
-    const sql = createSql({ url: config.databaseUrl, max: config.dbPoolSize, prepare: config.dbPrepareStatements })
+    const sql = createSql({ url: config.databaseUrl, max: config.dbPoolSize, prepare: config.dbPrepareStatements, ...timeouts(config) })
     await pingDatabase(sql)
     return { config, sql, banner: [] }
   }
   const embedded = await startEmbeddedDatabase({ dataDir: config.embeddedDataDir })
-  const sql = createSql({ url: embedded.url, max: EMBEDDED_POOL_SIZE, prepare: true })
+  const sql = createSql({ url: embedded.url, max: EMBEDDED_POOL_SIZE, prepare: true, ...timeouts(config) })
   try {
     await applyMigrations(sql)
     const demo = await prepareEmbeddedDemo(sql, config)
@@ -36,9 +36,13 @@ async function openDatabase(config: Config): Promise<Opened> {
   }
 }
 
+function timeouts(config: Config) {
+  return { statementTimeoutMs: config.dbStatementTimeoutMs, connectTimeoutMs: config.dbConnectTimeoutMs, poolTimeoutMs: config.dbPoolTimeoutMs }
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now()
-  const initialConfig = loadServerConfig(process.env)
+  const initialConfig = loadServiceConfig(process.env)
   const { config, sql, embedded, banner } = await openDatabase(initialConfig)
   const app = await buildApp({
     config,
@@ -46,7 +50,11 @@ async function main(): Promise<void> {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] },
   })
 
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  app.log.info({ config: describeConfig(config) }, 'effective configuration')
+  for (const warning of configWarnings(config)) app.log.warn(warning)
+
+  // In-flight requests finish within their deadline; the grace period covers one deadline more.
+  closeWithGrace({ delay: config.requestTimeoutMs + 5_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down: finishing in-flight requests')
     await app.close()

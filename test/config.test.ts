@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, loadServerConfig } from '../src/config.js'
+import { ConfigError, configWarnings, describeConfig, loadConfig, loadServiceConfig } from '../src/config.js'
 
 describe('loadConfig (D16: the Python service variable names)', () => {
   it('reads the Python names with their Python defaults', () => {
@@ -54,8 +54,53 @@ describe('loadConfig (D16: the Python service variable names)', () => {
   })
 
   it('the embedded server turns human points on unless the environment says otherwise', () => {
-    expect(loadServerConfig({}).humanPointsEnabled).toBe(true)
-    expect(loadServerConfig({ HUMAN_POINTS_ENABLED: 'false' }).humanPointsEnabled).toBe(false)
-    expect(loadServerConfig({ DATABASE_URL: 'postgres://localhost/db' }).humanPointsEnabled).toBe(false)
+    expect(loadServiceConfig({}).humanPointsEnabled).toBe(true)
+    expect(loadServiceConfig({ HUMAN_POINTS_ENABLED: 'false' }).humanPointsEnabled).toBe(false)
+    expect(loadServiceConfig({ ...DEPLOYMENT, HUMAN_POINTS_ENABLED: undefined }).humanPointsEnabled).toBe(false)
+  })
+
+  it('deadlines: documented defaults, each configurable', () => {
+    expect(loadConfig({})).toMatchObject({ requestTimeoutMs: 10_000, dbStatementTimeoutMs: 5_000, dbPoolTimeoutMs: 3_000, dbConnectTimeoutMs: 3_000 })
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '2500', DB_STATEMENT_TIMEOUT_MS: '0', DB_POOL_TIMEOUT_MS: '700', DB_CONNECT_TIMEOUT_MS: '900' }))
+      .toMatchObject({ requestTimeoutMs: 2500, dbStatementTimeoutMs: 0, dbPoolTimeoutMs: 700, dbConnectTimeoutMs: 900 })
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow('REQUEST_TIMEOUT_MS: must be >= 100, got 0')
+  })
+})
+
+// A deployment's environment: a real database, production issuers, its own internal key.
+const DEPLOYMENT = { DATABASE_URL: 'postgres://scorer:s3cret@db:5432/scorer', TRUSTED_IAM_ISSUERS: '["did:ethr:0xd6f8d6ca86aa01e551a311d670a0d1bd8577e5fb"]', CGRANTS_API_TOKEN: 'internal-key' }
+
+describe('loadServiceConfig (D22: unsafe configuration refused at start)', () => {
+  it('accepts a complete deployment environment', () => {
+    expect(loadServiceConfig(DEPLOYMENT)).toMatchObject({ databaseUrl: DEPLOYMENT.DATABASE_URL, cgrantsApiToken: 'internal-key' })
+  })
+
+  it.each([
+    [{ TRUSTED_IAM_ISSUERS: undefined }, 'TRUSTED_IAM_ISSUERS: must be set against a real database'],
+    [{ TRUSTED_IAM_ISSUERS: '' }, 'TRUSTED_IAM_ISSUERS: must be set against a real database'],
+    [{ TRUSTED_IAM_ISSUERS: '[]' }, "TRUSTED_IAM_ISSUERS: lists none of the production IAM issuers (empty, or only Python's development placeholders)"],
+    [{ TRUSTED_IAM_ISSUERS: '["did:key:GlMY_1zkc0i11O-wMBWbSiUfIkZiXzFLlAQ89pdfyBA","did:ethr:0xabczyx"]' }, 'TRUSTED_IAM_ISSUERS: lists none of the production IAM issuers'],
+    [{ CGRANTS_API_TOKEN: undefined }, "CGRANTS_API_TOKEN: must be set against a real database (the internal endpoints' key; the default 'abc' is public)"],
+    [{ CGRANTS_API_TOKEN: ' ' }, 'CGRANTS_API_TOKEN: must be set against a real database'],
+    [{ DATABASE_URL: '' }, 'DATABASE_URL: is set but empty (unset it to run on the embedded database)'],
+  ])('%j → refused with one line naming the variable', (change, message) => {
+    const env: Record<string, string | undefined> = { ...DEPLOYMENT, ...change }
+    expect(() => loadServiceConfig(env)).toThrow(ConfigError)
+    expect(() => loadServiceConfig(env)).toThrow(message)
+  })
+
+  it('the embedded mode needs none of them', () => {
+    expect(loadServiceConfig({}).databaseUrl).toBeUndefined()
+  })
+
+  it('a missing CERAMIC_CACHE_SCORER_ID is a warning, not a refusal', () => {
+    expect(configWarnings(loadServiceConfig(DEPLOYMENT))).toEqual(['CERAMIC_CACHE_SCORER_ID is not set: the Passport app endpoints (/ceramic-cache/…) will answer errors'])
+    expect(configWarnings(loadServiceConfig({ ...DEPLOYMENT, CERAMIC_CACHE_SCORER_ID: '335' }))).toEqual([])
+  })
+
+  it('the effective configuration is logged with every secret masked', () => {
+    const described = describeConfig(loadServiceConfig({ ...DEPLOYMENT, SECRET_KEY: 'django-secret', DEMO_API_KEY: 'demo-key' }))
+    expect(described).toMatchObject({ databaseUrl: 'postgres://scorer:***@db:5432/scorer', cgrantsApiToken: '***', secretKey: '***', demoApiKey: '***' })
+    expect(JSON.stringify(described)).not.toMatch(/s3cret|internal-key|django-secret|demo-key/)
   })
 })

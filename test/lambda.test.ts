@@ -13,9 +13,9 @@ afterAll(async () => {
 describe('src/lambda.ts (the same app behind @fastify/aws-lambda)', () => {
   it('answers an API Gateway event with the app', async () => {
     // lambda.ts reads the environment when it is loaded, like a Lambda cold start.
-    const saved = { DATABASE_URL: process.env.DATABASE_URL, DB_POOL_SIZE: process.env.DB_POOL_SIZE }
-    process.env.DATABASE_URL = database.url
-    process.env.DB_POOL_SIZE = '1'
+    const environment = { DATABASE_URL: database.url, DB_POOL_SIZE: '1', TRUSTED_IAM_ISSUERS: '["did:ethr:0x1"]', CGRANTS_API_TOKEN: 'lambda-test' }
+    const saved = Object.fromEntries(Object.keys(environment).map((name) => [name, process.env[name]]))
+    Object.assign(process.env, environment)
     const { handler } = await import('../src/lambda.js').finally(() => {
       for (const [name, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[name]

@@ -30,6 +30,9 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
+// What a deployment must set beside DATABASE_URL (D22).
+const SAFE_DEPLOYMENT = { TRUSTED_IAM_ISSUERS: '["did:ethr:0x1"]', CGRANTS_API_TOKEN: 'server-test' }
+
 const dirs: string[] = []
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true })
@@ -37,11 +40,25 @@ afterAll(async () => {
 
 describe('npm start (src/server.ts)', () => {
   it('a bad DATABASE_URL gives one clear line and a non-zero exit, not a stack dump', async () => {
-    const server = startServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing_here', PORT: '0' })
+    const server = startServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing_here', PORT: '0', ...SAFE_DEPLOYMENT })
     expect(await server.exited).toBe(1)
     const lines = server.output().trim().split('\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^passport-scorer-ts: cannot connect to the database at 127\.0\.0\.1:1 \(connection refused\)/)
+  })
+
+  it.each([
+    [{ TRUSTED_IAM_ISSUERS: undefined }, 'TRUSTED_IAM_ISSUERS: must be set against a real database'],
+    [{ TRUSTED_IAM_ISSUERS: '["did:ethr:0xabczyx"]' }, 'TRUSTED_IAM_ISSUERS: lists none of the production IAM issuers'],
+    [{ CGRANTS_API_TOKEN: undefined }, 'CGRANTS_API_TOKEN: must be set against a real database'],
+    [{ DATABASE_URL: '' }, 'DATABASE_URL: is set but empty'],
+  ])('D22: %j against a real database → refuses to start with one line naming the variable', async (change, message) => {
+    const env = Object.fromEntries(Object.entries({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', PORT: '0', ...SAFE_DEPLOYMENT, ...change }).filter((entry): entry is [string, string] => entry[1] !== undefined))
+    const server = startServer(env)
+    expect(await server.exited).toBe(1)
+    const lines = server.output().trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(`passport-scorer-ts: invalid configuration: ${message}`)
   })
 
   it('a bad variable names the variable and exits 1', async () => {

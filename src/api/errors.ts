@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import './auth/api-key-analytics.js'
 import { DomainError, ValidationFailure, type DomainErrorKind } from '../domain/errors.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
+import { isDeadlineError } from './request-lifecycle.js'
 
 // The ONLY mapping of errors to HTTP (style §5, D2): django-ninja's `{"detail": …}` envelopes.
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -96,6 +98,14 @@ export function toNinjaValidationDetail(errors: AjvError[], context: string, inp
     })
 }
 
+// The request stream of a client that hung up mid-upload fails with these, which the database
+// driver uses too: the request's own socket tells them apart.
+const CLIENT_ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])
+
+function isClientAbort(error: FastifyError, raw: IncomingMessage): boolean {
+  return CLIENT_ABORT_CODES.has(error.code) && (raw.aborted || raw.socket?.destroyed === true)
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((_request, reply) => {
     void reply.code(404).send({ detail: 'Not Found' })
@@ -124,9 +134,19 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return reply.code(400).send({ detail: 'Cannot parse request body' })
     }
+    // Log levels by source, so that an alert on `error` means our fault or the database's: a
+    // deadline is a warning, a client that went away is routine.
+    if (isDeadlineError(error)) {
+      request.log.warn({ method: request.method, url: request.url }, 'request deadline passed: answered 503')
+      return reply.code(503).send({ detail: 'Request timed out' })
+    }
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: error }, 'database unavailable')
       return reply.code(503).send({ detail: 'Service Unavailable' })
+    }
+    if (isClientAbort(error, request.raw)) {
+      request.log.info({ code: error.code }, 'client closed the connection before the answer')
+      return reply.code(400).send({ detail: 'Client closed the request' })
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ detail: error.message })

@@ -1,3 +1,5 @@
+import postgres from 'postgres'
+
 // Database errors are classified by SQLSTATE, never by message text (style §3).
 
 function sqlState(error: unknown): string | undefined {
@@ -12,14 +14,31 @@ export const isUniqueViolation = (error: unknown): boolean => sqlState(error) ==
 export const isSerializationFailure = (error: unknown): boolean => sqlState(error) === '40001'
 export const isDeadlock = (error: unknown): boolean => sqlState(error) === '40P01'
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'EHOSTUNREACH', 'EPIPE'])
+// Raised by the driver (postgres.js) or by src/db/transaction.ts, never by anything else.
+const DRIVER_UNAVAILABLE_CODES = new Set(['CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'POOL_TIMEOUT', 'DEADLINE_EXCEEDED'])
+// Socket errors: the database's only when the driver passed them on (see `isFromDriver`); the same
+// codes also describe a client that went away, which is not an outage.
+const SOCKET_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])
 
-/** The database cannot be reached (as opposed to a query that failed): answered with 503. */
+// postgres.js attaches the failed query's text to every error it rejects a query with.
+function isFromDriver(error: object): boolean {
+  return Object.prototype.hasOwnProperty.call(error, 'query')
+}
+
+/**
+ * The database cannot be reached, or did not answer in time (as opposed to a query that failed):
+ * answered with 503. 08xxx connection exceptions, 57P0x shutdown / cannot connect now, 57014 a
+ * statement cut by statement_timeout, 53300 too many connections, and the start-up refusals.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const state = sqlState(error)
-  if (state === undefined) return false
-  // 08xxx connection exceptions, 57P0x admin shutdown / cannot connect now, 53300 too many connections.
-  return CONNECTION_ERROR_CODES.has(state) || state.startsWith('08') || state.startsWith('57P0') || state === '53300' || state === '3D000' || state === '28P01' || state === '28000'
+  if (error instanceof postgres.PostgresError) {
+    const state = error.code
+    return state.startsWith('08') || state.startsWith('57P0') || state === '57014' || state === '53300' || state === '3D000' || state === '28P01' || state === '28000'
+  }
+  const code = sqlState(error)
+  if (code === undefined) return false
+  if (DRIVER_UNAVAILABLE_CODES.has(code)) return true
+  return SOCKET_ERROR_CODES.has(code) && isFromDriver(error as object)
 }
 
 // One line for a failure to reach the database at start, instead of a stack dump (issue 2).

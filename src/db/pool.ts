@@ -9,6 +9,12 @@ export interface PoolOptions {
   url: string
   max: number
   prepare: boolean
+  /** PostgreSQL `statement_timeout` sent at connection start; 0 or absent sends none. */
+  statementTimeoutMs?: number
+  /** Bound on opening a connection (TCP, startup, authentication). */
+  connectTimeoutMs?: number
+  /** Bound on waiting for a free connection to start a transaction (see `inTransaction`). */
+  poolTimeoutMs?: number
   /** postgres.js logs server notices to the console by default; tests and CLIs silence them. */
   onNotice?: (notice: postgres.Notice) => void
 }
@@ -28,13 +34,23 @@ const DATE = 1082
  *   Python prints (scoring §0 P3), so the domain parses the text itself.
  */
 export function createSql(options: PoolOptions): Sql {
-  return postgres(options.url, {
+  const sql = postgres(options.url, {
     max: options.max,
     prepare: options.prepare,
-    connection: { TimeZone: 'UTC', application_name: 'passport-scorer-ts' },
+    // A startup parameter, not a SET: no extra round trip, and it holds for every statement. Behind
+    // PgBouncer list it in `ignore_startup_parameters` (or send none and set it on the role).
+    connection: {
+      TimeZone: 'UTC',
+      application_name: 'passport-scorer-ts',
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
     onnotice: options.onNotice ?? (() => {}),
     idle_timeout: 60,
-    connect_timeout: 10,
+    connect_timeout: (options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000,
+    // postgres.js waits (0.5–1) × min(3^n / 100, 20) s before the n-th reconnect after failed
+    // attempts, so a restart seen by many connections could keep the pool away for up to 20 s after
+    // the database is back. Capped at half a second: answers resume within a second of its return.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, MAX_RECONNECT_DELAY_S),
     types: {
       int8: { to: INT8, from: [INT8], serialize: (value: number | bigint | string) => String(value), parse: (text: string) => Number(text) },
       numeric: { to: NUMERIC, from: [NUMERIC], serialize: (value: string) => String(value), parse: (text: string) => text },
@@ -46,7 +62,15 @@ export function createSql(options: PoolOptions): Sql {
       },
     },
   })
+  if (options.poolTimeoutMs !== undefined) POOL_TIMEOUTS.set(sql, options.poolTimeoutMs)
+  return sql
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+const MAX_RECONNECT_DELAY_S = 0.5
+
+/** `poolTimeoutMs` of each pool, read by `inTransaction` (src/db/transaction.ts). */
+export const POOL_TIMEOUTS = new WeakMap<Sql, number>()
 
 // postgres.js serialises `sql.array(values)` with the array type it learns from pg_type when a
 // connection opens; on a connection's very first query that lookup has not happened yet and the

@@ -1,9 +1,11 @@
 import type { Sql, TransactionSql } from '../db/pool.js'
 import { isDatabaseUnavailable, isUniqueViolation } from '../db/errors.js'
+import { inTransaction } from '../db/transaction.js'
 import {
   countLiveStampsForProviders,
   insertCeramicCacheStamps,
   listLiveCachedStamps,
+  lockAddressForStampWrites,
   softDeleteLiveStamps,
   type CachedStampRow,
   type CeramicCacheSourceApp,
@@ -34,6 +36,8 @@ export interface StampWriteOptions {
   items: readonly StampWriteItem[]
   sourceApp: CeramicCacheSourceApp | null
   sourceScorerId: number | null
+  /** The request's deadline: past it, the write rolls back instead of committing. */
+  deadline?: AbortSignal
 }
 
 // Django stores the credential's date strings through DateTimeField: parsed like fromisoformat,
@@ -84,23 +88,47 @@ function toCacheRows(options: StampWriteOptions): NewCeramicCacheStamp[] {
 }
 
 // Python soft-deletes, then inserts, each autocommitted: a duplicate provider in one payload
-// leaves the soft-delete applied and answers 500. Here both happen in one transaction, so the
-// same payload changes nothing (still a 500, the status Python gives).
-async function writeInOneTransaction(sql: Sql, write: (tx: TransactionSql) => Promise<void>): Promise<void> {
-  try {
-    await sql.begin((tx) => write(tx))
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new DomainError('internal', 'Internal Server Error')
-    throw error
+// leaves the soft-delete applied and answers 500. A payload naming a provider twice has no
+// meaning (one live stamp per provider), so it is refused before anything is written (D17).
+function refuseDuplicateProviders(providers: readonly string[]): void {
+  const seen = new Set<string>()
+  for (const provider of providers) {
+    if (seen.has(provider)) throw new DomainError('bad_request', `The provider ${JSON.stringify(provider)} appears more than once in the payload.`)
+    seen.add(provider)
+  }
+}
+
+// A writer that does not take our lock (the Python service) can still collide on the unique index
+// `unique_non_deleted_provider_for_address`; the whole write is then run again.
+const STAMP_WRITE_ATTEMPTS = 3
+
+/**
+ * The soft-deletes and inserts of one request in one transaction, after the address's write lock
+ * (D25): concurrent identical writes both succeed and the later one wins, as if sequential.
+ */
+async function writeStampsOfAddress(sql: Sql, address: string, deadline: AbortSignal | undefined, write: (tx: TransactionSql) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await inTransaction(sql, async (tx) => {
+        await lockAddressForStampWrites(tx, address)
+        await write(tx)
+      }, { deadline })
+      return
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error
+      if (attempt >= STAMP_WRITE_ATTEMPTS) throw new DomainError('unavailable', 'Service Unavailable')
+    }
   }
 }
 
 /** scoring §9.1 steps 1–4 (and §9.4 for embed): soft-delete the providers' live V1 rows, insert the new ones. */
 export async function addCachedStamps(sql: Sql, options: StampWriteOptions): Promise<void> {
   if (options.items.length > MAX_BULK_CACHE_SIZE) throw tooManyStamps()
-  const now = new Date().toISOString()
-  await writeInOneTransaction(sql, async (tx) => {
-    await softDeleteLiveStamps(tx, options.address, options.items.map((item) => item.provider), { type: 1, now })
+  const providers = options.items.map((item) => item.provider)
+  refuseDuplicateProviders(providers)
+  await writeStampsOfAddress(sql, options.address, options.deadline, async (tx) => {
+    const now = new Date().toISOString()
+    await softDeleteLiveStamps(tx, options.address, providers, { type: 1, now })
     await insertCeramicCacheStamps(tx, toCacheRows(options), { now })
   })
 }
@@ -111,21 +139,23 @@ export interface PatchItem {
 }
 
 /** scoring §9.2: every payload provider is soft-deleted (any type); items with a stamp are re-inserted. */
-export async function patchCachedStamps(sql: Sql, address: string, items: readonly PatchItem[]): Promise<void> {
+export async function patchCachedStamps(sql: Sql, address: string, items: readonly PatchItem[], options: { deadline?: AbortSignal } = {}): Promise<void> {
   if (items.length > MAX_BULK_CACHE_SIZE) throw tooManyStamps()
   if (items.length === 0) return
-  const now = new Date().toISOString()
+  const providers = items.map((item) => item.provider)
+  refuseDuplicateProviders(providers)
   const replacements = items.filter((item): item is StampWriteItem => item.stamp !== null)
-  await writeInOneTransaction(sql, async (tx) => {
-    await softDeleteLiveStamps(tx, address, items.map((item) => item.provider), { now })
+  await writeStampsOfAddress(sql, address, options.deadline, async (tx) => {
+    const now = new Date().toISOString()
+    await softDeleteLiveStamps(tx, address, providers, { now })
     await insertCeramicCacheStamps(tx, toCacheRows({ address, items: replacements, sourceApp: null, sourceScorerId: null }), { now })
   })
 }
 
 /** scoring §9.3: 404 when none of the providers has a live row; otherwise soft-delete them (any type). */
-export async function deleteCachedStamps(sql: Sql, address: string, providers: readonly string[]): Promise<void> {
+export async function deleteCachedStamps(sql: Sql, address: string, providers: readonly string[], options: { deadline?: AbortSignal } = {}): Promise<void> {
   if (providers.length > MAX_BULK_CACHE_SIZE) throw tooManyStamps()
-  await sql.begin(async (tx) => {
+  await writeStampsOfAddress(sql, address, options.deadline, async (tx) => {
     if ((await countLiveStampsForProviders(tx, address, providers)) === 0) throw new DomainError('not_found', 'Unable to find stamp to delete.')
     await softDeleteLiveStamps(tx, address, providers, { now: new Date().toISOString() })
   })

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import type { Sql, TransactionSql } from '../db/pool.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
+import { inTransaction } from '../db/transaction.js'
 import { listCacheStampsById, listScorableCacheRows } from '../db/queries/ceramic-cache.js'
 import { claimPassportAndScore, finishScoringRun, getOrCreatePassportId, getOrCreateScoreId, updateScore, type ClaimedScore } from '../db/queries/passports.js'
 import { listHashLinks } from '../db/queries/hash-links.js'
@@ -34,6 +35,8 @@ export interface ScoringDeps {
   clock?: () => PyDateTime
   /** Signature verdicts and slim credentials of stored stamps seen before (by content digest). */
   storedStampCache?: StoredStampCache
+  /** The request's deadline: past it, a run that has not committed rolls back (the caller got 503). */
+  deadline?: AbortSignal
 }
 
 export interface ScoringOutcome {
@@ -189,8 +192,8 @@ function errorText(error: unknown): string {
 }
 
 /** `Score.clear_on_error` in its own short transaction after the run was rolled back (D3). */
-async function recordScoringError(sql: Sql, communityId: number, address: string, message: string): Promise<void> {
-  await sql.begin(async (tx) => {
+async function recordScoringError(sql: Sql, communityId: number, address: string, message: string, deadline: AbortSignal | undefined): Promise<void> {
+  await inTransaction(sql, async (tx) => {
     const passportId = await getOrCreatePassportId(tx, address, communityId)
     const scoreId = await getOrCreateScoreId(tx, passportId)
     await updateScore(tx, scoreId, passportId, {
@@ -203,7 +206,7 @@ async function recordScoringError(sql: Sql, communityId: number, address: string
       stampScoresJson: null,
       stampsJson: null,
     })
-  })
+  }, { deadline })
 }
 
 /**
@@ -242,7 +245,7 @@ async function runScoring(deps: ScoringDeps, rawAddress: string, communityOrId: 
   }
 
   try {
-    const run = await deps.sql.begin((tx) => persistScoringRun(tx, deps, community, address, validation.valid))
+    const run = await inTransaction(deps.sql, (tx) => persistScoringRun(tx, deps, community, address, validation.valid), { deadline: deps.deadline })
     const state: ScoreState = {
       address,
       status: 'DONE',
@@ -256,7 +259,7 @@ async function runScoring(deps: ScoringDeps, rawAddress: string, communityOrId: 
   } catch (error) {
     if (!(error instanceof ScoringRunError)) throw error
     deps.log.warn({ err: error.cause ?? error, address, communityId }, 'scoring failed; recording the ERROR state')
-    await recordScoringError(deps.sql, communityId, address, error.message)
+    await recordScoringError(deps.sql, communityId, address, error.message, deps.deadline)
     const state: ScoreState = { address, status: 'ERROR', error: error.message, evidence: null, lastScoreTimestamp: null, expirationDate: null, stamps: null }
     return { response: formatV2ScoreResponse(state), state, communityId }
   }

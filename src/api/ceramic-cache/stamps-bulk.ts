@@ -4,6 +4,7 @@ import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
 import { GetStampResponse, GetStampsWithScoreResponse, StoredCredential } from '../schemas/stamps.js'
 import { scoringDeps } from '../scoring-deps.js'
+import { requestDeadline } from '../request-lifecycle.js'
 import {
   addCachedStamps,
   deleteCachedStamps,
@@ -36,6 +37,12 @@ function authenticatedAddress(request: FastifyRequest): string {
   return address
 }
 
+const KINDS_ANSWERED_AS_IS = new Set(['bad_request', 'unprocessable', 'unavailable'])
+
+function isAnsweredAsIs(error: unknown): boolean {
+  return error instanceof DomainError && KINDS_ANSWERED_AS_IS.has(error.kind)
+}
+
 function checkDates(items: readonly { stamp?: Record<string, unknown> | null }[]): void {
   const issues = credentialDateIssues(items.map((item) => item.stamp), (index, field) => ['body', 'payload', index, 'stamp', field])
   if (issues.length > 0) throw new ValidationFailure(issues)
@@ -57,7 +64,7 @@ export const ceramicCacheStampsRoutes: FastifyPluginAsyncTypebox = async (app) =
     const address = authenticatedAddress(request)
     checkDates(request.body)
     const items: StampWriteItem[] = request.body.map((item) => ({ provider: item.provider, stamp: item.stamp }))
-    await addCachedStamps(app.sql, { address, items, sourceApp: 1, sourceScorerId: null })
+    await addCachedStamps(app.sql, { address, items, sourceApp: 1, sourceScorerId: null, deadline: requestDeadline(request) })
     const stamps = await listCachedStamps(app.sql, address, { type: 1 })
     const outcome = await rescore(request, address)
     return reply.code(201).send({ success: true, stamps, score: outcome.response })
@@ -71,14 +78,15 @@ export const ceramicCacheStampsRoutes: FastifyPluginAsyncTypebox = async (app) =
     checkDates(request.body)
     const items: PatchItem[] = request.body.map((item) => ({ provider: item.provider, stamp: item.stamp ?? null }))
     try {
-      await patchCachedStamps(app.sql, address, items)
+      await patchCachedStamps(app.sql, address, items, { deadline: requestDeadline(request) })
       const stamps = await listCachedStamps(app.sql, address, { type: 1 })
       const outcome = await rescore(request, address)
       return { success: true, stamps, score: outcome.response }
     } catch (error) {
       // parity (endpoints §5.2): Django's patch_stamps re-raises every failure of the write and the
-      // re-score — too many stamps, a duplicate provider, a missing scorer — as one 500.
-      if (isDatabaseUnavailable(error)) throw error
+      // re-score as one 500 — except what the client sent wrong (too many stamps, a provider twice),
+      // which is the 4xx that names it here (D17), and the database being away or busy (503).
+      if (isDatabaseUnavailable(error) || isAnsweredAsIs(error)) throw error
       request.log.error({ err: error, address }, 'patch_stamps failed')
       throw new DomainError('internal', 'An internal server error has occurred.')
     }
@@ -89,7 +97,7 @@ export const ceramicCacheStampsRoutes: FastifyPluginAsyncTypebox = async (app) =
     schema: { tags: ['ceramic-cache'], summary: 'Remove stamps per provider (Passport app)', security: [{ jwt: [] }], body: Type.Array(DeleteItem), response: { 200: GetStampResponse, ...errorResponses } },
   }, async (request) => {
     const address = authenticatedAddress(request)
-    await deleteCachedStamps(app.sql, address, request.body.map((item) => item.provider))
+    await deleteCachedStamps(app.sql, address, request.body.map((item) => item.provider), { deadline: requestDeadline(request) })
     const stamps = await listCachedStamps(app.sql, address)
     // parity (endpoints §5.3): the re-score runs for its side effect; the Django body drops it.
     await rescore(request, address)

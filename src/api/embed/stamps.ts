@@ -3,6 +3,7 @@ import { requireInternalKey } from '../auth/internal-key.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
 import { GetStampsWithScoreResponse, StoredCredential } from '../schemas/stamps.js'
 import { scoringDeps } from '../scoring-deps.js'
+import { requestDeadline } from '../request-lifecycle.js'
 import { addCachedStamps, credentialDateIssues, listCachedStamps, MAX_BULK_CACHE_SIZE, requireCommunityOwner, rescoreForCommunityOwner, tooManyStamps, type StampWriteItem } from '../../domain/ceramic-cache.js'
 import { DomainError, invalidAddress, ValidationFailure } from '../../domain/errors.js'
 import { normalizeAddress } from '../../domain/formats/eth-address.js'
@@ -58,7 +59,7 @@ export const embedStampsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const missingCommunity = new DomainError('bad_request', 'Invalid scorer_id')
     await requireCommunityOwner(app.sql, scorerId, missingCommunity)
     const items: StampWriteItem[] = request.body.stamps.map((stamp) => ({ provider: stamp.credentialSubject.provider, stamp }))
-    await addCachedStamps(app.sql, { address, items, sourceApp: 2, sourceScorerId: scorerId })
+    await addCachedStamps(app.sql, { address, items, sourceApp: 2, sourceScorerId: scorerId, deadline: requestDeadline(request) })
     const stamps = await listCachedStamps(app.sql, address, { type: 1 })
     const outcome = await rescoreForCommunityOwner(scoringDeps(app, request), address, scorerId, missingCommunity)
     return { success: true, stamps, score: outcome.response }

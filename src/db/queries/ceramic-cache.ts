@@ -161,3 +161,15 @@ export async function countLiveStampsForProviders(db: Db, address: string, provi
     where address = ${address.toLowerCase()} and provider = any(${textArray(db, [...providers])}::varchar[]) and deleted_at is null`
   return row?.count ?? 0
 }
+
+// Advisory lock namespace of stamp writes (the two-int4 form: a key space apart from the bigint
+// locks of human-points.ts). The value spells "CCWR".
+const STAMP_WRITE_LOCK_NAMESPACE = 0x43435752
+
+/**
+ * Serialises the stamp writes of one address until this transaction ends (D25): two identical
+ * writes racing each other then run as if one came after the other.
+ */
+export async function lockAddressForStampWrites(db: Db, address: string): Promise<void> {
+  await db`select pg_advisory_xact_lock(${STAMP_WRITE_LOCK_NAMESPACE}::int4, hashtext(${address.toLowerCase()}))`
+}

@@ -216,7 +216,7 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     expect(await listCacheRows(ctx.database.sql, address)).toEqual([])
   })
 
-  it('scoring §9.1, improved by D3: the same provider twice in one payload → 500, and the soft-delete is rolled back too', async () => {
+  it('scoring §9.1, improved by D3 and D17: the same provider twice in one payload → 400 naming it, nothing written (Python: 500 after the soft-delete)', async () => {
     const address = randomAddress()
     const [old] = await sign(address, ['Github'], new Date(Date.now() - 60_000))
     await addThroughApi(address, [old!])
@@ -224,8 +224,8 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     const [a, b] = await sign(address, ['Github', 'Github'])
 
     const response = await bulk('POST', address, itemsOf([a!, b!]))
-    expect(response.statusCode).toBe(500)
-    expect(response.json()).toEqual({ detail: 'Internal Server Error' })
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toEqual({ detail: 'The provider "Github" appears more than once in the payload.' })
     expect(await listCacheRows(ctx.database.sql, address)).toEqual(before)
   })
 
@@ -345,25 +345,25 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     expect(response.json().stamps).toEqual([])
   })
 
-  it('endpoints §5.2: 101 items → 500 "An internal server error has occurred." (Django wraps TooManyStamps), nothing written', async () => {
+  it('endpoints §5.2, overridden by D17: 101 items → 422 "You have submitted too many stamps." as on POST (Django wraps it in a 500), nothing written', async () => {
     const address = randomAddress()
     const existing = await insertCacheRow(ctx.database.sql, { address, provider: 'Provider0' })
     const response = await bulk('PATCH', address, tooManyItems(false))
-    expect(response.statusCode).toBe(500)
-    expect(response.json()).toEqual({ detail: 'An internal server error has occurred.' })
+    expect(response.statusCode).toBe(422)
+    expect(response.json()).toEqual({ detail: 'You have submitted too many stamps.' })
     expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([[existing, null]])
     expect(await findScoreRow(ctx.database.sql, address, ceramicCommunityId)).toBeUndefined()
   })
 
-  it('endpoints §5.2, improved by D3: the same provider twice with stamps → 500 "An internal server error has occurred.", nothing changed', async () => {
+  it('endpoints §5.2, improved by D3 and D17: the same provider twice → 400 naming it, nothing changed (Python: 500 after the soft-delete)', async () => {
     const address = randomAddress()
     const [old] = await sign(address, ['Github'], new Date(Date.now() - 60_000))
     await addThroughApi(address, [old!])
     const before = await listCacheRows(ctx.database.sql, address)
     const [a, b] = await sign(address, ['Github', 'Github'])
     const response = await bulk('PATCH', address, itemsOf([a!, b!]))
-    expect(response.statusCode).toBe(500)
-    expect(response.json()).toEqual({ detail: 'An internal server error has occurred.' })
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toEqual({ detail: 'The provider "Github" appears more than once in the payload.' })
     expect(await listCacheRows(ctx.database.sql, address)).toEqual(before)
   })
 

@@ -237,13 +237,13 @@ describe('POST /internal/embed/stamps/{address}', () => {
     expect((await listLiveCacheRows(ctx.database.sql, address)).map((row) => row.source_scorer_id)).toEqual([communityId])
   })
 
-  it('endpoints Endpoint 3, improved by D3: the same provider twice → 500, nothing written', async () => {
+  it('endpoints Endpoint 3, improved by D3 and D17: the same provider twice → 400 naming it, nothing written (Python: 500)', async () => {
     const communityId = await newCommunity()
     const address = randomAddress()
     const stamps = await signStamps(address, [{ provider: 'Google' }, { provider: 'Google' }])
     const response = await addStamps(address, { scorer_id: communityId, stamps })
-    expect(response.statusCode).toBe(500)
-    expect(response.json()).toEqual({ detail: 'Internal Server Error' })
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toEqual({ detail: 'The provider "Google" appears more than once in the payload.' })
     expect(await listCacheRows(ctx.database.sql, address)).toEqual([])
   })
 })

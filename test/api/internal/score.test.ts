@@ -123,7 +123,8 @@ describe('GET /internal/score/v2/{scorer_id}/{address}', () => {
     const address = randomAddress()
     const unreachable = new Proxy(ctx.database.sql, {
       get(target, property, receiver) {
-        if (property === 'begin') return () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))
+        // As postgres.js rejects: the socket error, decorated with the query it failed.
+        if (property === 'begin') return () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', query: 'begin' }))
         return Reflect.get(target, property, receiver) as unknown
       },
     })

@@ -1180,7 +1180,8 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       // Authentication and the reads work; the scoring transaction cannot get a connection.
       const unreachable = new Proxy(database.sql, {
         get(target, property, receiver) {
-          if (property === 'begin') return () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))
+          // As postgres.js rejects: the socket error, decorated with the query it failed.
+          if (property === 'begin') return () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', query: 'begin' }))
           return Reflect.get(target, property, receiver) as unknown
         },
       })
