@@ -45,9 +45,8 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
     genReqId: () => randomUUID(),
     // Django's routes are exact; `/x/` and `/x` are different URLs (endpoints §1.1).
     routerOptions: { ignoreTrailingSlash: false },
-    // The request deadline (README "Deadlines"): 503 in the envelope, then `request.signal` aborts.
-    handlerTimeout: config.requestTimeoutMs,
-    // Receiving a request (headers and body) from a slow or stalled client is bounded too.
+    // Receiving a request (headers and body) from a slow or stalled client is bounded; the request
+    // deadline itself is src/api/request-lifecycle.ts.
     requestTimeout: config.requestTimeoutMs * 3,
     // Shutdown answers in our envelope (src/api/request-lifecycle.ts), not Fastify's own body.
     return503OnClosing: false,
@@ -66,7 +65,7 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   app.decorate('storedStampCache', new StoredStampCache(SIGNATURE_CACHE_ENTRIES))
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
   installErrorHandlers(app)
-  installRequestLifecycle(app)
+  installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
   // The analytics row stores the response body as sent (scoring §7.6).
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.apiKey && typeof payload === 'string') reply.analyticsPayload = payload

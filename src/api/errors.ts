@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import './auth/api-key-analytics.js'
 import { DomainError, ValidationFailure, type DomainErrorKind } from '../domain/errors.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
-import { isDeadlineError } from './request-lifecycle.js'
+import { RequestDeadlineError } from './request-lifecycle.js'
 
 // The ONLY mapping of errors to HTTP (style §5, D2): django-ninja's `{"detail": …}` envelopes.
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -136,7 +136,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     // Log levels by source, so that an alert on `error` means our fault or the database's: a
     // deadline is a warning, a client that went away is routine.
-    if (isDeadlineError(error)) {
+    if (error instanceof RequestDeadlineError) {
       request.log.warn({ method: request.method, url: request.url }, 'request deadline passed: answered 503')
       return reply.code(503).send({ detail: 'Request timed out' })
     }
