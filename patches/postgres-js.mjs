@@ -1,8 +1,8 @@
 // Applied by `npm install` / `npm ci` (the root package's postinstall). Carries the connection-loss
-// guards that postgres.js 3.4.9 lacks upstream (porsager/postgres#1154, #1208; fix PRs #1168, #1209
-// unreleased), so that a database crash can neither end the process nor leave a pooled connection
-// unable to write again. Idempotent; refuses any other postgres.js version so that an upgrade is a
-// conscious step (check whether upstream released the fix, then drop or re-target this file).
+// guards that postgres.js 3.4.9 lacks upstream (porsager/postgres#1154, #1208, #1192, #1223; fix PRs
+// #1168, #1209 unreleased), so that a database crash can neither end the process nor leave a pooled
+// connection unable to write again. Idempotent, edit by edit; refuses any other postgres.js version so
+// that an upgrade is a conscious step (check whether upstream released the fix, then drop or re-target this file).
 import { readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -45,6 +45,15 @@ const EDITS = [
     to: "    ;(query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n",
     count: 1,
   },
+  {
+    // A new connection first reads pg_type (array types) and drops that read's promise: a reset
+    // during it was an unhandled rejection that ended the process (porsager/postgres#1192,
+    // #1223). The failure already reaches the queries the connection was opened for, through the
+    // connection's error path; the dropped promise only has to be caught.
+    from: '        return fetchArrayTypes()\n',
+    to: '        return fetchArrayTypes().catch(() => undefined)\n',
+    count: 1,
+  },
 ]
 
 // The package's exports map hides package.json: resolve its CommonJS entry and walk up to it.
@@ -68,8 +77,9 @@ if (version !== PATCHED_VERSION) {
 for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js']) {
   const path = join(packageDir, file)
   let text = await readFile(path, 'utf8')
-  if (text.includes(MARKER)) continue
   for (const edit of EDITS) {
+    // Applied already (a re-run, or an install patched by an earlier version of this file).
+    if (text.includes(edit.to)) continue
     const found = text.split(edit.from).length - 1
     if (found !== edit.count) {
       console.error(`patches/postgres-js.mjs: expected ${edit.count} × ${JSON.stringify(edit.from)} in ${file}, found ${found}`)

@@ -37,6 +37,18 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
     }
   })
 
+  it('a reset while a new connection reads its array types fails the waiting query, not the process', async () => {
+    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
+    try {
+      // Before the data is forwarded: the reset lands while the pg_type read is in flight.
+      proxy.resetWhenClientSends((data) => data.includes('pg_catalog.pg_type'))
+      await expect(sql`select 1 as x`).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|CONNECTION_CLOSED)$/) })
+      expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
+    } finally {
+      await sql.end({ timeout: 1 })
+    }
+  })
+
   it('a query issued between a socket error and its close is settled, and the pool recovers', async () => {
     const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
     try {

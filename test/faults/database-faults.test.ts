@@ -18,13 +18,16 @@ import { DEMO_ISSUER_DID } from '../../src/domain/stamp-issuer.js'
 // envelope while the database is away), serve again within 2 s of its return, and leave no
 // half-written run and no acknowledged write missing.
 
-const REQUEST_TIMEOUT_MS = 1_500
+// CI's scale; the long run of the closing note sets FAULT_CRASHES=29 FAULT_FREEZE_MS=20000
+// FAULT_REQUEST_TIMEOUT_MS=10000 (the production default deadline).
+const scale = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const REQUEST_TIMEOUT_MS = scale('FAULT_REQUEST_TIMEOUT_MS', 1_500)
 const INTERNAL_TOKEN = 'faults-internal-token'
 const WORKERS = 8
 const SEVERS = 8
-const CRASHES = 3
+const CRASHES = scale('FAULT_CRASHES', 3)
 const CRASH_DOWNTIME_MS = 1_000
-const FREEZE_MS = 4_000
+const FREEZE_MS = scale('FAULT_FREEZE_MS', 4_000)
 // HTTP and scheduling on a loaded 2-core machine, on top of the deadline.
 const ANSWER_SLACK_MS = 700
 const RECOVERY_LIMIT_MS = 2_000
@@ -160,9 +163,9 @@ beforeAll(async () => {
     SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem,
     CERAMIC_CACHE_SCORER_ID: String(communityId),
     REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-    DB_STATEMENT_TIMEOUT_MS: '1000',
-    DB_POOL_TIMEOUT_MS: '500',
-    DB_CONNECT_TIMEOUT_MS: '500',
+    DB_STATEMENT_TIMEOUT_MS: String(Math.round(REQUEST_TIMEOUT_MS / 2)),
+    DB_POOL_TIMEOUT_MS: String(Math.round(REQUEST_TIMEOUT_MS / 3)),
+    DB_CONNECT_TIMEOUT_MS: String(Math.round(REQUEST_TIMEOUT_MS / 3)),
     DB_POOL_SIZE: '4',
     PORT: '0',
     LOG_LEVEL: 'info',
@@ -180,7 +183,7 @@ describe('database faults under load (issue 10, D24)', () => {
   const recoveries: { fault: string; ms: number }[] = []
   let outcomes: Outcome[] = []
 
-  it('cuts, crashes and a freeze under 8 clients: the process survives, every request is answered in time, service resumes within 2 s', async () => {
+  it('cuts, crashes and a freeze under 8 clients: the process survives, every request is answered in time, service resumes within 2 s', { timeout: 600_000 }, async () => {
     const load = startLoad()
     await sleep(1_000)
     for (let sever = 0; sever < SEVERS; sever++) {
@@ -207,7 +210,7 @@ describe('database faults under load (issue 10, D24)', () => {
     const longest = Math.max(...outcomes.map((outcome) => outcome.durationMs))
     console.info(`fault test: ${outcomes.length} requests ${JSON.stringify(byStatus)}, longest ${Math.round(longest)} ms; recoveries ${JSON.stringify(recoveries.map((r) => `${r.fault}: ${Math.round(r.ms)} ms`))}`)
 
-    expect(server.child.exitCode).toBeNull()
+    expect(server.child.exitCode, server.output().split('\n').filter((line) => !line.startsWith('{"level":30')).slice(-15).join('\n')).toBeNull()
     expect(server.output()).not.toMatch(/TypeError|uncaught|unhandled/i)
     expect((await fetch(`${server.base}/health/`)).status).toBe(200)
     expect(outcomes.filter((outcome) => outcome.status === 'no answer')).toEqual([])
@@ -219,7 +222,7 @@ describe('database faults under load (issue 10, D24)', () => {
     expect(outcomes.filter((outcome) => outcome.status === 200 || outcome.status === 201).length).toBeGreaterThan(50)
     for (const recovery of recoveries) expect(recovery, recovery.fault).toMatchObject({ ms: expect.any(Number) })
     expect(recoveries.filter((recovery) => recovery.ms > RECOVERY_LIMIT_MS)).toEqual([])
-  }, 120_000)
+  })
 
   it('nothing half-written: no PROCESSING score, every acknowledged write stored, every DONE score matches its stamps', async () => {
     const processing = await sql`select s.id from registry_score s where s.status = 'PROCESSING'`

@@ -13,6 +13,8 @@ export interface TcpProxy {
   readonly openConnections: number
   sever(): void
   refuse(isRefusing: boolean): void
+  /** Resets the first connection whose client sends bytes matching `predicate` (once). */
+  resetWhenClientSends(predicate: (data: Buffer) => boolean): void
   stall(): void
   resume(): void
   close(): Promise<void>
@@ -28,6 +30,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let isStalled = false
   let isRefusing = false
   let accepted = 0
+  let resetTrigger: ((data: Buffer) => boolean) | undefined
 
   const server = net.createServer((client) => {
     accepted++
@@ -43,6 +46,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         if (!to.destroyed) to.write(data)
       })
     }
+    client.on('data', (data) => {
+      if (resetTrigger?.(data)) {
+        resetTrigger = undefined
+        client.resetAndDestroy()
+        upstream.resetAndDestroy()
+      }
+    })
     forward(client, upstream)
     forward(upstream, client)
     if (isStalled) {
@@ -81,6 +91,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     sever,
     refuse(refusing) {
       isRefusing = refusing
+    },
+    resetWhenClientSends(predicate) {
+      resetTrigger = predicate
     },
     stall() {
       isStalled = true
