@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import type { Sql } from './db/pool.js'
 import { installErrorHandlers } from './api/errors.js'
 import { installRequestLifecycle } from './api/request-lifecycle.js'
+import { installInputGuards } from './api/input-guards.js'
 import { registerRoutes } from './api/routes.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
@@ -66,6 +67,7 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
   installErrorHandlers(app)
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
+  installInputGuards(app)
   // The analytics row stores the response body as sent (scoring §7.6).
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.apiKey && typeof payload === 'string') reply.analyticsPayload = payload

@@ -91,6 +91,14 @@ export function toNinjaValidationDetail(errors: AjvError[], context: string, inp
       if (error.keyword === 'type') {
         return { ...describeTypeFailure(String(error.params.type), valueAt(input, segments)), loc: [...prefix, ...segments] }
       }
+      if (error.keyword === 'maxLength') {
+        const limit = Number(error.params.limit)
+        return { type: 'string_too_long', loc: [...prefix, ...segments], msg: `String should have at most ${limit} character${limit === 1 ? '' : 's'}`, ctx: { max_length: limit } }
+      }
+      if (error.keyword === 'minLength') {
+        const limit = Number(error.params.limit)
+        return { type: 'string_too_short', loc: [...prefix, ...segments], msg: `String should have at least ${limit} character${limit === 1 ? '' : 's'}`, ctx: { min_length: limit } }
+      }
       if (error.keyword === 'maxItems') {
         return { type: 'too_long', loc: [...prefix, ...segments], msg: `List should have at most ${String(error.params.limit)} items` }
       }

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { GetStampsWithScoreResponse, StoredCredential } from '../schemas/stamps.js'
+import { GetStampsWithScoreResponse, StampProvider, StoredCredential } from '../schemas/stamps.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { requestDeadline } from '../request-lifecycle.js'
 import { addCachedStamps, credentialDateIssues, listCachedStamps, MAX_BULK_CACHE_SIZE, requireCommunityOwner, rescoreForCommunityOwner, tooManyStamps, type StampWriteItem } from '../../domain/ceramic-cache.js'
@@ -29,7 +29,7 @@ function parseScorerId(value: unknown): number {
 
 const EmbedCredential = Type.Intersect([
   StoredCredential,
-  Type.Object({ credentialSubject: Type.Object({ provider: Type.String({ minLength: 1 }) }, { additionalProperties: true }) }, { additionalProperties: true }),
+  Type.Object({ credentialSubject: Type.Object({ provider: Type.String({ minLength: 1, maxLength: StampProvider.maxLength }) }, { additionalProperties: true }) }, { additionalProperties: true }),
 ])
 
 // endpoints Endpoint 3 (internal key, as the Django baseline): store the credentials (provider from
