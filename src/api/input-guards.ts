@@ -14,8 +14,9 @@ const SURROGATE_ISSUE = { type: 'string_unicode', msg: 'Input should be a valid 
 const issueAt = (issue: Omit<ValidationIssue, 'loc'>, loc: (string | number)[]): ValidationIssue => ({ type: issue.type, loc, msg: issue.msg })
 
 /**
- * Credentials nest a handful of levels. A deeper body would overflow the stack of JSON.stringify
- * (the jsonb write) or of PostgreSQL's JSON parser (54001) long before it meant anything.
+ * Credentials nest about five levels. A body nested thousands deep overflows the stack of
+ * JSON.stringify (the jsonb write) or of PostgreSQL's JSON parser (54001); 64 is far above any
+ * real payload and far below either limit.
  */
 export const MAX_BODY_DEPTH = 64
 
