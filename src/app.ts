@@ -8,6 +8,8 @@ import type { Config } from './config.js'
 import type { Sql } from './db/pool.js'
 import { installErrorHandlers } from './api/errors.js'
 import { installRequestLifecycle } from './api/request-lifecycle.js'
+import { installInputGuards } from './api/input-guards.js'
+import { installTransportListeners, MAX_PATH_SEGMENT_LENGTH, transportErrorOptions } from './api/transport-errors.js'
 import { registerRoutes } from './api/routes.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
@@ -44,12 +46,14 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Django's routes are exact; `/x/` and `/x` are different URLs (endpoints §1.1).
-    routerOptions: { ignoreTrailingSlash: false },
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: MAX_PATH_SEGMENT_LENGTH },
     // Receiving a request (headers and body) from a slow or stalled client is bounded; the request
     // deadline itself is src/api/request-lifecycle.ts.
     requestTimeout: config.requestTimeoutMs * 3,
     // Shutdown answers in our envelope (src/api/request-lifecycle.ts), not Fastify's own body.
     return503OnClosing: false,
+    // D24: the HTTP parser's and the router's errors in the `{"detail": …}` envelope too.
+    ...transportErrorOptions,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Path and query values are text and are coerced like ninja does ("5" → 5); a JSON body is not:
@@ -66,6 +70,8 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
   installErrorHandlers(app)
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
+  installInputGuards(app)
+  installTransportListeners(app)
   // The analytics row stores the response body as sent (scoring §7.6).
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.apiKey && typeof payload === 'string') reply.analyticsPayload = payload

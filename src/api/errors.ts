@@ -4,6 +4,7 @@ import './auth/api-key-analytics.js'
 import { DomainError, ValidationFailure, type DomainErrorKind } from '../domain/errors.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
 import { RequestDeadlineError } from './request-lifecycle.js'
+import { allowedMethods } from './allowed-methods.js'
 
 // The ONLY mapping of errors to HTTP (style §5, D2): django-ninja's `{"detail": …}` envelopes.
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -91,6 +92,14 @@ export function toNinjaValidationDetail(errors: AjvError[], context: string, inp
       if (error.keyword === 'type') {
         return { ...describeTypeFailure(String(error.params.type), valueAt(input, segments)), loc: [...prefix, ...segments] }
       }
+      if (error.keyword === 'maxLength') {
+        const limit = Number(error.params.limit)
+        return { type: 'string_too_long', loc: [...prefix, ...segments], msg: `String should have at most ${limit} character${limit === 1 ? '' : 's'}`, ctx: { max_length: limit } }
+      }
+      if (error.keyword === 'minLength') {
+        const limit = Number(error.params.limit)
+        return { type: 'string_too_short', loc: [...prefix, ...segments], msg: `String should have at least ${limit} character${limit === 1 ? '' : 's'}`, ctx: { min_length: limit } }
+      }
       if (error.keyword === 'maxItems') {
         return { type: 'too_long', loc: [...prefix, ...segments], msg: `List should have at most ${String(error.params.limit)} items` }
       }
@@ -107,7 +116,13 @@ function isClientAbort(error: FastifyError, raw: IncomingMessage): boolean {
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setNotFoundHandler((_request, reply) => {
+  app.setNotFoundHandler((request, reply) => {
+    // D18: a known path with another method is 405 with `Allow`, not 404.
+    const allowed = allowedMethods(app, request.url)
+    if (allowed.length > 0) {
+      void reply.code(405).header('allow', allowed.join(', ')).send({ detail: 'Method Not Allowed' })
+      return
+    }
     void reply.code(404).send({ detail: 'Not Found' })
   })
 

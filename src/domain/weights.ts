@@ -89,13 +89,17 @@ export interface WeightsRequest {
 
 /**
  * endpoints §8: the scorer's own weights (no customization overlay). Every failure to resolve the
- * scorer gives the same 500 naming the setting, even when `community_id` was given.
+ * scorer gives the same text naming the setting, even when `community_id` was given. Python answers
+ * it with a 500; a `community_id` that is no id or names no community is the client's, so it is
+ * not_found here (D17), while a broken configured scorer stays an internal error.
  */
 export async function loadScorerWeights(db: Db, cache: ScorerWeightsCache, request: WeightsRequest): Promise<[string, number][]> {
-  const unresolved = new DomainError('internal', `Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=${request.defaultCommunityId ?? 'None'}`)
+  const text = `Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=${request.defaultCommunityId ?? 'None'}`
+  const unresolved = new DomainError('internal', text)
+  const unknown = request.communityId ? new DomainError('not_found', text) : unresolved
   const idText = request.communityId ? request.communityId : request.defaultCommunityId === undefined ? '' : String(request.defaultCommunityId)
   const communityId = parsePythonIntId(idText)
-  if (communityId === undefined) throw unresolved
+  if (communityId === undefined) throw unknown
 
   let weights = cache.get(communityId, request.nowMs)
   if (weights === undefined) {
@@ -107,7 +111,8 @@ export async function loadScorerWeights(db: Db, cache: ScorerWeightsCache, reque
       unresolved.cause = error
       throw unresolved
     }
-    if (row === undefined || !row.has_scorer_row) throw unresolved
+    if (row === undefined) throw unknown
+    if (!row.has_scorer_row) throw unresolved
     weights = row.weights
     cache.set(communityId, weights, request.nowMs)
   }

@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
 import { V2ScoreResponse } from '../schemas/score.js'
+import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { getAppScore, requireCeramicCacheScorerId } from '../../domain/ceramic-cache.js'
 import { DomainError, invalidAddress } from '../../domain/errors.js'
@@ -27,7 +28,8 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
     const address = normalizeAddress(request.ceramicSubject!.address)
     if (address === null) throw invalidAddress()
     // parity: `alternate_scorer_id or CERAMIC_CACHE_SCORER_ID` — 0 falls back too.
-    const scorerId = request.query.alternate_scorer_id || requireCeramicCacheScorerId(app.config.ceramicCacheScorerId)
+    const requested = request.query.alternate_scorer_id
+    const scorerId = requested ? rowIdOf(requested) : requireCeramicCacheScorerId(app.config.ceramicCacheScorerId)
     return getAppScore(scoringDeps(app, request), { address, scorerId, now: nowUtc() })
   })
 }

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify'
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { GetStampResponse, GetStampsWithScoreResponse, StoredCredential } from '../schemas/stamps.js'
+import { GetStampResponse, GetStampsWithScoreResponse, StampProvider, StoredCredential } from '../schemas/stamps.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { requestDeadline } from '../request-lifecycle.js'
 import {
@@ -24,8 +24,8 @@ import { normalizeAddress } from '../../domain/formats/eth-address.js'
 import type { ScoringOutcome } from '../../domain/score-passport.js'
 
 // `CacheStampPayload` (endpoints Endpoint 5): `address` is ignored, the JWT decides (D8).
-const AddItem = Type.Object({ address: Type.Optional(Type.Union([Type.String(), Type.Null()])), provider: Type.String(), stamp: StoredCredential })
-const PatchItemSchema = Type.Object({ address: Type.Optional(Type.Union([Type.String(), Type.Null()])), provider: Type.String(), stamp: Type.Optional(Type.Union([StoredCredential, Type.Null()])) })
+const AddItem = Type.Object({ address: Type.Optional(Type.Union([Type.String(), Type.Null()])), provider: StampProvider, stamp: StoredCredential })
+const PatchItemSchema = Type.Object({ address: Type.Optional(Type.Union([Type.String(), Type.Null()])), provider: StampProvider, stamp: Type.Optional(Type.Union([StoredCredential, Type.Null()])) })
 const DeleteItem = Type.Object({ address: Type.Optional(Type.Union([Type.String(), Type.Null()])), provider: Type.String() })
 
 const errorResponses = { 400: DetailError, 401: DetailError, 404: DetailError, 422: Type.Union([DetailError, ValidationErrorList]), 500: DetailError }

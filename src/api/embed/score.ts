@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { requireDigitSegment } from '../path-params.js'
 import { DetailError } from '../schemas/common.js'
 import { GetStampsWithScoreResponse } from '../schemas/stamps.js'
+import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { listCachedStamps, rescoreForCommunityOwner } from '../../domain/ceramic-cache.js'
 import { DomainError } from '../../domain/errors.js'
@@ -18,7 +19,7 @@ export const embedScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const address = request.params.address.toLowerCase()
-    const outcome = await rescoreForCommunityOwner(scoringDeps(app, request), address, Number(request.params.scorer_id), new DomainError('bad_request', 'Invalid scorer_id'))
+    const outcome = await rescoreForCommunityOwner(scoringDeps(app, request), address, rowIdOf(request.params.scorer_id), new DomainError('bad_request', 'Invalid scorer_id'))
     const stamps = await listCachedStamps(app.sql, address, { type: 1 })
     return { success: true, stamps, score: outcome.response }
   })

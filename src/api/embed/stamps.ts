@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { GetStampsWithScoreResponse, StoredCredential } from '../schemas/stamps.js'
+import { GetStampsWithScoreResponse, StampProvider, StoredCredential } from '../schemas/stamps.js'
+import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { requestDeadline } from '../request-lifecycle.js'
 import { addCachedStamps, credentialDateIssues, listCachedStamps, MAX_BULK_CACHE_SIZE, requireCommunityOwner, rescoreForCommunityOwner, tooManyStamps, type StampWriteItem } from '../../domain/ceramic-cache.js'
@@ -17,11 +18,13 @@ function parseScorerId(value: unknown): number {
   const failure = (type: string, msg: string) => new ValidationFailure([{ type, loc: ['body', 'payload', 'scorer_id'], msg }])
   if (typeof value === 'boolean') return Number(value)
   if (typeof value === 'number') {
-    if (Number.isInteger(value)) return value
+    // JSON's 1e400 parses to Infinity; pydantic refuses inf the same way.
+    if (!Number.isFinite(value)) throw failure('finite_number', 'Input should be a finite number')
+    if (Number.isInteger(value)) return rowIdOf(value)
     throw failure('int_from_float', 'Input should be a valid integer, got a number with a fractional part')
   }
   if (typeof value === 'string') {
-    if (/^\s*[+-]?\d+\s*$/.test(value)) return Number(value.trim())
+    if (/^\s*[+-]?\d+\s*$/.test(value)) return rowIdOf(value.trim())
     throw failure('int_parsing', 'Input should be a valid integer, unable to parse string as an integer')
   }
   throw failure('int_type', 'Input should be a valid integer')
@@ -29,7 +32,7 @@ function parseScorerId(value: unknown): number {
 
 const EmbedCredential = Type.Intersect([
   StoredCredential,
-  Type.Object({ credentialSubject: Type.Object({ provider: Type.String({ minLength: 1 }) }, { additionalProperties: true }) }, { additionalProperties: true }),
+  Type.Object({ credentialSubject: Type.Object({ provider: Type.String({ minLength: 1, maxLength: StampProvider.maxLength }) }, { additionalProperties: true }) }, { additionalProperties: true }),
 ])
 
 // endpoints Endpoint 3 (internal key, as the Django baseline): store the credentials (provider from

@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import { requireInternalKey } from '../auth/internal-key.js'
 import { DetailError } from '../schemas/common.js'
 import { checkCredentialsForBans, type BanCheck } from '../../domain/bans.js'
+import { ValidationFailure } from '../../domain/errors.js'
 import { formatDjangoJson } from '../../domain/formats/py-datetime.js'
 
 // Not Type.Union: under the app's coerceTypes an anyOf would turn null into "" (string branch first)
@@ -34,6 +35,21 @@ function toBanCheckWire(check: BanCheck): Static<typeof BanCheckWire> {
   }
 }
 
+type CredentialSubjectRef = Static<typeof CredentialRef>['credentialSubject']
+
+/**
+ * D17: with one subject named, Python answers 500 when that subject is null (`None.split`) or when
+ * a hash is null (refused by its response model). Both are the caller's input, so they are 422s at
+ * the null's location. Several subjects, or none, keep Python's 400s from the domain.
+ */
+function requireUsableSubjects(subjects: readonly CredentialSubjectRef[]): void {
+  if (new Set(subjects.map((subject) => subject.id)).size !== 1) return
+  const field = subjects[0]!.id === null ? 'id' : 'hash'
+  const index = subjects.findIndex((subject) => subject[field] === null)
+  if (index === -1) return
+  throw new ValidationFailure([{ type: 'string_type', loc: ['body', 'payload', index, 'credentialSubject', field], msg: 'Input should be a valid string' }])
+}
+
 // endpoints Endpoint 9.
 export const checkBansRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/internal/check-bans', {
@@ -46,7 +62,9 @@ export const checkBansRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Array(BanCheckWire), 400: DetailError, 401: DetailError, 500: DetailError },
     },
   }, async (request) => {
-    const checks = await checkCredentialsForBans(app.sql, request.body.map((credential) => credential.credentialSubject))
+    const subjects = request.body.map((credential) => credential.credentialSubject)
+    requireUsableSubjects(subjects)
+    const checks = await checkCredentialsForBans(app.sql, subjects)
     return checks.map(toBanCheckWire)
   })
 }

@@ -3,6 +3,7 @@ import { requireInternalKey } from '../auth/internal-key.js'
 import { requireDigitSegment } from '../path-params.js'
 import { DetailError } from '../schemas/common.js'
 import { V2ScoreResponse } from '../schemas/score.js'
+import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { DomainError } from '../../domain/errors.js'
 import { scorePassport } from '../../domain/score-passport.js'
@@ -20,7 +21,7 @@ export const internalScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: V2ScoreResponse, 400: DetailError, 401: DetailError, 404: DetailError, 500: DetailError },
     },
   }, async (request) => {
-    const outcome = await scorePassport(scoringDeps(app, request), request.params.address, Number(request.params.scorer_id))
+    const outcome = await scorePassport(scoringDeps(app, request), request.params.address, rowIdOf(request.params.scorer_id))
     if (outcome.response.error !== null) throw new DomainError('internal', 'Failed to calculate score.')
     return outcome.response
   })

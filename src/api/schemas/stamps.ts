@@ -18,6 +18,9 @@ export const GetStampsWithScoreResponse = Type.Object({
   score: V2ScoreResponse,
 })
 
+/** `ceramic_cache_ceramiccache.provider` (and `registry_stamp.provider`) is varchar(256) (D17: 422, not 22001). */
+export const StampProvider = Type.String({ maxLength: 256 })
+
 /** A credential as far as storing it needs: an object with `proof.proofValue` (varchar 256). */
 export const StoredCredential = Type.Object(
   { proof: Type.Object({ proofValue: Type.String({ maxLength: 256 }) }, { additionalProperties: true }) },

@@ -114,17 +114,17 @@ describe('POST /internal/check-bans', () => {
     }
   })
 
-  it('endpoints §9.1: the only id is null → 500 (Python AttributeError; D2 body)', async () => {
-    const response = await checkBans([credential({ hash: 'h', provider: 'Github', id: null })])
-    expect(response.statusCode).toBe(500)
-    expect(response.json()).toEqual({ detail: 'Internal Server Error' })
+  it('endpoints §9.1, overridden by D17: the only id is null → 422 at that id (Python: AttributeError, 500)', async () => {
+    const response = await checkBans([credential({ hash: 'h', provider: 'Github', id: null }), credential({ hash: 'h2', provider: 'Google', id: null })])
+    expect(response.statusCode).toBe(422)
+    expect(response.json()).toEqual({ detail: [{ type: 'string_type', loc: ['body', 'payload', 0, 'credentialSubject', 'id'], msg: 'Input should be a valid string' }] })
   })
 
-  it('endpoints §9.6: a null hash → 500 "Failed to check bans"', async () => {
+  it('endpoints §9.6, overridden by D17: a null hash → 422 at that hash (Python: "Failed to check bans", 500)', async () => {
     const { github } = freshCredentials()
     const response = await checkBans([credential(github), credential({ ...github, hash: null })])
-    expect(response.statusCode).toBe(500)
-    expect(response.json()).toEqual({ detail: 'Failed to check bans' })
+    expect(response.statusCode).toBe(422)
+    expect(response.json()).toEqual({ detail: [{ type: 'string_type', loc: ['body', 'payload', 1, 'credentialSubject', 'hash'], msg: 'Input should be a valid string' }] })
   })
 
   it('endpoints §9: a missing or non-string credentialSubject key → 422 at its location; extra keys are ignored', async () => {

@@ -49,7 +49,7 @@ describe('internal key (endpoints §1.3.2)', () => {
 
   it('endpoints §8: /internal/embed/weights needs no key', async () => {
     const response = await ctx.app.inject({ method: 'GET', url: '/internal/embed/weights?community_id=abc' })
-    expect(response.statusCode).toBe(500)
+    expect(response.statusCode).toBe(404)
     expect(response.json().detail).toMatch(/^Unable to retrieve configured scorer!/)
   })
 })

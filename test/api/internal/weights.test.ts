@@ -54,10 +54,10 @@ describe('GET /internal/embed/weights', () => {
     expect((await weightsOf(communityId)).body).toBe('{"Google": 1.0}')
   })
 
-  it('endpoints §8: unknown or non-numeric community_id → 500 naming CERAMIC_CACHE_SCORER_ID', async () => {
-    for (const id of ['999999999', 'abc', '1.5']) {
+  it('endpoints §8, overridden by D17: unknown, non-numeric or out-of-range community_id → 404 with Python\'s text naming CERAMIC_CACHE_SCORER_ID', async () => {
+    for (const id of ['999999999', 'abc', '1.5', '99999999999999999999999']) {
       const response = await weightsOf(id)
-      expect(response.statusCode).toBe(500)
+      expect(response.statusCode).toBe(404)
       expect(response.json()).toEqual({ detail: `Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=${defaultCommunityId}` })
     }
   })

@@ -1,0 +1,15 @@
+import type { FastifyInstance, HTTPMethods } from 'fastify'
+
+// The methods the routes of this app use; the router is asked about each of them.
+const ROUTED_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
+/**
+ * D18: the methods some route serves at this URL, empty when no route matches it with any method
+ * (a 404). Django's converters never match an empty segment (endpoints §1.1), so neither does this.
+ */
+export function allowedMethods(app: FastifyInstance, url: string): HTTPMethods[] {
+  return ROUTED_METHODS.filter((method) => {
+    const route = app.findRoute({ method, url })
+    return route !== null && Object.values(route.params as Record<string, string>).every((value) => value !== '')
+  })
+}
