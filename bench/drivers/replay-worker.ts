@@ -47,8 +47,9 @@ async function replay(connection: HeldConnection, index: number): Promise<number
 }
 
 const result: ReplayResult = { transactions: 0, seconds: 0, latenciesMs: [], errors: 0, errorsByCode: {}, wrongAnswers: 0 }
+const held: HeldConnection[] = []
 try {
-  const held = await Promise.all(Array.from({ length: connections }, () => driver.hold()))
+  held.push(...await Promise.all(Array.from({ length: connections }, () => driver.hold())))
   // One untimed pass per connection: every client has its statements prepared, as a warm pool has.
   await Promise.all(held.map((connection, c) => replay(connection, c % sequences.length)))
   let next = 0
@@ -71,11 +72,13 @@ try {
   }))
   result.seconds = (performance.now() - startedAt) / 1000
   result.transactions = result.latenciesMs.length
-  for (const connection of held) connection.release()
 } catch (error) {
+  // The warm-up pass failed (e.g. a prepared statement behind a transaction pooler): no timed run.
   result.errors++
   result.errorsByCode[errorCode(error)] = 1
 } finally {
+  // pg's pool.end() waits for every checked-out client: release them on every path.
+  for (const connection of held) connection.release()
   await driver.end()
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)

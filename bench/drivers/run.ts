@@ -72,6 +72,20 @@ const report: DriverReport = {
   command: `npm run bench:drivers${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
 }
 
+const outDir = fileURLToPath(new URL('./results/', import.meta.url))
+const stamp = startedAt.toISOString().slice(0, 19).replace(/[:T]/g, '-')
+
+/** Writes what has been measured so far: a part that fails later does not take the others along. */
+async function save(): Promise<string> {
+  report.totalSeconds = (Date.now() - startedAt.getTime()) / 1000
+  report.machine.loadAverageEnd = loadavg()
+  const markdown = renderReport(report)
+  await mkdir(outDir, { recursive: true })
+  await writeFile(join(outDir, `${stamp}.json`), JSON.stringify(report, null, 2))
+  await writeFile(join(outDir, `${stamp}.md`), markdown)
+  return markdown
+}
+
 if (parts.has('faults')) {
   log(`throwaway PostgreSQL 15 cluster on 127.0.0.1:${values['cluster-port']}`)
   const cluster = await startThrowawayCluster(Number(values['cluster-port']))
@@ -81,6 +95,7 @@ if (parts.has('faults')) {
   } finally {
     await cluster.remove()
   }
+  await save()
 }
 
 if (parts.has('speed') || parts.has('pgbouncer')) {
@@ -93,6 +108,7 @@ if (parts.has('speed') || parts.has('pgbouncer')) {
     if (parts.has('speed')) {
       log(`speed: ${speed.rounds} interleaved rounds of ${speed.seconds} s per client and connection count`)
       report.speed = await runSpeed({ url: capture.database.url, capturePath, cases: SPEED_CASES, connections: [1, 16], ...speed, log })
+      await save()
     }
     if (parts.has('pgbouncer')) {
       log('pgbouncer: transaction mode')
@@ -109,13 +125,5 @@ if (parts.has('speed') || parts.has('pgbouncer')) {
   }
 }
 
-report.totalSeconds = (Date.now() - startedAt.getTime()) / 1000
-report.machine.loadAverageEnd = loadavg()
-const markdown = renderReport(report)
-const outDir = fileURLToPath(new URL('./results/', import.meta.url))
-await mkdir(outDir, { recursive: true })
-const stamp = startedAt.toISOString().slice(0, 19).replace(/[:T]/g, '-')
-await writeFile(join(outDir, `${stamp}.json`), JSON.stringify(report, null, 2))
-await writeFile(join(outDir, `${stamp}.md`), markdown)
-process.stdout.write(markdown)
+process.stdout.write(await save())
 log(`written: bench/drivers/results/${stamp}.{json,md}`)

@@ -48,8 +48,14 @@ export function percentile(values: readonly number[], p: number): number {
 
 export async function replayOnce(input: { speedCase: SpeedCase; url: string; connections: number; seconds: number; capturePath: string }): Promise<ReplayResult> {
   const args = ['--import', 'tsx', REPLAY_FILE, input.speedCase.variant, input.speedCase.prepare ? '1' : '0', input.url, String(input.connections), String(input.seconds), input.capturePath]
-  const { stdout } = await run(process.execPath, args, { timeout: (input.seconds + 60) * 1000, maxBuffer: 64 * 1024 * 1024 })
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as ReplayResult
+  try {
+    const { stdout } = await run(process.execPath, args, { timeout: (input.seconds + 60) * 1000, maxBuffer: 64 * 1024 * 1024 })
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as ReplayResult
+  } catch (error) {
+    // A replay that did not finish (killed at its time limit, or crashed) is a result too.
+    const reason = (error as { killed?: boolean }).killed ? 'did not finish (killed)' : `exited: ${String((error as Error).message).split('\n')[0]!.slice(0, 80)}`
+    return { transactions: 0, seconds: 0, latenciesMs: [], errors: 1, errorsByCode: { [reason]: 1 }, wrongAnswers: 0 }
+  }
 }
 
 export function toSpeedRun(speedCase: SpeedCase, route: string, connections: number, round: number, result: ReplayResult): SpeedRun {
