@@ -63,6 +63,10 @@ export class Child {
     return `${lines[index]!.trim()} ${at}`.slice(0, 300)
   }
 
+  stderrTail(): string {
+    return this.stderr.slice(-3_000)
+  }
+
   async stop(): Promise<void> {
     if (this.isAlive) this.process.disconnect()
     const exit = await Promise.race([this.exited, sleep(5_000).then(() => undefined)])

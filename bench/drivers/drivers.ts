@@ -9,13 +9,13 @@ import { createSql } from '../../src/db/pool.js'
 // (pool size from the caller, postgres.js connect_timeout 10 s and idle_timeout 60 s as in
 // src/db/pool.ts); pg gets the timeouts postgres.js lacks (see PG_TIMEOUTS).
 
-export const VARIANTS = ['postgresjs-upstream', 'postgresjs-patched', 'postgresjs-backoff', 'pg'] as const
+export const VARIANTS = ['postgresjs-upstream', 'postgresjs-patched', 'postgresjs-tuned', 'pg'] as const
 export type Variant = (typeof VARIANTS)[number]
 
 export const VARIANT_LABELS: Record<Variant, string> = {
   'postgresjs-upstream': 'postgres.js 3.4.9 upstream',
   'postgresjs-patched': 'postgres.js 3.4.9 + patches/postgres-js.mjs',
-  'postgresjs-backoff': 'the same + backoff ≤ 1 s',
+  'postgresjs-tuned': 'the same + backoff ≤ 1 s, fetch_types: false',
   pg: 'pg 8.23.1, pipeline: true',
 }
 
@@ -71,6 +71,15 @@ export const POSTGRESJS_TIMEOUTS = { connect_timeout: 10, idle_timeout: 60 }
  */
 export const CAPPED_BACKOFF = (retries: number): number => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1)
 
+/**
+ * What the service could set without touching the driver: the capped backoff, and no pg_type query
+ * on each new connection (fetch_types), whose failure 3.4.9 turns into an unhandled rejection that
+ * ends the process (porsager/postgres#1192, #1223; see startup-probe.ts). Without it, array
+ * *results* arrive as text ('{1,2}'); array parameters are unaffected where the type is named, as
+ * src/db/pool.ts does for every one.
+ */
+export const TUNED_POSTGRESJS = { backoff: CAPPED_BACKOFF, fetch_types: false }
+
 export function openDriver(variant: Variant, options: DriverOptions): Driver {
   return variant === 'pg' ? openPg(options) : openPostgresJs(variant, options)
 }
@@ -90,8 +99,8 @@ function openPostgresJs(variant: Exclude<Variant, 'pg'>, options: DriverOptions)
   }
   const sql = variant === 'postgresjs-patched'
     ? createSql({ url: options.url, max: options.max, prepare: options.prepare })
-    : variant === 'postgresjs-backoff'
-      ? postgresPatched(options.url, { ...settings, backoff: CAPPED_BACKOFF })
+    : variant === 'postgresjs-tuned'
+      ? postgresPatched(options.url, { ...settings, ...TUNED_POSTGRESJS })
       : (postgresUpstream as unknown as PostgresJs)(options.url, settings)
   type Runner = Pick<typeof sql, 'unsafe' | 'typed'>
   const bind = (runner: Runner, statement: Statement): never[] => statement.params.map((value, i) => {

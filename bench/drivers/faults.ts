@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.js'
 import { createSql } from '../../src/db/pool.js'
 import type { ThrowawayCluster } from './cluster.js'
@@ -27,6 +30,8 @@ export interface Death {
   signal: string | null
   /** The first error line the process wrote to stderr, and where it was thrown. */
   error: string
+  /** The end of its stderr, for the whole story. */
+  stderrTail: string
 }
 
 export interface PhaseResult {
@@ -38,12 +43,33 @@ export interface PhaseResult {
   seconds: number
 }
 
+export interface StartupProbe {
+  /** The process survived a reset at a new connection's first statement, and then answered. */
+  survived: boolean
+  detail: string
+}
+
 export interface VariantFaults {
   variant: Variant
   phases: PhaseResult[]
+  startupProbe: StartupProbe
+}
+
+const PROBE_FILE = fileURLToPath(new URL('./startup-probe.ts', import.meta.url))
+
+async function runStartupProbe(variant: Variant, cluster: ThrowawayCluster): Promise<StartupProbe> {
+  const args = ['--import', 'tsx', PROBE_FILE, variant, '127.0.0.1', String(cluster.port), SCRATCH_DATABASE]
+  const outcome = await run(process.execPath, args, { timeout: 60_000 }).then(
+    ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+  )
+  const printed = outcome.stdout.trim().split('\n').at(-1) ?? ''
+  const thrown = outcome.stderr.split('\n').find((line) => /^\w*Error\b/.test(line.trim()))
+  return { survived: outcome.code === 0, detail: `${printed}${thrown ? ` ${thrown.trim()}` : ''}`.slice(0, 300) }
 }
 
 const SCRATCH_DATABASE = 'driver_faults'
+const run = promisify(execFile)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const between = (min: number, max: number) => min + Math.random() * (max - min)
 
@@ -107,7 +133,7 @@ class Runner {
       return
     }
     const exit = await this.child.exited
-    this.result.deaths.push({ fault, exitCode: exit.code, signal: exit.signal, error: this.child.describeDeath() })
+    this.result.deaths.push({ fault, exitCode: exit.code, signal: exit.signal, error: this.child.describeDeath(), stderrTail: this.child.stderrTail() })
     this.log(`  ${this.variant} ${this.spec.phase} fault ${fault + 1}: the process died: ${this.result.deaths.at(-1)!.error}`)
     await this.restart()
   }
@@ -200,6 +226,7 @@ export async function runFaultHarness(cluster: ThrowawayCluster, plan: FaultPlan
   const proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster.port })
   const phases: Map<Variant, PhaseResult>[] = []
   const runners = variants.map((variant) => new Runner(variant, plan, log))
+  const probes = new Map<Variant, StartupProbe>()
   try {
     log(`faults: ${plan.severs} severs through the proxy (${variants.join(', ')} at once, ${plan.workers} workers each)`)
     phases.push(await runPhase(runners, {
@@ -229,10 +256,13 @@ export async function runFaultHarness(cluster: ThrowawayCluster, plan: FaultPlan
         proxy.resume()
       },
     }))
+    await Promise.all(runners.map((runner) => runner.child?.stop()))
+    log('faults: a reset at the first statement of a new connection, once per driver')
+    for (const variant of variants) probes.set(variant, await runStartupProbe(variant, cluster))
   } finally {
     await Promise.all(runners.map((runner) => runner.child?.stop()))
     await proxy.close()
     await dropScratch(cluster).catch(() => undefined)
   }
-  return variants.map((variant) => ({ variant, phases: phases.map((phase) => phase.get(variant)!) }))
+  return variants.map((variant) => ({ variant, phases: phases.map((phase) => phase.get(variant)!), startupProbe: probes.get(variant)! }))
 }

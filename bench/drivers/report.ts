@@ -49,6 +49,8 @@ export function faultTables(faults: readonly VariantFaults[]): string {
   const deaths = faults.flatMap(({ variant, phases }) => phases.flatMap((phase) => phase.deaths.map((death) => `${VARIANT_LABELS[variant]}, ${phase.phase} ${death.fault + 1}: ${death.error}`)))
   const distinct = [...new Set(deaths.map((line) => line.replace(/^[^:]*: /, '')))]
   if (distinct.length > 0) lines.push('', `Process deaths: ${deaths.length}, by error: ${distinct.map((error) => `\`${error}\``).join('; ')}`)
+  lines.push('', '| driver | reset at the first statement of a new connection (postgres.js: its pg_type query) |', '| --- | --- |')
+  for (const { variant, startupProbe } of faults) lines.push(`| ${VARIANT_LABELS[variant]} | ${startupProbe.survived ? 'survived' : '**process died**'}: \`${startupProbe.detail.replaceAll('|', '/')}\` |`)
   lines.push('', '| driver | freeze: errored before resume | time to error ms, median / max | in flight, settled after resume | their wait ms, max |', '| --- | --- | --- | --- | --- |')
   for (const { variant, phases } of faults) {
     const freeze = phases.find((phase) => phase.phase === 'freeze')
