@@ -81,13 +81,6 @@ export async function startChild(variant: Variant, shape: LoadShape): Promise<Ch
   return child
 }
 
-export function emptyPhaseStats(): PhaseStats {
-  return {
-    transactions: 0, succeeded: 0, errorsByCode: {}, wrongRows: 0, hung: 0, neverSettled: 0, lateSettledMs: [], errorsAfterRecovery: {}, errorEvents: 0,
-    outage: { settledOkAfterBack: 0, erroredBeforeBack: 0, erroredAfterBack: 0, waitsMs: [], timeToErrorMs: [] },
-  }
-}
-
 export function mergeStats(into: PhaseStats, from: PhaseStats): void {
   for (const key of ['transactions', 'succeeded', 'wrongRows', 'hung'] as const) into[key] += from[key]
   into.errorEvents = Math.max(into.errorEvents, from.errorEvents)

@@ -38,3 +38,10 @@ export type ChildMessage = { type: 'ready' } | { type: 'recovered'; recovery: Re
 
 export const HANG_MS = 10_000
 export const RECOVERY_LIMIT_MS = 15_000
+
+export function emptyPhaseStats(): PhaseStats {
+  return {
+    transactions: 0, succeeded: 0, errorsByCode: {}, wrongRows: 0, hung: 0, neverSettled: 0, lateSettledMs: [], errorsAfterRecovery: {}, errorEvents: 0,
+    outage: { settledOkAfterBack: 0, erroredBeforeBack: 0, erroredAfterBack: 0, waitsMs: [], timeToErrorMs: [] },
+  }
+}

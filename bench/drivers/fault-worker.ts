@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { errorCode, openDriver, type Driver, type Row, type Variant } from './drivers.js'
-import { HANG_MS, RECOVERY_LIMIT_MS, type ChildMessage, type ParentMessage, type PhaseStats } from './fault-protocol.js'
+import { emptyPhaseStats, HANG_MS, RECOVERY_LIMIT_MS, type ChildMessage, type ParentMessage, type PhaseStats } from './fault-protocol.js'
 
 // One driver variant under load, in its own process (started by faults.ts with an IPC channel):
 // WORKERS concurrent loops, each running transactions shaped like a warm rescore (BEGIN, four
@@ -22,7 +22,7 @@ interface Pending {
 
 let driver: Driver | undefined
 let generation = 0
-let stats: PhaseStats = emptyStats()
+let stats: PhaseStats = emptyPhaseStats()
 let isDown = false
 let downAt = 0
 let backAt = 0
@@ -31,13 +31,6 @@ const pending = new Set<Pending>()
 let tracker: { id: number; at: number; first: number | null; succeeded: Set<number>; timer: NodeJS.Timeout } | null = null
 let nextWorkerId = 0
 const liveWorkers = new Set<number>()
-
-function emptyStats(): PhaseStats {
-  return {
-    transactions: 0, succeeded: 0, errorsByCode: {}, wrongRows: 0, hung: 0, neverSettled: 0, lateSettledMs: [], errorsAfterRecovery: {}, errorEvents: 0,
-    outage: { settledOkAfterBack: 0, erroredBeforeBack: 0, erroredAfterBack: 0, waitsMs: [], timeToErrorMs: [] },
-  }
-}
 
 const bump = (counts: Record<string, number>, key: string): void => void (counts[key] = (counts[key] ?? 0) + 1)
 
@@ -149,7 +142,7 @@ async function connect(url: string): Promise<void> {
   await previous?.end().catch(() => undefined)
   pending.clear()
   liveWorkers.clear()
-  stats = emptyStats()
+  stats = emptyPhaseStats()
   isDown = false
   downAt = backAt = 0
   recoveredAt = null
@@ -179,7 +172,7 @@ process.on('message', (message: ParentMessage) => {
       break
     case 'stats':
       send({ type: 'stats', stats: { ...stats, neverSettled: [...pending].filter((entry) => entry.isHung).length, errorEvents: driver?.errorEvents ?? 0 } })
-      stats = emptyStats()
+      stats = emptyPhaseStats()
       break
   }
 })

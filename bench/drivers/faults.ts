@@ -5,8 +5,8 @@ import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.js'
 import { createSql } from '../../src/db/pool.js'
 import type { ThrowawayCluster } from './cluster.js'
 import type { Variant } from './drivers.js'
-import { HANG_MS, RECOVERY_LIMIT_MS, type PhaseStats, type Recovery } from './fault-protocol.js'
-import { emptyPhaseStats, mergeStats, startChild, type Child } from './child.js'
+import { emptyPhaseStats, HANG_MS, RECOVERY_LIMIT_MS, type PhaseStats, type Recovery } from './fault-protocol.js'
+import { mergeStats, startChild, type Child } from './child.js'
 
 // The fault harness: each driver variant in its own process under load (fault-worker.ts), while
 // this process breaks the database under it — RST of every connection through a TCP proxy, a real

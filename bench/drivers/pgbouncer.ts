@@ -1,7 +1,7 @@
 import { createSql } from '../../src/db/pool.js'
-import { emptyPhaseStats, mergeStats, startChild } from './child.js'
+import { mergeStats, startChild } from './child.js'
 import { startPgBouncer } from './cluster.js'
-import type { PhaseStats } from './fault-protocol.js'
+import { emptyPhaseStats, type PhaseStats } from './fault-protocol.js'
 import { runSpeed, type SpeedCase, type SpeedRun } from './speed.js'
 
 // Both drivers through PgBouncer in transaction mode (what DB_PREPARE_STATEMENTS=false is for):

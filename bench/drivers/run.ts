@@ -16,7 +16,7 @@ import { runSpeed, SPEED_CASES } from './speed.js'
 // `npm run bench:drivers` (after `npm --prefix bench/drivers ci`): see bench/drivers/README.md.
 
 const USAGE = `Usage: npm run bench:drivers -- [--quick] [--only faults,speed,pgbouncer]
-  --quick            8 severs, 5 crashes, an 8 s freeze, 2 speed rounds of 3 s (a few minutes instead of ~9)
+  --quick            8 severs, 5 crashes, an 8 s freeze, 2 speed rounds of 3 s (~4 min instead of ~9)
   --only LIST        run only these parts
   --cluster-port N   port of the throwaway PostgreSQL 15 cluster (default 5499)
   --pgbouncer-port N (default 6499)
