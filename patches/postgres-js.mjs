@@ -69,8 +69,12 @@ async function findPackage(name) {
 
 const { dir: packageDir, version } = await findPackage('postgres')
 if (version !== PATCHED_VERSION) {
-  console.error(`patches/postgres-js.mjs: postgres.js ${version} is installed, the guards were written for ${PATCHED_VERSION}.`)
-  console.error('Check whether the upstream fix (porsager/postgres#1209) is released, then update or remove this patch.')
+  console.error(
+    `patches/postgres-js.mjs: postgres.js ${version} is installed, the guards were written for ${PATCHED_VERSION}.`,
+  )
+  console.error(
+    'Check whether the upstream fix (porsager/postgres#1209) is released, then update or remove this patch.',
+  )
   process.exit(1)
 }
 
@@ -82,7 +86,9 @@ for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connec
     if (text.includes(edit.to)) continue
     const found = text.split(edit.from).length - 1
     if (found !== edit.count) {
-      console.error(`patches/postgres-js.mjs: expected ${edit.count} × ${JSON.stringify(edit.from)} in ${file}, found ${found}`)
+      console.error(
+        `patches/postgres-js.mjs: expected ${edit.count} × ${JSON.stringify(edit.from)} in ${file}, found ${found}`,
+      )
       process.exit(1)
     }
     text = text.split(edit.from).join(edit.to)

@@ -40,7 +40,8 @@ export interface AppDeps {
 
 /** Builds the app without listening and without reading the environment (style §1). */
 export async function buildApp({ config, sql, logger = false, signatureVerifier }: AppDeps): Promise<FastifyInstance> {
-  const loggerOption = typeof logger === 'object' && 'info' in logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger }
+  const loggerOption =
+    typeof logger === 'object' && 'info' in logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger }
   const app = Fastify({
     ...loggerOption,
     requestIdHeader: 'x-request-id',
@@ -80,7 +81,11 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Passport Scorer API (TypeScript)', version: '0.1.0', description: 'Drop-in implementation of the Gitcoin Passport scorer API.' },
+      info: {
+        title: 'Passport Scorer API (TypeScript)',
+        version: '0.1.0',
+        description: 'Drop-in implementation of the Gitcoin Passport scorer API.',
+      },
       components: {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },

@@ -44,7 +44,10 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`${variable}: ${problem}`)
     this.name = 'ConfigError'
   }
@@ -95,7 +98,8 @@ function readDatabaseUrl(env: Env): string | undefined {
   const raw = env.DATABASE_URL
   if (raw === undefined) return undefined
   // D22: an empty value is a broken deployment file, not a request for the embedded demo database.
-  if (raw.trim() === '') throw new ConfigError('DATABASE_URL', 'is set but empty (unset it to run on the embedded database)')
+  if (raw.trim() === '')
+    throw new ConfigError('DATABASE_URL', 'is set but empty (unset it to run on the embedded database)')
   let url: URL
   try {
     url = new URL(raw)
@@ -103,7 +107,10 @@ function readDatabaseUrl(env: Env): string | undefined {
     throw new ConfigError('DATABASE_URL', 'not a valid URL (expected postgres://user:pass@host:port/db)')
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL', `unsupported scheme ${JSON.stringify(url.protocol)} (expected postgres:// or postgresql://)`)
+    throw new ConfigError(
+      'DATABASE_URL',
+      `unsupported scheme ${JSON.stringify(url.protocol)} (expected postgres:// or postgresql://)`,
+    )
   }
   return raw
 }
@@ -136,11 +143,17 @@ const PYTHON_DEFAULT_TRUSTED_ISSUERS = ['did:key:GlMY_1zkc0i11O-wMBWbSiUfIkZiXzF
  * Defaults of the standalone embedded mode (no DATABASE_URL): the demo community runs the human
  * points program, so points are awarded and shown unless the environment says otherwise.
  */
-export const EMBEDDED_MODE_DEFAULTS: Readonly<Env> = Object.freeze({ HUMAN_POINTS_ENABLED: 'true', HUMAN_POINTS_WRITE_ENABLED: 'true' })
+export const EMBEDDED_MODE_DEFAULTS: Readonly<Env> = Object.freeze({
+  HUMAN_POINTS_ENABLED: 'true',
+  HUMAN_POINTS_WRITE_ENABLED: 'true',
+})
 
 /** Reads every variable once; `defaults` fill in unset variables only (used by the embedded mode). */
 export function loadConfig(rawEnv: Env, defaults: Env = {}): Config {
-  const env: Env = { ...defaults, ...Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined)) }
+  const env: Env = {
+    ...defaults,
+    ...Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined)),
+  }
   const config: Config = {
     databaseUrl: readDatabaseUrl(env),
     port: readInt(env, 'PORT', { min: 0, max: 65535 }) ?? 8000,
@@ -165,7 +178,8 @@ export function loadConfig(rawEnv: Env, defaults: Env = {}): Config {
     dbPrepareStatements: readBool(env, 'DB_PREPARE_STATEMENTS', true),
     embeddedDataDir: env.EMBEDDED_DATA_DIR?.trim() || '.data/pglite',
     requestTimeoutMs: readInt(env, 'REQUEST_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    dbStatementTimeoutMs: readInt(env, 'DB_STATEMENT_TIMEOUT_MS', { min: 0, max: 600_000 }) ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    dbStatementTimeoutMs:
+      readInt(env, 'DB_STATEMENT_TIMEOUT_MS', { min: 0, max: 600_000 }) ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     dbPoolTimeoutMs: readInt(env, 'DB_POOL_TIMEOUT_MS', { min: 1, max: 600_000 }) ?? DEFAULT_POOL_TIMEOUT_MS,
     dbConnectTimeoutMs: readInt(env, 'DB_CONNECT_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? DEFAULT_CONNECT_TIMEOUT_MS,
   }
@@ -189,13 +203,23 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 3_000
  */
 function refuseUnsafeConfiguration(env: Env): void {
   const issuers = env.TRUSTED_IAM_ISSUERS?.trim()
-  if (!issuers) throw new ConfigError('TRUSTED_IAM_ISSUERS', 'must be set against a real database (a JSON array of the IAM issuer DIDs; without one every score is 0)')
+  if (!issuers)
+    throw new ConfigError(
+      'TRUSTED_IAM_ISSUERS',
+      'must be set against a real database (a JSON array of the IAM issuer DIDs; without one every score is 0)',
+    )
   const parsed = readStringList(env, 'TRUSTED_IAM_ISSUERS', [])
   if (parsed.length === 0 || parsed.every((did) => PYTHON_DEFAULT_TRUSTED_ISSUERS.includes(did))) {
-    throw new ConfigError('TRUSTED_IAM_ISSUERS', "lists none of the production IAM issuers (empty, or only Python's development placeholders)")
+    throw new ConfigError(
+      'TRUSTED_IAM_ISSUERS',
+      "lists none of the production IAM issuers (empty, or only Python's development placeholders)",
+    )
   }
   if (env.CGRANTS_API_TOKEN === undefined || env.CGRANTS_API_TOKEN.trim() === '') {
-    throw new ConfigError('CGRANTS_API_TOKEN', "must be set against a real database (the internal endpoints' key; the default 'abc' is public)")
+    throw new ConfigError(
+      'CGRANTS_API_TOKEN',
+      "must be set against a real database (the internal endpoints' key; the default 'abc' is public)",
+    )
   }
 }
 
@@ -213,7 +237,10 @@ export function loadServiceConfig(env: Env): Config {
 /** Settings worth a warning at start: the service runs, but part of it cannot work. */
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = []
-  if (config.ceramicCacheScorerId === undefined) warnings.push('CERAMIC_CACHE_SCORER_ID is not set: the Passport app endpoints (/ceramic-cache/…) will answer errors')
+  if (config.ceramicCacheScorerId === undefined)
+    warnings.push(
+      'CERAMIC_CACHE_SCORER_ID is not set: the Passport app endpoints (/ceramic-cache/…) will answer errors',
+    )
   return warnings
 }
 

@@ -41,10 +41,14 @@ export async function prepareEmbeddedDemo(sql: Sql, config: Config): Promise<Emb
   const demoConfig: Config = Object.freeze({
     ...config,
     siweJwtPublicKey: config.siweJwtPublicKey ?? jwtKeys?.publicKeyPem,
-    trustedIamIssuers: config.trustedIamIssuers.includes(seed.issuerDid) ? config.trustedIamIssuers : [...config.trustedIamIssuers, seed.issuerDid],
+    trustedIamIssuers: config.trustedIamIssuers.includes(seed.issuerDid)
+      ? config.trustedIamIssuers
+      : [...config.trustedIamIssuers, seed.issuerDid],
     ceramicCacheScorerId: config.ceramicCacheScorerId ?? seed.communityId,
   })
-  const banner = [`demo data: scorer ${seed.communityId} ("Demo"), address ${seed.address}, issuer ${seed.issuerDid} (trusted here)`]
+  const banner = [
+    `demo data: scorer ${seed.communityId} ("Demo"), address ${seed.address}, issuer ${seed.issuerDid} (trusted here)`,
+  ]
   if (credentials) {
     banner.push(
       `  curl -s -H 'X-API-Key: ${credentials.apiKey}' {base}/v2/stamps/${credentials.communityId}/score/${seed.address}`,
@@ -52,7 +56,9 @@ export async function prepareEmbeddedDemo(sql: Sql, config: Config): Promise<Emb
       `  TOKEN=$(npm run -s issue-token -- ${seed.address}) && curl -s -H "Authorization: Bearer $TOKEN" {base}/ceramic-cache/score/${seed.address}`,
     )
   } else {
-    banner.push(`  (the demo API key is not in ${join(dataDir, CREDENTIALS_FILE)}; run \`npm run seed\` on a fresh .data/ to get one)`)
+    banner.push(
+      `  (the demo API key is not in ${join(dataDir, CREDENTIALS_FILE)}; run \`npm run seed\` on a fresh .data/ to get one)`,
+    )
   }
   return { config: demoConfig, banner }
 }

@@ -7,7 +7,8 @@ import { buildApp } from './app.js'
 // database (DATABASE_URL, typically RDS Proxy: keep the pool small and prepared statements off
 // in transaction-pooling mode). The pool and app live as long as the execution environment.
 const config = loadServiceConfig(process.env)
-if (!config.databaseUrl) throw new Error('DATABASE_URL: required in AWS Lambda (the embedded database is for local use)')
+if (!config.databaseUrl)
+  throw new Error('DATABASE_URL: required in AWS Lambda (the embedded database is for local use)')
 const sql = createSql({
   url: config.databaseUrl,
   max: config.dbPoolSize,

@@ -20,7 +20,11 @@ export async function loadOrCreateLocalJwtKeys(dir: string): Promise<PemKeyPair>
   const privatePath = join(dir, 'siwe-jwt-private.pem')
   const publicPath = join(dir, 'siwe-jwt-public.pem')
   try {
-    return { privateKeyPem: await readFile(privatePath, 'utf8'), publicKeyPem: await readFile(publicPath, 'utf8'), privatePath }
+    return {
+      privateKeyPem: await readFile(privatePath, 'utf8'),
+      publicKeyPem: await readFile(publicPath, 'utf8'),
+      privatePath,
+    }
   } catch {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const pair = {

@@ -19,7 +19,12 @@ interface Opened {
 // (D15). Without it we run on an embedded PGlite in `.data/`, migrated and seeded on first start.
 async function openDatabase(config: Config): Promise<Opened> {
   if (config.databaseUrl) {
-    const sql = createSql({ url: config.databaseUrl, max: config.dbPoolSize, prepare: config.dbPrepareStatements, ...timeouts(config) })
+    const sql = createSql({
+      url: config.databaseUrl,
+      max: config.dbPoolSize,
+      prepare: config.dbPrepareStatements,
+      ...timeouts(config),
+    })
     await pingDatabase(sql)
     return { config, sql, banner: [] }
   }
@@ -37,7 +42,11 @@ async function openDatabase(config: Config): Promise<Opened> {
 }
 
 function timeouts(config: Config) {
-  return { statementTimeoutMs: config.dbStatementTimeoutMs, connectTimeoutMs: config.dbConnectTimeoutMs, poolTimeoutMs: config.dbPoolTimeoutMs }
+  return {
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    poolTimeoutMs: config.dbPoolTimeoutMs,
+  }
 }
 
 async function main(): Promise<void> {
@@ -47,7 +56,10 @@ async function main(): Promise<void> {
   const app = await buildApp({
     config,
     sql,
-    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] },
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+    },
   })
 
   app.log.info({ config: describeConfig(config) }, 'effective configuration')
@@ -75,7 +87,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? `invalid configuration: ${error.message}` : describeConnectionError(error)
+  const message =
+    error instanceof ConfigError ? `invalid configuration: ${error.message}` : describeConnectionError(error)
   process.stderr.write(`passport-scorer-ts: ${message}\n`)
   process.exit(1)
 })

@@ -14,7 +14,10 @@ interface Started {
 
 function startServer(env: Record<string, string>): Started {
   const { DATABASE_URL: _ignored, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...inherited, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -40,11 +43,17 @@ afterAll(async () => {
 
 describe('npm start (src/server.ts)', () => {
   it('a bad DATABASE_URL gives one clear line and a non-zero exit, not a stack dump', async () => {
-    const server = startServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing_here', PORT: '0', ...SAFE_DEPLOYMENT })
+    const server = startServer({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing_here',
+      PORT: '0',
+      ...SAFE_DEPLOYMENT,
+    })
     expect(await server.exited).toBe(1)
     const lines = server.output().trim().split('\n')
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^passport-scorer-ts: cannot connect to the database at 127\.0\.0\.1:1 \(connection refused\)/)
+    expect(lines[0]).toMatch(
+      /^passport-scorer-ts: cannot connect to the database at 127\.0\.0\.1:1 \(connection refused\)/,
+    )
   })
 
   it.each([
@@ -52,19 +61,31 @@ describe('npm start (src/server.ts)', () => {
     [{ TRUSTED_IAM_ISSUERS: '["did:ethr:0xabczyx"]' }, 'TRUSTED_IAM_ISSUERS: lists none of the production IAM issuers'],
     [{ CGRANTS_API_TOKEN: undefined }, 'CGRANTS_API_TOKEN: must be set against a real database'],
     [{ DATABASE_URL: '' }, 'DATABASE_URL: is set but empty'],
-  ])('D22: %j against a real database → refuses to start with one line naming the variable', async (change, message) => {
-    const env = Object.fromEntries(Object.entries({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', PORT: '0', ...SAFE_DEPLOYMENT, ...change }).filter((entry): entry is [string, string] => entry[1] !== undefined))
-    const server = startServer(env)
-    expect(await server.exited).toBe(1)
-    const lines = server.output().trim().split('\n')
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toContain(`passport-scorer-ts: invalid configuration: ${message}`)
-  })
+  ])(
+    'D22: %j against a real database → refuses to start with one line naming the variable',
+    async (change, message) => {
+      const env = Object.fromEntries(
+        Object.entries({
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+          PORT: '0',
+          ...SAFE_DEPLOYMENT,
+          ...change,
+        }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      )
+      const server = startServer(env)
+      expect(await server.exited).toBe(1)
+      const lines = server.output().trim().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toContain(`passport-scorer-ts: invalid configuration: ${message}`)
+    },
+  )
 
   it('a bad variable names the variable and exits 1', async () => {
     const server = startServer({ PORT: 'eighty' })
     expect(await server.exited).toBe(1)
-    expect(server.output().trim()).toBe('passport-scorer-ts: invalid configuration: PORT: expected an integer, got "eighty"')
+    expect(server.output().trim()).toBe(
+      'passport-scorer-ts: invalid configuration: PORT: expected an integer, got "eighty"',
+    )
   })
 
   it('embedded: migrates and seeds on first start, serves /health/ and the demo score, stops cleanly on SIGTERM, reuses the data', async () => {
@@ -82,14 +103,19 @@ describe('npm start (src/server.ts)', () => {
       const curl = /X-API-Key: (\S+)' \S+(\/v2\/stamps\/\d+\/score\/0x[0-9a-f]{40})/.exec(server.output())
       expect(curl).not.toBeNull()
       const score = await fetch(`${base}${curl![2]}`, { headers: { 'X-API-Key': curl![1]! } })
-      const body = (await score.json()) as { passing_score: boolean; error: string | null; stamps: Record<string, unknown> }
+      const body = (await score.json()) as {
+        passing_score: boolean
+        error: string | null
+        stamps: Record<string, unknown>
+      }
       expect(score.status).toBe(200)
       expect(body.error).toBeNull()
       expect(body.passing_score).toBe(true)
       expect(Object.keys(body.stamps)).toHaveLength(12)
       server.child.kill('SIGTERM')
       expect(await server.exited).toBe(0)
-      if (run === 1) expect(JSON.parse(await readFile(join(dir, 'demo-credentials.json'), 'utf8')).apiKey).toBe(curl![1])
+      if (run === 1)
+        expect(JSON.parse(await readFile(join(dir, 'demo-credentials.json'), 'utf8')).apiKey).toBe(curl![1])
     }
   }, 120_000)
 })

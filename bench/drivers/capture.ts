@@ -3,7 +3,12 @@ import { DEMO_ISSUER_DID } from '../../src/domain/stamp-issuer.js'
 import { createBenchDatabase, createBenchTenant, type BenchDatabase } from '../../src/cli/bench/bench-database.js'
 import { captureWarmRescores, describeSequence, type CapturedRescore } from '../../src/cli/bench/floor.js'
 import { planCohorts } from '../../src/cli/bench/population.js'
-import { analyzeTables, credentialTemplate, insertSignedPassports, seedBackground } from '../../src/cli/bench/seeding.js'
+import {
+  analyzeTables,
+  credentialTemplate,
+  insertSignedPassports,
+  seedBackground,
+} from '../../src/cli/bench/seeding.js'
 import { signPassports } from '../../src/cli/bench/signing.js'
 
 // The warm rescore's statements, captured exactly as `npm run bench` captures its floor
@@ -24,21 +29,37 @@ export async function captureWarmSequences(adminUrl: string, log: (line: string)
   const database = await createBenchDatabase(adminUrl)
   try {
     const tenant = await createBenchTenant(database.sql, { sha256: 16, pbkdf2: 0 })
-    const layout = planCohorts({ warm: WARM_PASSPORTS, embed: 0, cold: 0, contendedGroups: 0, sha256Keys: 16, pbkdf2Keys: 0 }, BACKGROUND_PASSPORTS)
-    log(`capture: signing ${WARM_PASSPORTS * 10} stamps, seeding ${BACKGROUND_PASSPORTS} background passports in ${database.name}`)
+    const layout = planCohorts(
+      { warm: WARM_PASSPORTS, embed: 0, cold: 0, contendedGroups: 0, sha256Keys: 16, pbkdf2Keys: 0 },
+      BACKGROUND_PASSPORTS,
+    )
+    log(
+      `capture: signing ${WARM_PASSPORTS * 10} stamps, seeding ${BACKGROUND_PASSPORTS} background passports in ${database.name}`,
+    )
     const signed = await signPassports(layout.warm, { issuedAt: new Date() })
     await insertSignedPassports(database.sql, signed)
-    await seedBackground(database.sql, { start: layout.backgroundStart, end: layout.backgroundStart + BACKGROUND_PASSPORTS }, {
-      communityId: tenant.communityId,
-      template: credentialTemplate(signed[0]!.credentials[0]!),
-    })
+    await seedBackground(
+      database.sql,
+      { start: layout.backgroundStart, end: layout.backgroundStart + BACKGROUND_PASSPORTS },
+      {
+        communityId: tenant.communityId,
+        template: credentialTemplate(signed[0]!.credentials[0]!),
+      },
+    )
     await analyzeTables(database.sql)
     const input = {
       url: database.url,
-      config: loadConfig({ DATABASE_URL: database.url, TRUSTED_IAM_ISSUERS: JSON.stringify([DEMO_ISSUER_DID]), CERAMIC_CACHE_SCORER_ID: String(tenant.communityId) }),
+      config: loadConfig({
+        DATABASE_URL: database.url,
+        TRUSTED_IAM_ISSUERS: JSON.stringify([DEMO_ISSUER_DID]),
+        CERAMIC_CACHE_SCORER_ID: String(tenant.communityId),
+      }),
       communityId: tenant.communityId,
       accountId: tenant.accountId,
-      passports: layout.warm.map((plan, i) => ({ address: plan.address, key: tenant.sha256Keys[i % tenant.sha256Keys.length]! })),
+      passports: layout.warm.map((plan, i) => ({
+        address: plan.address,
+        key: tenant.sha256Keys[i % tenant.sha256Keys.length]!,
+      })),
     }
     // The first pass is each passport's first score (it writes the registry rows and fills this
     // process's stamp cache, as the service's warm-up does); the second is the warm rescore.

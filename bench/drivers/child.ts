@@ -23,8 +23,15 @@ export class Child {
   private readonly process: ChildProcess
 
   constructor(variant: Variant, shape: LoadShape) {
-    this.process = fork(WORKER_FILE, [variant, String(shape.workers), String(shape.poolSize), shape.prepare ? '1' : '0'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
-    this.process.stderr!.on('data', (data: Buffer) => void (this.stderr = (this.stderr + data.toString()).slice(-20_000)))
+    this.process = fork(
+      WORKER_FILE,
+      [variant, String(shape.workers), String(shape.poolSize), shape.prepare ? '1' : '0'],
+      { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    )
+    this.process.stderr!.on(
+      'data',
+      (data: Buffer) => void (this.stderr = (this.stderr + data.toString()).slice(-20_000)),
+    )
     this.process.on('message', (message: ChildMessage) => this.listeners.forEach((listener) => listener(message)))
     this.exited = new Promise((resolve) => this.process.once('exit', (code, signal) => resolve({ code, signal })))
   }
@@ -59,7 +66,12 @@ export class Child {
     const lines = this.stderr.split('\n')
     const index = lines.findIndex((line) => /^\w*Error\b|Error:/.test(line.trim()))
     if (index < 0) return lines.filter(Boolean).slice(-2).join(' | ').slice(0, 300)
-    const at = lines.slice(index + 1).find((line) => line.trim().startsWith('at '))?.trim().replace(/.*node_modules\//, '') ?? ''
+    const at =
+      lines
+        .slice(index + 1)
+        .find((line) => line.trim().startsWith('at '))
+        ?.trim()
+        .replace(/.*node_modules\//, '') ?? ''
     return `${lines[index]!.trim()} ${at}`.slice(0, 300)
   }
 
@@ -84,7 +96,8 @@ export async function startChild(variant: Variant, shape: LoadShape): Promise<Ch
 export function mergeStats(into: PhaseStats, from: PhaseStats): void {
   for (const key of ['transactions', 'succeeded', 'wrongRows', 'hung'] as const) into[key] += from[key]
   into.errorEvents = Math.max(into.errorEvents, from.errorEvents)
-  for (const key of ['errorsByCode', 'errorsAfterRecovery'] as const) for (const [code, count] of Object.entries(from[key])) into[key][code] = (into[key][code] ?? 0) + count
+  for (const key of ['errorsByCode', 'errorsAfterRecovery'] as const)
+    for (const [code, count] of Object.entries(from[key])) into[key][code] = (into[key][code] ?? 0) + count
   into.neverSettled = from.neverSettled
   into.lateSettledMs.push(...from.lateSettledMs)
   into.outage.settledOkAfterBack += from.outage.settledOkAfterBack

@@ -44,11 +44,27 @@ export async function startThrowawayCluster(port: number): Promise<ThrowawayClus
     const [command, argv] = asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', data, ...args])
     await run(command, argv, { timeout: 60_000 })
   }
-  const [initdb, initArgs] = asPostgres(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'])
+  const [initdb, initArgs] = asPostgres(join(PG_BIN, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ])
   await run(initdb, initArgs, { timeout: 120_000 })
   const options = [
-    `-p ${port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${dir}`, '-c max_connections=200',
-    '-c shared_buffers=64MB', '-c fsync=off', '-c full_page_writes=off', '-c logging_collector=off',
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c unix_socket_directories=${dir}`,
+    '-c max_connections=200',
+    '-c shared_buffers=64MB',
+    '-c fsync=off',
+    '-c full_page_writes=off',
+    '-c logging_collector=off',
   ].join(' ')
   const start = () => pgCtl('-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start')
   await start()
@@ -82,32 +98,43 @@ export interface PgBouncer {
  * connections than clients so that consecutive transactions of one client land on different
  * server connections, which is where named prepared statements break.
  */
-export async function startPgBouncer(input: { listenPort: number; targetPort: number; database: string; serverPoolSize: number }): Promise<PgBouncer | { missing: string }> {
-  const binary = await run('which', ['pgbouncer']).then(({ stdout }) => stdout.trim(), () => '')
+export async function startPgBouncer(input: {
+  listenPort: number
+  targetPort: number
+  database: string
+  serverPoolSize: number
+}): Promise<PgBouncer | { missing: string }> {
+  const binary = await run('which', ['pgbouncer']).then(
+    ({ stdout }) => stdout.trim(),
+    () => '',
+  )
   if (!binary) return { missing: 'pgbouncer is not installed (apt-get install -y pgbouncer)' }
   const dir = await ownedTempDir('pst-drivers-pgbouncer-')
   const users = join(dir, 'users.txt')
   await writeFile(users, '"postgres" ""\n')
-  await writeFile(join(dir, 'pgbouncer.ini'), [
-    '[databases]',
-    `${input.database} = host=127.0.0.1 port=${input.targetPort} dbname=${input.database}`,
-    '[pgbouncer]',
-    'listen_addr = 127.0.0.1',
-    `listen_port = ${input.listenPort}`,
-    "unix_socket_dir = ''",
-    'auth_type = trust',
-    `auth_file = ${users}`,
-    'pool_mode = transaction',
-    `default_pool_size = ${input.serverPoolSize}`,
-    'max_client_conn = 200',
-    // Startup parameters PgBouncer would refuse: pg's statement_timeout and options (TimeZone), which
-    // behind a pooler belong on the role or database (ALTER ROLE … SET) instead.
-    'ignore_startup_parameters = extra_float_digits,options,statement_timeout',
-    `logfile = ${join(dir, 'pgbouncer.log')}`,
-    'log_connections = 0',
-    'log_disconnections = 0',
-    '',
-  ].join('\n'))
+  await writeFile(
+    join(dir, 'pgbouncer.ini'),
+    [
+      '[databases]',
+      `${input.database} = host=127.0.0.1 port=${input.targetPort} dbname=${input.database}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${input.listenPort}`,
+      "unix_socket_dir = ''",
+      'auth_type = trust',
+      `auth_file = ${users}`,
+      'pool_mode = transaction',
+      `default_pool_size = ${input.serverPoolSize}`,
+      'max_client_conn = 200',
+      // Startup parameters PgBouncer would refuse: pg's statement_timeout and options (TimeZone), which
+      // behind a pooler belong on the role or database (ALTER ROLE … SET) instead.
+      'ignore_startup_parameters = extra_float_digits,options,statement_timeout',
+      `logfile = ${join(dir, 'pgbouncer.log')}`,
+      'log_connections = 0',
+      'log_disconnections = 0',
+      '',
+    ].join('\n'),
+  )
   if (isRoot) await run('chown', ['-R', 'postgres:postgres', dir])
   const [command, argv] = asPostgres(binary, [join(dir, 'pgbouncer.ini')])
   const child: ChildProcess = spawn(command, argv, { stdio: 'ignore' })
@@ -139,5 +166,8 @@ async function waitForPort(port: number): Promise<void> {
 
 /** PgBouncer's version line, for the report. */
 export async function pgBouncerVersion(): Promise<string | undefined> {
-  return run('pgbouncer', ['--version']).then(({ stdout }) => stdout.split('\n')[0]?.trim(), () => undefined)
+  return run('pgbouncer', ['--version']).then(
+    ({ stdout }) => stdout.split('\n')[0]?.trim(),
+    () => undefined,
+  )
 }

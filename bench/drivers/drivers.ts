@@ -97,18 +97,22 @@ function openPostgresJs(variant: Exclude<Variant, 'pg'>, options: DriverOptions)
     onnotice: () => {},
     ...POSTGRESJS_TIMEOUTS,
   }
-  const sql = variant === 'postgresjs-patched'
-    ? createSql({ url: options.url, max: options.max, prepare: options.prepare })
-    : variant === 'postgresjs-tuned'
-      ? postgresPatched(options.url, { ...settings, ...TUNED_POSTGRESJS })
-      : (postgresUpstream as unknown as PostgresJs)(options.url, settings)
+  const sql =
+    variant === 'postgresjs-patched'
+      ? createSql({ url: options.url, max: options.max, prepare: options.prepare })
+      : variant === 'postgresjs-tuned'
+        ? postgresPatched(options.url, { ...settings, ...TUNED_POSTGRESJS })
+        : (postgresUpstream as unknown as PostgresJs)(options.url, settings)
   type Runner = Pick<typeof sql, 'unsafe' | 'typed'>
-  const bind = (runner: Runner, statement: Statement): never[] => statement.params.map((value, i) => {
-    const type = statement.types?.[i] ?? 0
-    return (type === 0 || value === null ? value : runner.typed(value as never, type)) as never
-  })
+  const bind = (runner: Runner, statement: Statement): never[] =>
+    statement.params.map((value, i) => {
+      const type = statement.types?.[i] ?? 0
+      return (type === 0 || value === null ? value : runner.typed(value as never, type)) as never
+    })
   const run = (runner: Runner, statement: Statement) =>
-    runner.unsafe(statement.text, bind(runner, statement), { prepare: options.prepare && statement.params.length > 0 }) as unknown as Promise<Row[]>
+    runner.unsafe(statement.text, bind(runner, statement), {
+      prepare: options.prepare && statement.params.length > 0,
+    }) as unknown as Promise<Row[]>
   return {
     async transaction(statements) {
       return (await sql.begin((tx) => Promise.all(statements.map((statement) => run(tx, statement))))) as Row[][]
@@ -160,7 +164,8 @@ function openPg(options: DriverOptions): Driver {
     values: statement.params,
     ...(options.prepare && statement.params.length > 0 ? { name: statementName(statement.text) } : {}),
   })
-  const run = async (client: pg.PoolClient | pg.Pool, statement: Statement): Promise<Row[]> => (await client.query(config(statement))).rows as Row[]
+  const run = async (client: pg.PoolClient | pg.Pool, statement: Statement): Promise<Row[]> =>
+    (await client.query(config(statement))).rows as Row[]
   return {
     async transaction(statements) {
       const client = await pool.connect()

@@ -31,17 +31,32 @@ export interface PhaseStats {
   /** pg's 'error' events (on the pool or a checked-out client); postgres.js has none. */
   errorEvents: number
   /** Transactions in flight during an outage window ('down' → 'back'): how they ended. */
-  outage: { settledOkAfterBack: number; erroredBeforeBack: number; erroredAfterBack: number; waitsMs: number[]; timeToErrorMs: number[] }
+  outage: {
+    settledOkAfterBack: number
+    erroredBeforeBack: number
+    erroredAfterBack: number
+    waitsMs: number[]
+    timeToErrorMs: number[]
+  }
 }
 
-export type ChildMessage = { type: 'ready' } | { type: 'recovered'; recovery: Recovery } | { type: 'stats'; stats: PhaseStats }
+export type ChildMessage =
+  { type: 'ready' } | { type: 'recovered'; recovery: Recovery } | { type: 'stats'; stats: PhaseStats }
 
 export const HANG_MS = 10_000
 export const RECOVERY_LIMIT_MS = 15_000
 
 export function emptyPhaseStats(): PhaseStats {
   return {
-    transactions: 0, succeeded: 0, errorsByCode: {}, wrongRows: 0, hung: 0, neverSettled: 0, lateSettledMs: [], errorsAfterRecovery: {}, errorEvents: 0,
+    transactions: 0,
+    succeeded: 0,
+    errorsByCode: {},
+    wrongRows: 0,
+    hung: 0,
+    neverSettled: 0,
+    lateSettledMs: [],
+    errorsAfterRecovery: {},
+    errorEvents: 0,
     outage: { settledOkAfterBack: 0, erroredBeforeBack: 0, erroredAfterBack: 0, waitsMs: [], timeToErrorMs: [] },
   }
 }

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { errorCode, openDriver, type Driver, type Row, type Variant } from './drivers.js'
-import { emptyPhaseStats, HANG_MS, RECOVERY_LIMIT_MS, type ChildMessage, type ParentMessage, type PhaseStats } from './fault-protocol.js'
+import {
+  emptyPhaseStats,
+  HANG_MS,
+  RECOVERY_LIMIT_MS,
+  type ChildMessage,
+  type ParentMessage,
+  type PhaseStats,
+} from './fault-protocol.js'
 
 // One driver variant under load, in its own process (started by faults.ts with an IPC channel):
 // WORKERS concurrent loops, each running transactions shaped like a warm rescore (BEGIN, four
@@ -28,14 +35,18 @@ let downAt = 0
 let backAt = 0
 let recoveredAt: number | null = null
 const pending = new Set<Pending>()
-let tracker: { id: number; at: number; first: number | null; succeeded: Set<number>; timer: NodeJS.Timeout } | null = null
+let tracker: { id: number; at: number; first: number | null; succeeded: Set<number>; timer: NodeJS.Timeout } | null =
+  null
 let nextWorkerId = 0
 const liveWorkers = new Set<number>()
 
 const bump = (counts: Record<string, number>, key: string): void => void (counts[key] = (counts[key] ?? 0) + 1)
 
 /** The statements of one transaction and the check of what they return. */
-function transactionFor(worker: number): { statements: { text: string; params: unknown[] }[]; check: (rows: Row[][]) => boolean } {
+function transactionFor(worker: number): {
+  statements: { text: string; params: unknown[] }[]
+  check: (rows: Row[][]) => boolean
+} {
   const token = randomBytes(8).toString('hex')
   const n = Math.floor(Math.random() * 1_000_000)
   return {
@@ -46,7 +57,11 @@ function transactionFor(worker: number): { statements: { text: string; params: u
       { text: 'select $1::int + 1 as next', params: [n] },
     ],
     check: (rows) =>
-      rows.length === 4 && rows[0]?.[0]?.token === token && rows[1]?.[0]?.token === token && rows[2]?.[0]?.seen === 1 && rows[3]?.[0]?.next === n + 1,
+      rows.length === 4 &&
+      rows[0]?.[0]?.token === token &&
+      rows[1]?.[0]?.token === token &&
+      rows[2]?.[0]?.seen === 1 &&
+      rows[3]?.[0]?.next === n + 1,
   }
 }
 
@@ -115,7 +130,14 @@ function finishRecovery(complete: boolean): void {
   if (!tracker) return
   clearTimeout(tracker.timer)
   const now = Date.now()
-  send({ type: 'recovered', recovery: { id: tracker.id, firstSuccessMs: tracker.first === null ? null : tracker.first - tracker.at, allWorkersMs: complete ? now - tracker.at : null } })
+  send({
+    type: 'recovered',
+    recovery: {
+      id: tracker.id,
+      firstSuccessMs: tracker.first === null ? null : tracker.first - tracker.at,
+      allWorkersMs: complete ? now - tracker.at : null,
+    },
+  })
   if (complete) recoveredAt = now
   tracker = null
 }
@@ -131,7 +153,8 @@ setInterval(() => {
     stats.hung++
     liveWorkers.delete(entry.worker)
     void workerLoop(nextWorkerId++, generation)
-    if (tracker && tracker.id >= 0 && [...liveWorkers].every((live) => tracker!.succeeded.has(live))) finishRecovery(true)
+    if (tracker && tracker.id >= 0 && [...liveWorkers].every((live) => tracker!.succeeded.has(live)))
+      finishRecovery(true)
   }
 }, 500).unref()
 
@@ -149,7 +172,13 @@ async function connect(url: string): Promise<void> {
   driver = openDriver(variant, { url, max: poolSize, prepare })
   // Ready (recovery -1) once a transaction succeeded on every worker.
   if (tracker) clearTimeout(tracker.timer)
-  tracker = { id: -1, at: Date.now(), first: null, succeeded: new Set(), timer: setTimeout(() => finishRecovery(false), 60_000) }
+  tracker = {
+    id: -1,
+    at: Date.now(),
+    first: null,
+    succeeded: new Set(),
+    timer: setTimeout(() => finishRecovery(false), 60_000),
+  }
   for (let i = 0; i < workerCount; i++) void workerLoop(nextWorkerId++, generation)
 }
 
@@ -168,10 +197,23 @@ process.on('message', (message: ParentMessage) => {
       isDown = false
       backAt = message.at
       if (tracker) finishRecovery(false)
-      tracker = { id: message.id, at: message.at, first: null, succeeded: new Set(), timer: setTimeout(() => finishRecovery(false), RECOVERY_LIMIT_MS) }
+      tracker = {
+        id: message.id,
+        at: message.at,
+        first: null,
+        succeeded: new Set(),
+        timer: setTimeout(() => finishRecovery(false), RECOVERY_LIMIT_MS),
+      }
       break
     case 'stats':
-      send({ type: 'stats', stats: { ...stats, neverSettled: [...pending].filter((entry) => entry.isHung).length, errorEvents: driver?.errorEvents ?? 0 } })
+      send({
+        type: 'stats',
+        stats: {
+          ...stats,
+          neverSettled: [...pending].filter((entry) => entry.isHung).length,
+          errorEvents: driver?.errorEvents ?? 0,
+        },
+      })
       stats = emptyPhaseStats()
       break
   }

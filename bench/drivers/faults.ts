@@ -61,7 +61,11 @@ async function runStartupProbe(variant: Variant, cluster: ThrowawayCluster): Pro
   const args = ['--import', 'tsx', PROBE_FILE, variant, '127.0.0.1', String(cluster.port), SCRATCH_DATABASE]
   const outcome = await run(process.execPath, args, { timeout: 60_000 }).then(
     ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: error.code ?? -1,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }),
   )
   const printed = outcome.stdout.trim().split('\n').at(-1) ?? ''
   const thrown = outcome.stderr.split('\n').find((line) => /^\w*Error\b/.test(line.trim()))
@@ -88,11 +92,22 @@ class Runner {
   private spec!: PhaseSpec
   private recoveries = new Map<number, Recovery>()
 
-  constructor(readonly variant: Variant, private readonly plan: FaultPlan, private readonly log: (line: string) => void) {}
+  constructor(
+    readonly variant: Variant,
+    private readonly plan: FaultPlan,
+    private readonly log: (line: string) => void,
+  ) {}
 
   async beginPhase(spec: PhaseSpec): Promise<void> {
     this.spec = spec
-    this.result = { phase: spec.phase, faults: spec.faults, deaths: [], recoveries: [], stats: emptyPhaseStats(), seconds: 0 }
+    this.result = {
+      phase: spec.phase,
+      faults: spec.faults,
+      deaths: [],
+      recoveries: [],
+      stats: emptyPhaseStats(),
+      seconds: 0,
+    }
     this.recoveries = new Map()
     if (!this.child?.isAlive) return this.restart()
     await this.connect()
@@ -102,7 +117,8 @@ class Runner {
     this.child = await startChild(this.variant, { ...this.plan, prepare: true })
     // Recoveries arrive whenever the child sees one, possibly after the next fault began.
     void this.child.next((message) => {
-      if (message.type === 'recovered' && message.recovery.id >= 0) this.recoveries.set(message.recovery.id, message.recovery)
+      if (message.type === 'recovered' && message.recovery.id >= 0)
+        this.recoveries.set(message.recovery.id, message.recovery)
       return undefined
     }, 24 * 3600_000)
     await this.connect()
@@ -111,7 +127,10 @@ class Runner {
   /** A new pool on this phase's URL; resolves once every worker committed once. */
   private async connect(): Promise<void> {
     this.child.send({ type: 'connect', url: this.spec.url })
-    await this.child.next((message) => (message.type === 'recovered' && message.recovery.id === -1 ? true : undefined), 60_000)
+    await this.child.next(
+      (message) => (message.type === 'recovered' && message.recovery.id === -1 ? true : undefined),
+      60_000,
+    )
   }
 
   hasRecovered(fault: number): boolean {
@@ -133,8 +152,16 @@ class Runner {
       return
     }
     const exit = await this.child.exited
-    this.result.deaths.push({ fault, exitCode: exit.code, signal: exit.signal, error: this.child.describeDeath(), stderrTail: this.child.stderrTail() })
-    this.log(`  ${this.variant} ${this.spec.phase} fault ${fault + 1}: the process died: ${this.result.deaths.at(-1)!.error}`)
+    this.result.deaths.push({
+      fault,
+      exitCode: exit.code,
+      signal: exit.signal,
+      error: this.child.describeDeath(),
+      stderrTail: this.child.stderrTail(),
+    })
+    this.log(
+      `  ${this.variant} ${this.spec.phase} fault ${fault + 1}: the process died: ${this.result.deaths.at(-1)!.error}`,
+    )
     await this.restart()
   }
 
@@ -171,13 +198,15 @@ async function runPhase(runners: readonly Runner[], spec: PhaseSpec): Promise<Ma
     })
     backAt = Date.now()
     runners.forEach((runner) => runner.child.send({ type: 'back', id: fault, at: backAt }))
-    while (Date.now() - backAt < NEXT_FAULT_AFTER_MS && !runners.every((runner) => runner.hasRecovered(fault))) await sleep(50)
+    while (Date.now() - backAt < NEXT_FAULT_AFTER_MS && !runners.every((runner) => runner.hasRecovered(fault)))
+      await sleep(50)
     for (const runner of runners) await runner.afterFault(fault)
     await sleep(between(50, 700))
   }
   // Time for the last fault's recoveries and hangs to show before the final count: HANG_MS at
   // least, and while a hung transaction is pending, until NEVER_SETTLED_AFTER_MS.
-  while (Date.now() < backAt + RECOVERY_LIMIT_MS && !runners.every((runner) => runner.hasRecovered(spec.faults - 1))) await sleep(100)
+  while (Date.now() < backAt + RECOVERY_LIMIT_MS && !runners.every((runner) => runner.hasRecovered(spec.faults - 1)))
+    await sleep(100)
   await sleep(Math.max(0, backAt + HANG_MS + 1_500 - Date.now()))
   for (;;) {
     const stillPending = await Promise.all(runners.map((runner) => runner.collect()))
@@ -221,41 +250,60 @@ const viaProxy = (url: string, proxy: TcpProxy): string => {
   return proxied.toString()
 }
 
-export async function runFaultHarness(cluster: ThrowawayCluster, plan: FaultPlan, variants: readonly Variant[], log: (line: string) => void): Promise<VariantFaults[]> {
+export async function runFaultHarness(
+  cluster: ThrowawayCluster,
+  plan: FaultPlan,
+  variants: readonly Variant[],
+  log: (line: string) => void,
+): Promise<VariantFaults[]> {
   const url = await prepareScratch(cluster)
   const proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster.port })
   const phases: Map<Variant, PhaseResult>[] = []
   const runners = variants.map((variant) => new Runner(variant, plan, log))
   const probes = new Map<Variant, StartupProbe>()
   try {
-    log(`faults: ${plan.severs} severs through the proxy (${variants.join(', ')} at once, ${plan.workers} workers each)`)
-    phases.push(await runPhase(runners, {
-      phase: 'sever', url: viaProxy(url, proxy), faults: plan.severs,
-      async inject(down) {
-        await down()
-        proxy.sever()
-      },
-    }))
+    log(
+      `faults: ${plan.severs} severs through the proxy (${variants.join(', ')} at once, ${plan.workers} workers each)`,
+    )
+    phases.push(
+      await runPhase(runners, {
+        phase: 'sever',
+        url: viaProxy(url, proxy),
+        faults: plan.severs,
+        async inject(down) {
+          await down()
+          proxy.sever()
+        },
+      }),
+    )
     log(`faults: ${plan.crashes} crashes (pg_ctl stop -m immediate, start)`)
-    phases.push(await runPhase(runners, {
-      phase: 'crash', url, faults: plan.crashes,
-      async inject(down) {
-        await down()
-        await cluster.crash()
-        await sleep(between(100, 500))
-        await cluster.start()
-      },
-    }))
+    phases.push(
+      await runPhase(runners, {
+        phase: 'crash',
+        url,
+        faults: plan.crashes,
+        async inject(down) {
+          await down()
+          await cluster.crash()
+          await sleep(between(100, 500))
+          await cluster.start()
+        },
+      }),
+    )
     log(`faults: a ${plan.freezeSeconds} s freeze (the proxy stops forwarding)`)
-    phases.push(await runPhase(runners, {
-      phase: 'freeze', url: viaProxy(url, proxy), faults: 1,
-      async inject(down) {
-        await down()
-        proxy.stall()
-        await sleep(plan.freezeSeconds * 1000)
-        proxy.resume()
-      },
-    }))
+    phases.push(
+      await runPhase(runners, {
+        phase: 'freeze',
+        url: viaProxy(url, proxy),
+        faults: 1,
+        async inject(down) {
+          await down()
+          proxy.stall()
+          await sleep(plan.freezeSeconds * 1000)
+          proxy.resume()
+        },
+      }),
+    )
     await Promise.all(runners.map((runner) => runner.child?.stop()))
     log('faults: a reset at the first statement of a new connection, once per driver')
     for (const variant of variants) probes.set(variant, await runStartupProbe(variant, cluster))
@@ -264,5 +312,9 @@ export async function runFaultHarness(cluster: ThrowawayCluster, plan: FaultPlan
     await proxy.close()
     await dropScratch(cluster).catch(() => undefined)
   }
-  return variants.map((variant) => ({ variant, phases: phases.map((phase) => phase.get(variant)!), startupProbe: probes.get(variant)! }))
+  return variants.map((variant) => ({
+    variant,
+    phases: phases.map((phase) => phase.get(variant)!),
+    startupProbe: probes.get(variant)!,
+  }))
 }

@@ -57,12 +57,19 @@ export async function runPgBouncerCheck(input: {
   log: (line: string) => void
 }): Promise<PoolerResult | { skipped: string }> {
   const target = new URL(input.benchUrl)
-  const bouncer = await startPgBouncer({ listenPort: input.listenPort, targetPort: Number(target.port || 5432), database: input.benchDatabase, serverPoolSize: SERVER_POOL_SIZE })
+  const bouncer = await startPgBouncer({
+    listenPort: input.listenPort,
+    targetPort: Number(target.port || 5432),
+    database: input.benchDatabase,
+    serverPoolSize: SERVER_POOL_SIZE,
+  })
   if ('missing' in bouncer) return { skipped: bouncer.missing }
   // The fault worker's scratch table, in the bench database (dropped with it).
   const sql = createSql({ url: input.benchUrl, max: 1, prepare: false })
   try {
-    await sql.unsafe('create table if not exists driver_fault (id bigserial primary key, worker int not null, token text not null)')
+    await sql.unsafe(
+      'create table if not exists driver_fault (id bigserial primary key, worker int not null, token text not null)',
+    )
     await sql.unsafe('create index if not exists driver_fault_token on driver_fault (token)')
   } finally {
     await sql.end()
@@ -73,13 +80,22 @@ export async function runPgBouncerCheck(input: {
     for (const speedCase of [...input.cases, ...input.controls]) {
       // At least 12 s: a worker stuck since its first transaction is then past HANG_MS.
       const load = await runLoad(speedCase, url, Math.max(input.seconds, 12))
-      input.log(`  pgbouncer load ${speedCase.id}: ${load.stats.succeeded}/${load.stats.transactions} ok, wrong rows ${load.stats.wrongRows}, errors ${JSON.stringify(load.stats.errorsByCode)}`)
+      input.log(
+        `  pgbouncer load ${speedCase.id}: ${load.stats.succeeded}/${load.stats.transactions} ok, wrong rows ${load.stats.wrongRows}, errors ${JSON.stringify(load.stats.errorsByCode)}`,
+      )
       loads.push(load)
     }
-    const common = { url, capturePath: input.capturePath, connections: [16], seconds: input.seconds, route: 'pgbouncer', log: input.log }
+    const common = {
+      url,
+      capturePath: input.capturePath,
+      connections: [16],
+      seconds: input.seconds,
+      route: 'pgbouncer',
+      log: input.log,
+    }
     const replays = [
-      ...await runSpeed({ ...common, cases: input.cases, rounds: input.rounds }),
-      ...await runSpeed({ ...common, cases: input.controls, rounds: 1 }),
+      ...(await runSpeed({ ...common, cases: input.cases, rounds: input.rounds })),
+      ...(await runSpeed({ ...common, cases: input.controls, rounds: 1 })),
     ]
     return { pgbouncer: input.version, serverPoolSize: SERVER_POOL_SIZE, loads, replays }
   } finally {

@@ -20,7 +20,14 @@ export interface ReplayResult {
   wrongAnswers: number
 }
 
-const [variant, prepareFlag, url, connectionsArg, secondsArg, capturePath] = process.argv.slice(2) as [Variant, string, string, string, string, string]
+const [variant, prepareFlag, url, connectionsArg, secondsArg, capturePath] = process.argv.slice(2) as [
+  Variant,
+  string,
+  string,
+  string,
+  string,
+  string,
+]
 const connections = Number(connectionsArg)
 const sequences = JSON.parse(await readFile(capturePath, 'utf8')) as CapturedRescore[]
 const driver = openDriver(variant, { url, max: connections, prepare: prepareFlag === '1' })
@@ -46,30 +53,39 @@ async function replay(connection: HeldConnection, index: number): Promise<number
   return wrong
 }
 
-const result: ReplayResult = { transactions: 0, seconds: 0, latenciesMs: [], errors: 0, errorsByCode: {}, wrongAnswers: 0 }
+const result: ReplayResult = {
+  transactions: 0,
+  seconds: 0,
+  latenciesMs: [],
+  errors: 0,
+  errorsByCode: {},
+  wrongAnswers: 0,
+}
 const held: HeldConnection[] = []
 try {
-  held.push(...await Promise.all(Array.from({ length: connections }, () => driver.hold())))
+  held.push(...(await Promise.all(Array.from({ length: connections }, () => driver.hold()))))
   // One untimed pass per connection: every client has its statements prepared, as a warm pool has.
   await Promise.all(held.map((connection, c) => replay(connection, c % sequences.length)))
   let next = 0
   const startedAt = performance.now()
   const deadline = startedAt + Number(secondsArg) * 1000
-  await Promise.all(held.map(async (connection) => {
-    while (performance.now() < deadline) {
-      const index = next++ % sequences.length
-      const begun = performance.now()
-      try {
-        result.wrongAnswers += await replay(connection, index)
-        result.latenciesMs.push(performance.now() - begun)
-      } catch (error) {
-        result.errors++
-        const code = errorCode(error)
-        result.errorsByCode[code] = (result.errorsByCode[code] ?? 0) + 1
-        await connection.query({ text: 'rollback', params: [] }).catch(() => undefined)
+  await Promise.all(
+    held.map(async (connection) => {
+      while (performance.now() < deadline) {
+        const index = next++ % sequences.length
+        const begun = performance.now()
+        try {
+          result.wrongAnswers += await replay(connection, index)
+          result.latenciesMs.push(performance.now() - begun)
+        } catch (error) {
+          result.errors++
+          const code = errorCode(error)
+          result.errorsByCode[code] = (result.errorsByCode[code] ?? 0) + 1
+          await connection.query({ text: 'rollback', params: [] }).catch(() => undefined)
+        }
       }
-    }
-  }))
+    }),
+  )
   result.seconds = (performance.now() - startedAt) / 1000
   result.transactions = result.latenciesMs.length
 } catch (error) {

@@ -23,7 +23,8 @@ const USAGE = `Usage: npm run bench:drivers -- [--quick] [--only faults,speed,pg
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) must allow CREATE DATABASE: the
 replay's bench database is created there and dropped at the end. The faults never touch it.`
 
-const log = (line: string): void => void process.stderr.write(`[drivers ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+const log = (line: string): void =>
+  void process.stderr.write(`[drivers ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 
 const { values } = parseArgs({
   options: {
@@ -107,7 +108,14 @@ if (parts.has('speed') || parts.has('pgbouncer')) {
     report.capturedStatements = capture.labels
     if (parts.has('speed')) {
       log(`speed: ${speed.rounds} interleaved rounds of ${speed.seconds} s per client and connection count`)
-      report.speed = await runSpeed({ url: capture.database.url, capturePath, cases: SPEED_CASES, connections: [1, 16], ...speed, log })
+      report.speed = await runSpeed({
+        url: capture.database.url,
+        capturePath,
+        cases: SPEED_CASES,
+        connections: [1, 16],
+        ...speed,
+        log,
+      })
       await save()
     }
     if (parts.has('pgbouncer')) {
@@ -115,8 +123,16 @@ if (parts.has('speed') || parts.has('pgbouncer')) {
       const unprepared = SPEED_CASES.filter((speedCase) => !speedCase.prepare)
       const prepared = SPEED_CASES.filter((speedCase) => speedCase.prepare)
       report.pooler = await runPgBouncerCheck({
-        benchUrl: capture.database.url, benchDatabase: capture.database.name, capturePath, cases: unprepared, controls: prepared,
-        listenPort: Number(values['pgbouncer-port']), rounds: speed.rounds, seconds: speed.seconds, version: (await pgBouncerVersion()) ?? 'pgbouncer', log,
+        benchUrl: capture.database.url,
+        benchDatabase: capture.database.name,
+        capturePath,
+        cases: unprepared,
+        controls: prepared,
+        listenPort: Number(values['pgbouncer-port']),
+        rounds: speed.rounds,
+        seconds: speed.seconds,
+        version: (await pgBouncerVersion()) ?? 'pgbouncer',
+        log,
       })
     }
   } finally {

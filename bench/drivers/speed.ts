@@ -20,7 +20,12 @@ export interface SpeedCase {
 // postgres.js upstream is not replayed: the patch touches only the close and error paths, not
 // one instruction of a query that succeeds.
 export const SPEED_CASES: readonly SpeedCase[] = [
-  { id: 'postgresjs', label: 'postgres.js, prepared (the service today)', variant: 'postgresjs-patched', prepare: true },
+  {
+    id: 'postgresjs',
+    label: 'postgres.js, prepared (the service today)',
+    variant: 'postgresjs-patched',
+    prepare: true,
+  },
   { id: 'pg-named', label: 'pg pipeline, named statements', variant: 'pg', prepare: true },
   { id: 'postgresjs-unprepared', label: 'postgres.js, prepare: false', variant: 'postgresjs-patched', prepare: false },
   { id: 'pg-unnamed', label: 'pg pipeline, unnamed statements', variant: 'pg', prepare: false },
@@ -46,19 +51,48 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
 }
 
-export async function replayOnce(input: { speedCase: SpeedCase; url: string; connections: number; seconds: number; capturePath: string }): Promise<ReplayResult> {
-  const args = ['--import', 'tsx', REPLAY_FILE, input.speedCase.variant, input.speedCase.prepare ? '1' : '0', input.url, String(input.connections), String(input.seconds), input.capturePath]
+export async function replayOnce(input: {
+  speedCase: SpeedCase
+  url: string
+  connections: number
+  seconds: number
+  capturePath: string
+}): Promise<ReplayResult> {
+  const args = [
+    '--import',
+    'tsx',
+    REPLAY_FILE,
+    input.speedCase.variant,
+    input.speedCase.prepare ? '1' : '0',
+    input.url,
+    String(input.connections),
+    String(input.seconds),
+    input.capturePath,
+  ]
   try {
-    const { stdout } = await run(process.execPath, args, { timeout: (input.seconds + 60) * 1000, maxBuffer: 64 * 1024 * 1024 })
+    const { stdout } = await run(process.execPath, args, {
+      timeout: (input.seconds + 60) * 1000,
+      maxBuffer: 64 * 1024 * 1024,
+    })
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as ReplayResult
   } catch (error) {
     // A replay that did not finish (killed at its time limit, or crashed) is a result too.
-    const reason = (error as { killed?: boolean }).killed ? 'did not finish (killed)' : `exited: ${String((error as Error).message).split('\n')[0]!.slice(0, 80)}`
+    const reason = (error as { killed?: boolean }).killed
+      ? 'did not finish (killed)'
+      : `exited: ${String((error as Error).message)
+          .split('\n')[0]!
+          .slice(0, 80)}`
     return { transactions: 0, seconds: 0, latenciesMs: [], errors: 1, errorsByCode: { [reason]: 1 }, wrongAnswers: 0 }
   }
 }
 
-export function toSpeedRun(speedCase: SpeedCase, route: string, connections: number, round: number, result: ReplayResult): SpeedRun {
+export function toSpeedRun(
+  speedCase: SpeedCase,
+  route: string,
+  connections: number,
+  round: number,
+  result: ReplayResult,
+): SpeedRun {
   return {
     caseId: speedCase.id,
     route,
@@ -87,10 +121,18 @@ export async function runSpeed(input: {
   for (let round = 1; round <= input.rounds; round++) {
     for (const connections of input.connections) {
       for (const speedCase of input.cases) {
-        const result = await replayOnce({ speedCase, url: input.url, connections, seconds: input.seconds, capturePath: input.capturePath })
+        const result = await replayOnce({
+          speedCase,
+          url: input.url,
+          connections,
+          seconds: input.seconds,
+          capturePath: input.capturePath,
+        })
         const speedRun = toSpeedRun(speedCase, input.route ?? 'direct', connections, round, result)
         runs.push(speedRun)
-        input.log(`  round ${round}, ${connections} conn, ${speedCase.id}${input.route ? ` via ${input.route}` : ''}: ${speedRun.transactionsPerSecond.toFixed(0)} tx/s, p50 ${speedRun.p50Ms.toFixed(2)} ms, p99 ${speedRun.p99Ms.toFixed(2)} ms, errors ${speedRun.errors}, wrong ${speedRun.wrongAnswers}`)
+        input.log(
+          `  round ${round}, ${connections} conn, ${speedCase.id}${input.route ? ` via ${input.route}` : ''}: ${speedRun.transactionsPerSecond.toFixed(0)} tx/s, p50 ${speedRun.p50Ms.toFixed(2)} ms, p99 ${speedRun.p99Ms.toFixed(2)} ms, errors ${speedRun.errors}, wrong ${speedRun.wrongAnswers}`,
+        )
       }
     }
   }

@@ -31,7 +31,12 @@ interface AjvError {
   message?: string
 }
 
-const PARAMETER_SOURCE: Record<string, string> = { params: 'path', querystring: 'query', body: 'body', headers: 'header' }
+const PARAMETER_SOURCE: Record<string, string> = {
+  params: 'path',
+  querystring: 'query',
+  body: 'body',
+  headers: 'header',
+}
 
 function pathSegments(instancePath: string): (string | number)[] {
   return instancePath
@@ -51,15 +56,22 @@ function describeTypeFailure(expected: string, value: unknown): Omit<NinjaValida
           ? { type: 'int_from_float', msg: 'Input should be a valid integer, got a number with a fractional part' }
           : { type: 'int_type', msg: 'Input should be a valid integer' }
     case 'number':
-      return isString ? { type: 'float_parsing', msg: 'Input should be a valid number, unable to parse string as a number' } : { type: 'float_type', msg: 'Input should be a valid number' }
+      return isString
+        ? { type: 'float_parsing', msg: 'Input should be a valid number, unable to parse string as a number' }
+        : { type: 'float_type', msg: 'Input should be a valid number' }
     case 'string':
       return { type: 'string_type', msg: 'Input should be a valid string' }
     case 'array':
       return { type: 'list_type', msg: 'Input should be a valid list' }
     case 'boolean':
-      return isString ? { type: 'bool_parsing', msg: 'Input should be a valid boolean, unable to interpret input' } : { type: 'bool_type', msg: 'Input should be a valid boolean' }
+      return isString
+        ? { type: 'bool_parsing', msg: 'Input should be a valid boolean, unable to interpret input' }
+        : { type: 'bool_type', msg: 'Input should be a valid boolean' }
     case 'object':
-      return { type: 'model_attributes_type', msg: 'Input should be a valid dictionary or object to extract fields from' }
+      return {
+        type: 'model_attributes_type',
+        msg: 'Input should be a valid dictionary or object to extract fields from',
+      }
     default:
       return { type: 'value_error', msg: `Input should be ${expected}` }
   }
@@ -75,36 +87,57 @@ function valueAt(root: unknown, segments: (string | number)[]): unknown {
 }
 
 /** Turns Fastify/AJV validation errors into ninja's 422 `detail` list. */
-export function toNinjaValidationDetail(errors: AjvError[], context: string, input: unknown, bodyName = 'payload'): NinjaValidationItem[] {
+export function toNinjaValidationDetail(
+  errors: AjvError[],
+  context: string,
+  input: unknown,
+  bodyName = 'payload',
+): NinjaValidationItem[] {
   const source = PARAMETER_SOURCE[context] ?? context
   const prefix: (string | number)[] = source === 'body' ? ['body', bodyName] : [source]
   const relevant = errors.filter((error) => error.keyword !== 'if' && error.keyword !== 'anyOf')
   // pydantic's Optional[X] is a nullable X, not a union: it lists X's errors only, never the
   // "should be null" of the other branch that AJV reports for `X | null`.
   const withoutNullBranch = relevant.filter((error) => !(error.keyword === 'type' && error.params.type === 'null'))
-  return (withoutNullBranch.length > 0 ? withoutNullBranch : relevant)
-    .map((error) => {
-      const segments = pathSegments(error.instancePath)
-      if (error.keyword === 'required') {
-        const missing = String(error.params.missingProperty)
-        return { type: 'missing', loc: [...prefix, ...segments, missing], msg: 'Field required' }
+  return (withoutNullBranch.length > 0 ? withoutNullBranch : relevant).map((error) => {
+    const segments = pathSegments(error.instancePath)
+    if (error.keyword === 'required') {
+      const missing = String(error.params.missingProperty)
+      return { type: 'missing', loc: [...prefix, ...segments, missing], msg: 'Field required' }
+    }
+    if (error.keyword === 'type') {
+      return {
+        ...describeTypeFailure(String(error.params.type), valueAt(input, segments)),
+        loc: [...prefix, ...segments],
       }
-      if (error.keyword === 'type') {
-        return { ...describeTypeFailure(String(error.params.type), valueAt(input, segments)), loc: [...prefix, ...segments] }
+    }
+    if (error.keyword === 'maxLength') {
+      const limit = Number(error.params.limit)
+      return {
+        type: 'string_too_long',
+        loc: [...prefix, ...segments],
+        msg: `String should have at most ${limit} character${limit === 1 ? '' : 's'}`,
+        ctx: { max_length: limit },
       }
-      if (error.keyword === 'maxLength') {
-        const limit = Number(error.params.limit)
-        return { type: 'string_too_long', loc: [...prefix, ...segments], msg: `String should have at most ${limit} character${limit === 1 ? '' : 's'}`, ctx: { max_length: limit } }
+    }
+    if (error.keyword === 'minLength') {
+      const limit = Number(error.params.limit)
+      return {
+        type: 'string_too_short',
+        loc: [...prefix, ...segments],
+        msg: `String should have at least ${limit} character${limit === 1 ? '' : 's'}`,
+        ctx: { min_length: limit },
       }
-      if (error.keyword === 'minLength') {
-        const limit = Number(error.params.limit)
-        return { type: 'string_too_short', loc: [...prefix, ...segments], msg: `String should have at least ${limit} character${limit === 1 ? '' : 's'}`, ctx: { min_length: limit } }
+    }
+    if (error.keyword === 'maxItems') {
+      return {
+        type: 'too_long',
+        loc: [...prefix, ...segments],
+        msg: `List should have at most ${String(error.params.limit)} items`,
       }
-      if (error.keyword === 'maxItems') {
-        return { type: 'too_long', loc: [...prefix, ...segments], msg: `List should have at most ${String(error.params.limit)} items` }
-      }
-      return { type: 'value_error', loc: [...prefix, ...segments], msg: error.message ?? 'Invalid value' }
-    })
+    }
+    return { type: 'value_error', loc: [...prefix, ...segments], msg: error.message ?? 'Invalid value' }
+  })
 }
 
 // The request stream of a client that hung up mid-upload fails with these, which the database
@@ -126,47 +159,57 @@ export function installErrorHandlers(app: FastifyInstance): void {
     void reply.code(404).send({ detail: 'Not Found' })
   })
 
-  app.setErrorHandler((error: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
-    reply.analyticsError = error instanceof DomainError ? error.detail : error.message
-    if (error instanceof DomainError) {
-      return reply.code(STATUS_BY_KIND[error.kind]).send({ detail: error.detail })
-    }
-    if (error instanceof ValidationFailure) {
-      return reply.code(422).send({ detail: error.issues })
-    }
-    if (error.validation) {
-      const context = error.validationContext ?? 'body'
-      const input = context === 'params' ? request.params : context === 'querystring' ? request.query : request.body
-      // A missing body is reported on the parameter itself, as ninja does.
-      if (context === 'body' && (request.body === undefined || request.body === null)) {
-        return reply.code(422).send({ detail: [{ type: 'missing', loc: ['body', 'payload'], msg: 'Field required' }] })
+  app.setErrorHandler(
+    (error: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
+      reply.analyticsError = error instanceof DomainError ? error.detail : error.message
+      if (error instanceof DomainError) {
+        return reply.code(STATUS_BY_KIND[error.kind]).send({ detail: error.detail })
       }
-      return reply.code(422).send({ detail: toNinjaValidationDetail(error.validation, context, input) })
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && error.statusCode === 400)) {
-      return reply.code(400).send({ detail: 'Cannot parse request body' })
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      return reply.code(400).send({ detail: 'Cannot parse request body' })
-    }
-    // Log levels by source, so that an alert on `error` means our fault or the database's: a
-    // deadline is a warning, a client that went away is routine.
-    if (error instanceof RequestDeadlineError) {
-      request.log.warn({ method: request.method, url: request.url }, 'request deadline passed: answered 503')
-      return reply.code(503).send({ detail: 'Request timed out' })
-    }
-    if (isDatabaseUnavailable(error)) {
-      request.log.error({ err: error }, 'database unavailable')
-      return reply.code(503).send({ detail: 'Service Unavailable' })
-    }
-    if (isClientAbort(error, request.raw)) {
-      request.log.info({ code: error.code }, 'client closed the connection before the answer')
-      return reply.code(400).send({ detail: 'Client closed the request' })
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ detail: error.message })
-    }
-    request.log.error({ err: error, method: request.method, url: request.url, params: request.params }, 'unhandled error')
-    return reply.code(500).send({ detail: 'Internal Server Error' })
-  })
+      if (error instanceof ValidationFailure) {
+        return reply.code(422).send({ detail: error.issues })
+      }
+      if (error.validation) {
+        const context = error.validationContext ?? 'body'
+        const input = context === 'params' ? request.params : context === 'querystring' ? request.query : request.body
+        // A missing body is reported on the parameter itself, as ninja does.
+        if (context === 'body' && (request.body === undefined || request.body === null)) {
+          return reply
+            .code(422)
+            .send({ detail: [{ type: 'missing', loc: ['body', 'payload'], msg: 'Field required' }] })
+        }
+        return reply.code(422).send({ detail: toNinjaValidationDetail(error.validation, context, input) })
+      }
+      if (
+        error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+        (error instanceof SyntaxError && error.statusCode === 400)
+      ) {
+        return reply.code(400).send({ detail: 'Cannot parse request body' })
+      }
+      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+        return reply.code(400).send({ detail: 'Cannot parse request body' })
+      }
+      // Log levels by source, so that an alert on `error` means our fault or the database's: a
+      // deadline is a warning, a client that went away is routine.
+      if (error instanceof RequestDeadlineError) {
+        request.log.warn({ method: request.method, url: request.url }, 'request deadline passed: answered 503')
+        return reply.code(503).send({ detail: 'Request timed out' })
+      }
+      if (isDatabaseUnavailable(error)) {
+        request.log.error({ err: error }, 'database unavailable')
+        return reply.code(503).send({ detail: 'Service Unavailable' })
+      }
+      if (isClientAbort(error, request.raw)) {
+        request.log.info({ code: error.code }, 'client closed the connection before the answer')
+        return reply.code(400).send({ detail: 'Client closed the request' })
+      }
+      if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        return reply.code(error.statusCode).send({ detail: error.message })
+      }
+      request.log.error(
+        { err: error, method: request.method, url: request.url, params: request.params },
+        'unhandled error',
+      )
+      return reply.code(500).send({ detail: 'Internal Server Error' })
+    },
+  )
 }

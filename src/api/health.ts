@@ -19,16 +19,20 @@ function pingWithin(sql: Sql, timeoutMs: number): Promise<void> {
 // Django's 301, which probes treat the same. Unlike Django we also prove the database answers.
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const url of ['/health', '/health/']) {
-    app.get(url, {
-      schema: { tags: ['health'], response: { 200: Type.String(), 503: DetailError } },
-    }, async (request, reply) => {
-      try {
-        await pingWithin(app.sql, Math.min(HEALTH_DATABASE_TIMEOUT_MS, app.config.requestTimeoutMs))
-      } catch (error) {
-        request.log.error({ err: error }, 'health check: database did not answer')
-        return reply.code(503).send({ detail: 'Database unavailable' })
-      }
-      return reply.type('text/html; charset=utf-8').send('Ok')
-    })
+    app.get(
+      url,
+      {
+        schema: { tags: ['health'], response: { 200: Type.String(), 503: DetailError } },
+      },
+      async (request, reply) => {
+        try {
+          await pingWithin(app.sql, Math.min(HEALTH_DATABASE_TIMEOUT_MS, app.config.requestTimeoutMs))
+        } catch (error) {
+          request.log.error({ err: error }, 'health check: database did not answer')
+          return reply.code(503).send({ detail: 'Database unavailable' })
+        }
+        return reply.type('text/html; charset=utf-8').send('Ok')
+      },
+    )
   }
 }

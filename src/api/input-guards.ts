@@ -8,10 +8,17 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 const NUL_ISSUE = { type: 'string_nul', msg: 'String should not contain the NUL character (\\u0000)' }
 // pydantic's own wording for text that is not valid Unicode.
-const SURROGATE_ISSUE = { type: 'string_unicode', msg: 'Input should be a valid string, unable to parse raw data as a unicode string' }
+const SURROGATE_ISSUE = {
+  type: 'string_unicode',
+  msg: 'Input should be a valid string, unable to parse raw data as a unicode string',
+}
 
 /** A ninja 422 entry, keys in ninja's order. */
-const issueAt = (issue: Omit<ValidationIssue, 'loc'>, loc: (string | number)[]): ValidationIssue => ({ type: issue.type, loc, msg: issue.msg })
+const issueAt = (issue: Omit<ValidationIssue, 'loc'>, loc: (string | number)[]): ValidationIssue => ({
+  type: issue.type,
+  loc,
+  msg: issue.msg,
+})
 
 /**
  * Credentials nest about five levels. A body nested thousands deep overflows the stack of
@@ -46,7 +53,9 @@ function findBodyIssue(body: unknown, prefix: (string | number)[]): ValidationIs
     if (loc.length - prefix.length >= MAX_BODY_DEPTH) {
       return new DomainError('bad_request', `Request body is nested deeper than ${MAX_BODY_DEPTH} levels`)
     }
-    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value)
+    const entries: [string | number, unknown][] = Array.isArray(value)
+      ? value.map((item, index) => [index, item])
+      : Object.entries(value)
     for (let index = entries.length - 1; index >= 0; index--) {
       const [key, item] = entries[index]!
       const keyIssue = typeof key === 'string' ? textIssue(key) : undefined
@@ -70,14 +79,29 @@ function declaredProperties(schema: unknown): Record<string, PropertySchema> {
  * AJV turns any text JavaScript reads as a number into an integer ("Infinity", "1e308", "0x10");
  * pydantic accepts only decimal digits. Checked on the raw text, before AJV coerces it.
  */
-function integerTextIssues(values: Record<string, unknown>, schema: unknown, source: 'path' | 'query'): ValidationIssue[] {
+function integerTextIssues(
+  values: Record<string, unknown>,
+  schema: unknown,
+  source: 'path' | 'query',
+): ValidationIssue[] {
   return Object.entries(declaredProperties(schema))
-    .filter(([name, property]) => property.type === 'integer' && typeof values[name] === 'string' && !PY_INT_TEXT.test(values[name]))
-    .map(([name]) => ({ type: 'int_parsing', loc: [source, name], msg: 'Input should be a valid integer, unable to parse string as an integer' }))
+    .filter(
+      ([name, property]) =>
+        property.type === 'integer' && typeof values[name] === 'string' && !PY_INT_TEXT.test(values[name]),
+    )
+    .map(([name]) => ({
+      type: 'int_parsing',
+      loc: [source, name],
+      msg: 'Input should be a valid integer, unable to parse string as an integer',
+    }))
 }
 
 /** Path parameters and the query parameters a route declares (unknown ones are ignored, endpoints §1.1). */
-function parameterTextIssues(values: Record<string, unknown>, names: string[], source: 'path' | 'query'): ValidationIssue[] {
+function parameterTextIssues(
+  values: Record<string, unknown>,
+  names: string[],
+  source: 'path' | 'query',
+): ValidationIssue[] {
   const issues: ValidationIssue[] = []
   for (const name of names) {
     const value = values[name]

@@ -33,7 +33,10 @@ interface ParserError extends Error {
 function describeParserError(error: ParserError): { status: number; detail: string } {
   if (error.code === 'HPE_HEADER_OVERFLOW') return { status: 431, detail: 'Request Header Fields Too Large' }
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, detail: 'Request Timeout' }
-  return { status: 400, detail: typeof error.reason === 'string' ? `Malformed HTTP request: ${error.reason}` : 'Malformed HTTP request' }
+  return {
+    status: 400,
+    detail: typeof error.reason === 'string' ? `Malformed HTTP request: ${error.reason}` : 'Malformed HTTP request',
+  }
 }
 
 /**
@@ -79,7 +82,11 @@ export function installTransportListeners(app: FastifyInstance): void {
   })
   app.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
     const body = JSON.stringify({ detail: 'Expectation Failed' })
-    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
+    response.writeHead(417, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    })
     response.end(body)
   })
 }

@@ -4,7 +4,13 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { describeConnectionError } from '../db/errors.js'
 import { DEMO_ISSUER_DID } from '../domain/stamp-issuer.js'
-import { createBenchDatabase, createBenchTenant, insertBans, type BenchDatabase, type BenchTenant } from './bench/bench-database.js'
+import {
+  createBenchDatabase,
+  createBenchTenant,
+  insertBans,
+  type BenchDatabase,
+  type BenchTenant,
+} from './bench/bench-database.js'
 import { measureColdStarts } from './bench/cold-start.js'
 import { describeSequence } from './bench/floor.js'
 import { cohortTotal, parseBenchOptions, UsageError, USAGE, type BenchOptions } from './bench/options.js'
@@ -15,7 +21,14 @@ import { countTables, credentialTemplate, insertSignedPassports } from './bench/
 import type { RunningService } from './bench/service.js'
 import { signPassports, type SignedPassport } from './bench/signing.js'
 import {
-  captureRescores, growBackground, measureScalePoint, profileWarmPath, runScenariosAndFloor, startWarmService, WARM_UP_CONCURRENCY, type RunState,
+  captureRescores,
+  growBackground,
+  measureScalePoint,
+  profileWarmPath,
+  runScenariosAndFloor,
+  startWarmService,
+  WARM_UP_CONCURRENCY,
+  type RunState,
 } from './bench/stages.js'
 import { evaluateTargets, machineNotes } from './bench/targets.js'
 import { scoreEach } from './bench/warm-up.js'
@@ -23,10 +36,16 @@ import { scoreEach } from './bench/warm-up.js'
 // `npm run bench`: see USAGE in bench/options.ts and bench/README.md. Progress goes to stderr,
 // the results table to stdout, the full report to bench/results/<date>.json and .md.
 
-const log = (line: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+const log = (line: string): void =>
+  void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 const BAN_COUNT = 300
 
-function serviceEnv(options: BenchOptions, url: string, communityId: number, secrets: { internalToken: string; secretKey: string }): Record<string, string | undefined> {
+function serviceEnv(
+  options: BenchOptions,
+  url: string,
+  communityId: number,
+  secrets: { internalToken: string; secretKey: string },
+): Record<string, string | undefined> {
   return {
     DATABASE_URL: url,
     LOG_LEVEL: options.logLevel,
@@ -38,19 +57,32 @@ function serviceEnv(options: BenchOptions, url: string, communityId: number, sec
   }
 }
 
-async function signCohorts(layout: CohortLayout, signAll: boolean): Promise<{ signed: Map<string, SignedPassport>; stamps: number; seconds: number }> {
+async function signCohorts(
+  layout: CohortLayout,
+  signAll: boolean,
+): Promise<{ signed: Map<string, SignedPassport>; stamps: number; seconds: number }> {
   const plans: PassportPlan[] = [...layout.warm, ...layout.embed, ...layout.cold, ...layout.contended]
   const total = plans.reduce((sum, plan) => sum + plan.stamps.length, 0)
-  log(`signing ${total} stamps of ${plans.length} scored passports on ${availableParallelism()} threads${signAll ? ' (background follows, --sign-all)' : ''}`)
+  log(
+    `signing ${total} stamps of ${plans.length} scored passports on ${availableParallelism()} threads${signAll ? ' (background follows, --sign-all)' : ''}`,
+  )
   const startedAt = performance.now()
-  const signed = await signPassports(plans, { issuedAt: new Date(), onProgress: (done) => done % 200 === 0 && log(`  signed passports: ${done}/${plans.length}`) })
-  return { signed: new Map(signed.map((passport) => [passport.plan.address, passport])), stamps: total, seconds: (performance.now() - startedAt) / 1000 }
+  const signed = await signPassports(plans, {
+    issuedAt: new Date(),
+    onProgress: (done) => done % 200 === 0 && log(`  signed passports: ${done}/${plans.length}`),
+  })
+  return {
+    signed: new Map(signed.map((passport) => [passport.plan.address, passport])),
+    stamps: total,
+    seconds: (performance.now() - startedAt) / 1000,
+  }
 }
 
 function gitState(): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== ''
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== ''
     return { commit, dirty }
   } catch {
     return { commit: 'unknown', dirty: false }
@@ -67,40 +99,75 @@ interface Prepared {
 
 async function prepare(options: BenchOptions, db: BenchDatabase): Promise<Prepared> {
   const secrets = { internalToken: randomBytes(16).toString('hex'), secretKey: randomBytes(32).toString('hex') }
-  const tenant = await createBenchTenant(db.sql, { sha256: options.cohorts.sha256Keys, pbkdf2: options.cohorts.pbkdf2Keys })
+  const tenant = await createBenchTenant(db.sql, {
+    sha256: options.cohorts.sha256Keys,
+    pbkdf2: options.cohorts.pbkdf2Keys,
+  })
   const layout = planCohorts(options.cohorts, options.passports - cohortTotal(options.cohorts))
   const signing = await signCohorts(layout, options.signAll)
   const state: RunState = {
-    sql: db.sql, url: db.url, env: serviceEnv(options, db.url, tenant.communityId, secrets), communityId: tenant.communityId, accountId: tenant.accountId,
-    warm: layout.warm, keys: tenant.sha256Keys, durationSeconds: options.durationSeconds, concurrency: options.concurrency,
+    sql: db.sql,
+    url: db.url,
+    env: serviceEnv(options, db.url, tenant.communityId, secrets),
+    communityId: tenant.communityId,
+    accountId: tenant.accountId,
+    warm: layout.warm,
+    keys: tenant.sha256Keys,
+    durationSeconds: options.durationSeconds,
+    concurrency: options.concurrency,
     // Client backends only: autovacuum workers on this database are real work, but not per request.
     // The pool's own connections stay in the list: excluding the one that asks would drop a
     // different connection from each listing, and a backend missing from the first listing is
     // counted from zero — a seeding connection's whole lifetime.
-    listBackends: async () => (await db.sql<{ pid: number }[]>`
-      select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`).map((row) => row.pid),
+    listBackends: async () =>
+      (
+        await db.sql<{ pid: number }[]>`
+      select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`
+      ).map((row) => row.pid),
     background: {
       communityId: tenant.communityId,
       template: credentialTemplate(signing.signed.get(layout.warm[0]!.address)!.credentials[0]!),
-      ...(options.signAll ? { insertSigned: async (range) => insertSignedPassports(db.sql, await signPassports(planBackground(range.start, range.end), { issuedAt: new Date() })) } : {}),
+      ...(options.signAll
+        ? {
+            insertSigned: async (range) =>
+              insertSignedPassports(
+                db.sql,
+                await signPassports(planBackground(range.start, range.end), { issuedAt: new Date() }),
+              ),
+          }
+        : {}),
     },
-    backgroundStart: layout.backgroundStart, backgroundEnd: layout.backgroundStart, backgroundSeconds: 0, log,
+    backgroundStart: layout.backgroundStart,
+    backgroundEnd: layout.backgroundStart,
+    backgroundSeconds: 0,
+    log,
   }
   return { state, tenant, layout, signing, secrets }
 }
 
 const backgroundFor = (options: BenchOptions, layout: CohortLayout, passports: number): number =>
-  layout.backgroundStart + Math.min(Math.max(0, passports - layout.warm.length), options.passports - cohortTotal(options.cohorts))
+  layout.backgroundStart +
+  Math.min(Math.max(0, passports - layout.warm.length), options.passports - cohortTotal(options.cohorts))
 
 /** Stage 1: the warm cohort and background up to the smallest scale size, then the service, warmed. */
 async function startStageOne(options: BenchOptions, { state, layout, signing }: Prepared): Promise<RunningService> {
-  await insertSignedPassports(state.sql, layout.warm.map((plan) => signing.signed.get(plan.address)!))
-  await growBackground(state, backgroundFor(options, layout, options.scaleSizes.find((size) => size < options.passports) ?? 0))
+  await insertSignedPassports(
+    state.sql,
+    layout.warm.map((plan) => signing.signed.get(plan.address)!),
+  )
+  await growBackground(
+    state,
+    backgroundFor(options, layout, options.scaleSizes.find((size) => size < options.passports) ?? 0),
+  )
   log(`starting the service and warming ${layout.warm.length} passports`)
   return startWarmService(state, layout.warm)
 }
 
-async function measureSmallerScales(options: BenchOptions, { state, layout }: Prepared, service: RunningService): Promise<ScalePoint[]> {
+async function measureSmallerScales(
+  options: BenchOptions,
+  { state, layout }: Prepared,
+  service: RunningService,
+): Promise<ScalePoint[]> {
   const points: ScalePoint[] = []
   for (const size of options.scaleSizes.filter((candidate) => candidate < options.passports)) {
     await growBackground(state, backgroundFor(options, layout, size))
@@ -113,19 +180,40 @@ async function measureSmallerScales(options: BenchOptions, { state, layout }: Pr
 async function runMainStage(options: BenchOptions, prepared: Prepared, service: RunningService) {
   const { state, tenant, layout, signing, secrets } = prepared
   log('seeding the other cohorts and the rest of the background')
-  for (const cohort of [layout.embed, layout.cold, layout.contended]) await insertSignedPassports(state.sql, cohort.map((plan) => signing.signed.get(plan.address)!))
+  for (const cohort of [layout.embed, layout.cold, layout.contended])
+    await insertSignedPassports(
+      state.sql,
+      cohort.map((plan) => signing.signed.get(plan.address)!),
+    )
   await growBackground(state, layout.backgroundStart + options.passports - cohortTotal(options.cohorts))
   await insertBans(state.sql, BAN_COUNT)
   const population = await countTables(state.sql)
-  await scoreEach({ baseUrl: service.baseUrl, communityId: tenant.communityId, addresses: layout.embed.map((plan) => plan.address), keys: tenant.sha256Keys, concurrency: WARM_UP_CONCURRENCY })
+  await scoreEach({
+    baseUrl: service.baseUrl,
+    communityId: tenant.communityId,
+    addresses: layout.embed.map((plan) => plan.address),
+    keys: tenant.sha256Keys,
+    concurrency: WARM_UP_CONCURRENCY,
+  })
   log(`capturing the statements of ${layout.warm.length} warm rescores for the floor`)
   const sequences = await captureRescores(state, layout.warm)
   const ctx: ScenarioContext = {
-    baseUrl: service.baseUrl, servicePid: service.pid, listBackends: state.listBackends, sql: state.sql, communityId: tenant.communityId,
-    internalToken: secrets.internalToken, secretKey: secrets.secretKey, durationSeconds: options.durationSeconds, concurrency: options.concurrency,
-    warm: layout.warm, embed: layout.embed, cold: layout.cold, contended: layout.contended,
+    baseUrl: service.baseUrl,
+    servicePid: service.pid,
+    listBackends: state.listBackends,
+    sql: state.sql,
+    communityId: tenant.communityId,
+    internalToken: secrets.internalToken,
+    secretKey: secrets.secretKey,
+    durationSeconds: options.durationSeconds,
+    concurrency: options.concurrency,
+    warm: layout.warm,
+    embed: layout.embed,
+    cold: layout.cold,
+    contended: layout.contended,
     credentials: new Map([...signing.signed].map(([address, passport]) => [address, passport.credentials])),
-    sha256Keys: tenant.sha256Keys, pbkdf2Keys: tenant.pbkdf2Keys,
+    sha256Keys: tenant.sha256Keys,
+    pbkdf2Keys: tenant.pbkdf2Keys,
   }
   const { scenarios, floor, notes } = await runScenariosAndFloor(ctx, state, sequences)
   return { population, sequences, scenarios, floor, notes }
@@ -141,9 +229,12 @@ async function run(options: BenchOptions, db: BenchDatabase): Promise<BenchRepor
   try {
     service = await startStageOne(options, prepared)
     const rssAtStartMb = service.rssAtStartMb
-    scale.push(...await measureSmallerScales(options, prepared, service))
+    scale.push(...(await measureSmallerScales(options, prepared, service)))
     const main = await runMainStage(options, prepared, service)
-    if (options.scaleSizes.includes(options.passports)) scale.push(await measureScalePoint(state, service, main.scenarios.find((record) => record.id === 'warm-rescore')?.result))
+    if (options.scaleSizes.includes(options.passports))
+      scale.push(
+        await measureScalePoint(state, service, main.scenarios.find((record) => record.id === 'warm-rescore')?.result),
+      )
     for (const size of options.scaleSizes.filter((candidate) => candidate > options.passports)) {
       log(`growing the background to ${size} passports`)
       await growBackground(state, layout.backgroundStart + size - cohortTotal(options.cohorts))
@@ -155,7 +246,15 @@ async function run(options: BenchOptions, db: BenchDatabase): Promise<BenchRepor
 
     log('profiling the warm path (--cpu-prof)')
     const profile = await profileWarmPath(state, join(options.outDir, `${resultStamp(startedAt)}-warm.cpuprofile`))
-    const coldStart = options.skipColdStart ? [] : await measureColdStarts({ env: state.env, runs: options.coldStartRuns, path: `/v2/stamps/${tenant.communityId}/score/${layout.warm[0]!.address}`, apiKey: tenant.sha256Keys[0]!.key, log })
+    const coldStart = options.skipColdStart
+      ? []
+      : await measureColdStarts({
+          env: state.env,
+          runs: options.coldStartRuns,
+          path: `/v2/stamps/${tenant.communityId}/score/${layout.warm[0]!.address}`,
+          apiKey: tenant.sha256Keys[0]!.key,
+          log,
+        })
     const report: BenchReport = {
       version: 1,
       startedAt: startedAt.toISOString(),
@@ -163,9 +262,18 @@ async function run(options: BenchOptions, db: BenchDatabase): Promise<BenchRepor
       quick: options.quick,
       machine: await describeMachine(db, loadAverageStart),
       git: gitState(),
-      database: { server: options.adminUrl.replace(/\/\/[^@/]*@/, '//'), name: db.name, defaultUrlUsed: options.isDefaultDatabaseUrl },
+      database: {
+        server: options.adminUrl.replace(/\/\/[^@/]*@/, '//'),
+        name: db.name,
+        defaultUrlUsed: options.isDefaultDatabaseUrl,
+      },
       options: { ...options, adminUrl: undefined },
-      service: { logLevel: options.logLevel, dbPoolSize: options.dbPoolSize === undefined ? 'default (5)' : String(options.dbPoolSize), startedAs: 'node --import tsx src/server.ts', rssAtStartMb },
+      service: {
+        logLevel: options.logLevel,
+        dbPoolSize: options.dbPoolSize === undefined ? 'default (5)' : String(options.dbPoolSize),
+        startedAs: 'node --import tsx src/server.ts',
+        rssAtStartMb,
+      },
       seeding: {
         signedPassports: signing.signed.size,
         signedStamps: signing.stamps,
@@ -176,7 +284,11 @@ async function run(options: BenchOptions, db: BenchDatabase): Promise<BenchRepor
       },
       population: main.population,
       scenarios: main.scenarios,
-      floor: { capturedPassports: main.sequences.length, statements: describeSequence(main.sequences[0]!), results: main.floor },
+      floor: {
+        capturedPassports: main.sequences.length,
+        statements: describeSequence(main.sequences[0]!),
+        results: main.floor,
+      },
       coldStart,
       scale,
       profile,
@@ -212,7 +324,7 @@ function seedingMethod(options: BenchOptions, layout: CohortLayout, stamps: numb
       ? 'Background passports: signed individually as well (--sign-all).'
       : `Background passports (from index ${layout.backgroundStart}): 10–30 stamps each, generated inside PostgreSQL from ONE signed template credential with each row's own DID, provider and nullifier; their proofValue has a signature's length but is not a signature over that subject. No scenario scores them: they give the tables production-like size, together with the registry rows a past scoring left (passport, DONE score, stamps, hash links, SCU event). --sign-all signs them for real (~2.4 ms per stamp per core).`,
     `API keys: ${c.sha256Keys} on the sha256 fast path (their PBKDF2 hash uses 1,000 iterations since it is never evaluated) and ${c.pbkdf2Keys} stored with production PBKDF2 (600,000 iterations) only. ${BAN_COUNT} active bans on background addresses and nullifiers.`,
-    'Rows are written with the project\'s own query functions (insertCeramicCacheStamps, createApiKey, the demo account/community inserts) or SQL that fills every column as Django does; tables are VACUUM ANALYZEd after each growth step.',
+    "Rows are written with the project's own query functions (insertCeramicCacheStamps, createApiKey, the demo account/community inserts) or SQL that fills every column as Django does; tables are VACUUM ANALYZEd after each growth step.",
   ]
 }
 
@@ -241,7 +353,10 @@ async function main(): Promise<void> {
     const report = await run(options, db)
     const files = await writeReport(report, options.outDir)
     process.stdout.write(`\n${formatTable(report)}\n\n`)
-    for (const target of report.targets) process.stdout.write(`${target.pass === null ? ' n/a ' : target.pass ? ' met ' : 'MISSED'}  ${target.name}: ${target.measured} (target ${target.target})\n`)
+    for (const target of report.targets)
+      process.stdout.write(
+        `${target.pass === null ? ' n/a ' : target.pass ? ' met ' : 'MISSED'}  ${target.name}: ${target.measured} (target ${target.target})\n`,
+      )
     process.stdout.write(`\nwrote ${files.json}\n      ${files.markdown}\n`)
   } finally {
     if (options.keepDatabase) {
@@ -254,7 +369,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof UsageError ? error.message : error instanceof Error && !('code' in error) ? (error.stack ?? error.message) : describeConnectionError(error)
+  const message =
+    error instanceof UsageError
+      ? error.message
+      : error instanceof Error && !('code' in error)
+        ? (error.stack ?? error.message)
+        : describeConnectionError(error)
   process.stderr.write(`bench: ${message}\n`)
   process.exit(1)
 })

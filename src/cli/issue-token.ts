@@ -9,7 +9,10 @@ import { loadOrCreateLocalJwtKeys, localKeysDir } from '../local-jwt-keys.js'
 // `/ceramic-cache/authenticate/v2` issues (endpoints §5.6), signed with SIWE_JWT_PRIVATE_KEY or,
 // when unset, with the local key pair in .data/ that the embedded server trusts.
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } })
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' } },
+  })
   const address = positionals[0]
   if (values.help || !address) {
     console.error('usage: npm run issue-token -- <0x address>')
@@ -20,11 +23,14 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const config = loadConfig(process.env)
-  const privateKeyPem = config.siweJwtPrivateKey ?? (await loadOrCreateLocalJwtKeys(localKeysDir(config.embeddedDataDir))).privateKeyPem
+  const privateKeyPem =
+    config.siweJwtPrivateKey ?? (await loadOrCreateLocalJwtKeys(localKeysDir(config.embeddedDataDir))).privateKeyPem
   process.stdout.write(`${await mintSiweToken(address, createPrivateKey(privateKeyPem))}\n`)
 }
 
 main().catch((error: unknown) => {
-  console.error(`issue-token: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}`)
+  console.error(
+    `issue-token: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}`,
+  )
   process.exit(1)
 })

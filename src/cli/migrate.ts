@@ -9,7 +9,11 @@ import { describeConnectionError } from '../db/errors.js'
 async function main(): Promise<void> {
   const config = loadConfig(process.env)
   const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase({ dataDir: config.embeddedDataDir })
-  const sql = createSql({ url: config.databaseUrl ?? embedded!.url, max: embedded ? EMBEDDED_POOL_SIZE : 1, prepare: false })
+  const sql = createSql({
+    url: config.databaseUrl ?? embedded!.url,
+    max: embedded ? EMBEDDED_POOL_SIZE : 1,
+    prepare: false,
+  })
   try {
     const applied = await applyMigrations(sql)
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date')

@@ -81,7 +81,8 @@ function parseSignStampsArgs(argv: string[]): SignStampsArgs | 'help' {
     },
   })
   if (values.help) return 'help'
-  if (values.address === undefined || !ETH_ADDRESS.test(values.address)) throw new UsageError(`--address must be 0x followed by 40 hex digits, got ${JSON.stringify(values.address ?? '')}`)
+  if (values.address === undefined || !ETH_ADDRESS.test(values.address))
+    throw new UsageError(`--address must be 0x followed by 40 hex digits, got ${JSON.stringify(values.address ?? '')}`)
   const providers = splitList(values.providers, 'providers')
   if (providers === undefined) throw new UsageError('--providers is required (e.g. --providers Google,Ens)')
   const duplicate = providers.find((provider, index) => providers.indexOf(provider) !== index)
@@ -89,11 +90,15 @@ function parseSignStampsArgs(argv: string[]): SignStampsArgs | 'help' {
   if (duplicate !== undefined) throw new UsageError(`--providers lists ${duplicate} twice`)
   const nullifiers = splitList(values.nullifiers, 'nullifiers')
   const legacyHash = values['legacy-hash'] || values.hash !== undefined || values.ed25519
-  if (nullifiers !== undefined && legacyHash) throw new UsageError('--nullifiers cannot be combined with --legacy-hash, --hash or --ed25519 (those sign a hash)')
+  if (nullifiers !== undefined && legacyHash)
+    throw new UsageError('--nullifiers cannot be combined with --legacy-hash, --hash or --ed25519 (those sign a hash)')
   const expiresInDays = Number(values['expires-in-days'])
-  if (values['expires-in-days'].trim() === '' || !Number.isFinite(expiresInDays)) throw new UsageError(`--expires-in-days must be a number, got ${JSON.stringify(values['expires-in-days'])}`)
-  if (values.key !== undefined && values['generate-key'] !== undefined) throw new UsageError('use either --key or --generate-key')
-  if (values['database-url'] !== undefined && !values.insert) throw new UsageError('--database-url only applies with --insert')
+  if (values['expires-in-days'].trim() === '' || !Number.isFinite(expiresInDays))
+    throw new UsageError(`--expires-in-days must be a number, got ${JSON.stringify(values['expires-in-days'])}`)
+  if (values.key !== undefined && values['generate-key'] !== undefined)
+    throw new UsageError('use either --key or --generate-key')
+  if (values['database-url'] !== undefined && !values.insert)
+    throw new UsageError('--database-url only applies with --insert')
   return {
     address: values.address,
     providers,
@@ -116,12 +121,16 @@ async function resolveKey(args: SignStampsArgs): Promise<IssuerKey> {
   else if (args.generateKeyPath !== undefined) {
     key = await generateIssuerKey(kind)
     await writeFile(args.generateKeyPath, `${key.jwk}\n`, { flag: 'wx', mode: 0o600 }).catch((error: unknown) => {
-      if ((error as { code?: unknown }).code === 'EEXIST') throw new UsageError(`--generate-key: ${args.generateKeyPath} already exists (it is never overwritten)`)
+      if ((error as { code?: unknown }).code === 'EEXIST')
+        throw new UsageError(`--generate-key: ${args.generateKeyPath} already exists (it is never overwritten)`)
       throw error
     })
     console.error(`wrote the new ${kind} key to ${args.generateKeyPath}`)
   } else key = args.ed25519 ? await demoEd25519IssuerKey() : await demoIssuerKey()
-  if (key.kind !== kind) throw new UsageError(`the key is ${key.kind} but ${args.ed25519 ? '--ed25519 needs an Ed25519 key' : 'EIP-712 stamps need a secp256k1 key (or pass --ed25519)'}`)
+  if (key.kind !== kind)
+    throw new UsageError(
+      `the key is ${key.kind} but ${args.ed25519 ? '--ed25519 needs an Ed25519 key' : 'EIP-712 stamps need a secp256k1 key (or pass --ed25519)'}`,
+    )
   return key
 }
 
@@ -142,7 +151,11 @@ async function signStamps(args: SignStampsArgs, key: IssuerKey): Promise<StampCr
   )
 }
 
-async function insertStamps(databaseUrl: string, args: SignStampsArgs, credentials: StampCredential[]): Promise<{ ids: number[]; softDeleted: number }> {
+async function insertStamps(
+  databaseUrl: string,
+  args: SignStampsArgs,
+  credentials: StampCredential[],
+): Promise<{ ids: number[]; softDeleted: number }> {
   const config = loadConfig(process.env)
   const sql = createSql({ url: databaseUrl, max: 1, prepare: config.dbPrepareStatements })
   try {
@@ -189,19 +202,29 @@ async function main(argv: string[]): Promise<number> {
   }
   const { ids, softDeleted } = await insertStamps(databaseUrl, args, credentials)
   const inserted = ids.map((id, index) => ({ id, provider: credentials[index]?.credentialSubject.provider }))
-  console.log(JSON.stringify({ issuer: key.did, address: args.address.toLowerCase(), inserted, soft_deleted: softDeleted }, null, 2))
+  console.log(
+    JSON.stringify(
+      { issuer: key.did, address: args.address.toLowerCase(), inserted, soft_deleted: softDeleted },
+      null,
+      2,
+    ),
+  )
   return 0
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       console.error(`sign-stamps: ${error.message} (see --help)`)
       process.exit(2)
     }
     if (error instanceof ConfigError) console.error(`sign-stamps: ${error.message}`)
-    else if (typeof error === 'object' && error !== null && 'code' in error) console.error(`sign-stamps: ${describeConnectionError(error)}`)
+    else if (typeof error === 'object' && error !== null && 'code' in error)
+      console.error(`sign-stamps: ${describeConnectionError(error)}`)
     else console.error(`sign-stamps: ${error instanceof Error ? error.message : String(error)}`)
     process.exit(1)
   },

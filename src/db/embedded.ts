@@ -24,7 +24,10 @@ export const EMBEDDED_POOL_SIZE = 1
 
 export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true })
-  const db = await PGlite.create(options.dataDir ?? 'memory://', options.loadDataDir ? { loadDataDir: options.loadDataDir } : {})
+  const db = await PGlite.create(
+    options.dataDir ?? 'memory://',
+    options.loadDataDir ? { loadDataDir: options.loadDataDir } : {},
+  )
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_POOL_SIZE })
   await server.start()
   const port = server.getServerConn().split(':').pop()

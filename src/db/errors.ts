@@ -15,10 +15,26 @@ export const isSerializationFailure = (error: unknown): boolean => sqlState(erro
 export const isDeadlock = (error: unknown): boolean => sqlState(error) === '40P01'
 
 // Raised by the driver (postgres.js) or by src/db/transaction.ts, never by anything else.
-const DRIVER_UNAVAILABLE_CODES = new Set(['CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'POOL_TIMEOUT', 'DEADLINE_EXCEEDED'])
+const DRIVER_UNAVAILABLE_CODES = new Set([
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'POOL_TIMEOUT',
+  'DEADLINE_EXCEEDED',
+])
 // Socket errors: the database's only when the driver passed them on (see `isFromDriver`); the same
 // codes also describe a client that went away, which is not an outage.
-const SOCKET_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])
+const SOCKET_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+])
 
 // postgres.js attaches the failed query's text to every error it rejects a query with.
 function isFromDriver(error: object): boolean {
@@ -33,7 +49,15 @@ function isFromDriver(error: object): boolean {
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof postgres.PostgresError) {
     const state = error.code
-    return state.startsWith('08') || state.startsWith('57P0') || state === '57014' || state === '53300' || state === '3D000' || state === '28P01' || state === '28000'
+    return (
+      state.startsWith('08') ||
+      state.startsWith('57P0') ||
+      state === '57014' ||
+      state === '53300' ||
+      state === '3D000' ||
+      state === '28P01' ||
+      state === '28000'
+    )
   }
   const code = sqlState(error)
   if (code === undefined) return false
@@ -44,7 +68,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 // One line for a failure to reach the database at start, instead of a stack dump (issue 2).
 export function describeConnectionError(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
-    const { code, message, address, port } = error as { code?: string; message?: string; address?: string; port?: number }
+    const { code, message, address, port } = error as {
+      code?: string
+      message?: string
+      address?: string
+      port?: number
+    }
     switch (code) {
       case 'ECONNREFUSED':
         return `cannot connect to the database at ${address ?? '?'}:${port ?? '?'} (connection refused) — check DATABASE_URL and that PostgreSQL is running`

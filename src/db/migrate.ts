@@ -9,7 +9,9 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url))
 
 export class ForeignDatabaseError extends Error {
   constructor() {
-    super('the database already has tables that passport-scorer-ts did not create; refusing to change it (D15). Point DATABASE_URL at an empty database to migrate it.')
+    super(
+      'the database already has tables that passport-scorer-ts did not create; refusing to change it (D15). Point DATABASE_URL at an empty database to migrate it.',
+    )
     this.name = 'ForeignDatabaseError'
   }
 }
@@ -20,7 +22,9 @@ export async function listMigrationFiles(): Promise<string[]> {
 
 /** True when our ledger schema exists: the database was created by our migrations. */
 export async function isCreatedByUs(sql: Sql): Promise<boolean> {
-  const [row] = await sql<{ exists: boolean }[]>`select exists (select 1 from pg_namespace where nspname = ${LEDGER_SCHEMA}) as exists`
+  const [row] = await sql<
+    { exists: boolean }[]
+  >`select exists (select 1 from pg_namespace where nspname = ${LEDGER_SCHEMA}) as exists`
   return row?.exists ?? false
 }
 
@@ -33,9 +37,13 @@ async function countPublicTables(sql: Sql): Promise<number> {
 export async function applyMigrations(sql: Sql): Promise<string[]> {
   if (!(await isCreatedByUs(sql))) {
     if ((await countPublicTables(sql)) > 0) throw new ForeignDatabaseError()
-    await sql.unsafe(`create schema ${LEDGER_SCHEMA}; create table ${LEDGER_SCHEMA}.applied_migration (name text primary key, applied_at timestamptz not null default now())`)
+    await sql.unsafe(
+      `create schema ${LEDGER_SCHEMA}; create table ${LEDGER_SCHEMA}.applied_migration (name text primary key, applied_at timestamptz not null default now())`,
+    )
   }
-  const applied = new Set((await sql<{ name: string }[]>`select name from passport_scorer_ts.applied_migration`).map((row) => row.name))
+  const applied = new Set(
+    (await sql<{ name: string }[]>`select name from passport_scorer_ts.applied_migration`).map((row) => row.name),
+  )
   const appliedNow: string[] = []
   for (const file of await listMigrationFiles()) {
     if (applied.has(file)) continue

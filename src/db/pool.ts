@@ -52,8 +52,18 @@ export function createSql(options: PoolOptions): Sql {
     // the database is back. Capped at half a second: answers resume within a second of its return.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, MAX_RECONNECT_DELAY_S),
     types: {
-      int8: { to: INT8, from: [INT8], serialize: (value: number | bigint | string) => String(value), parse: (text: string) => Number(text) },
-      numeric: { to: NUMERIC, from: [NUMERIC], serialize: (value: string) => String(value), parse: (text: string) => text },
+      int8: {
+        to: INT8,
+        from: [INT8],
+        serialize: (value: number | bigint | string) => String(value),
+        parse: (text: string) => Number(text),
+      },
+      numeric: {
+        to: NUMERIC,
+        from: [NUMERIC],
+        serialize: (value: string) => String(value),
+        parse: (text: string) => text,
+      },
       timestamptz: {
         to: TIMESTAMPTZ,
         from: [TIMESTAMPTZ, TIMESTAMP, DATE],

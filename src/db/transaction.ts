@@ -29,7 +29,11 @@ export interface TransactionOptions {
  * gave up rolls back at once. A transaction whose deadline passed while it ran rolls back instead
  * of committing, so a request answered 503 leaves nothing behind.
  */
-export function inTransaction<T>(sql: Sql, work: (tx: TransactionSql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+export function inTransaction<T>(
+  sql: Sql,
+  work: (tx: TransactionSql) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   const { deadline } = options
   if (deadline?.aborted) return Promise.reject(new DeadlineExceededError())
   const poolTimeoutMs = POOL_TIMEOUTS.get(sql)
@@ -43,7 +47,10 @@ export function inTransaction<T>(sql: Sql, work: (tx: TransactionSql) => Promise
       reject(error)
     }
   })
-  const timer = poolTimeoutMs === undefined ? undefined : setTimeout(() => giveUp(new PoolTimeoutError(poolTimeoutMs)), poolTimeoutMs)
+  const timer =
+    poolTimeoutMs === undefined
+      ? undefined
+      : setTimeout(() => giveUp(new PoolTimeoutError(poolTimeoutMs)), poolTimeoutMs)
   const onDeadline = () => giveUp(new DeadlineExceededError())
   deadline?.addEventListener('abort', onDeadline, { once: true })
 

@@ -1,7 +1,12 @@
 import { createHash, pbkdf2, randomInt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
 import type { Db } from '../db/pool.js'
-import { findUnrevokedApiKeyByPrefix, insertApiKey, updateApiKeySha256, type ApiKeyRow } from '../db/queries/api-keys.js'
+import {
+  findUnrevokedApiKeyByPrefix,
+  insertApiKey,
+  updateApiKeySha256,
+  type ApiKeyRow,
+} from '../db/queries/api-keys.js'
 import { withSpan } from './tracing.js'
 import { comparePyDateTime, nowUtc, parsePgTimestamp, type PyDateTime } from './formats/py-datetime.js'
 
@@ -31,8 +36,13 @@ export interface ApiKeyAliases {
  * `Bearer <key>`). The async Django routes apply the demo aliases to the X-API-Key value only;
  * the sync ones (embed validate) to whichever header was used.
  */
-export function extractApiKey(headers: ApiKeyHeaders, aliases: ApiKeyAliases, aliasBothHeaders: boolean): string | undefined {
-  const applyAlias = (key: string): string => (aliases.demoApiKey && aliases.demoApiKeyAliases.includes(key) ? aliases.demoApiKey : key)
+export function extractApiKey(
+  headers: ApiKeyHeaders,
+  aliases: ApiKeyAliases,
+  aliasBothHeaders: boolean,
+): string | undefined {
+  const applyAlias = (key: string): string =>
+    aliases.demoApiKey && aliases.demoApiKeyAliases.includes(key) ? aliases.demoApiKey : key
   if (headers.xApiKey) return applyAlias(headers.xApiKey)
   const words = (headers.authorization ?? '').split(/\s+/).filter((word) => word !== '')
   const key = words[1]
@@ -61,7 +71,9 @@ export async function checkDjangoPbkdf2(key: string, encoded: string): Promise<b
 }
 
 export function makeDjangoPbkdf2(key: string, salt: string, iterations = 600_000): Promise<string> {
-  return pbkdf2Async(key, salt, iterations, 32, 'sha256').then((derived) => `pbkdf2_sha256$${iterations}$${salt}$${derived.toString('base64')}`)
+  return pbkdf2Async(key, salt, iterations, 32, 'sha256').then(
+    (derived) => `pbkdf2_sha256$${iterations}$${salt}$${derived.toString('base64')}`,
+  )
 }
 
 function isExpired(row: ApiKeyRow, now: PyDateTime): boolean {
@@ -73,7 +85,11 @@ function isExpired(row: ApiKeyRow, now: PyDateTime): boolean {
  * the sha256 column decides alone when set; otherwise PBKDF2, and on success the one-time
  * `hashed_key_sha256` migration write.
  */
-export function verifyApiKey(db: Db, key: string, now: PyDateTime = nowUtc()): Promise<AuthenticatedApiKey | undefined> {
+export function verifyApiKey(
+  db: Db,
+  key: string,
+  now: PyDateTime = nowUtc(),
+): Promise<AuthenticatedApiKey | undefined> {
   return withSpan('verifyApiKey', { 'api_key.prefix': key.split('.', 1)[0] ?? '' }, () => checkApiKey(db, key, now))
 }
 
@@ -121,7 +137,17 @@ export interface CreatedApiKey {
 }
 
 /** A key stored as djangorestframework-api-key 2.3 stores it (scoring §7.1). */
-export async function createApiKey(db: Db, options: { accountId: number; name: string; withSha256?: boolean; iterations?: number; rateLimit?: string | null; embedRateLimit?: string | null }): Promise<CreatedApiKey> {
+export async function createApiKey(
+  db: Db,
+  options: {
+    accountId: number
+    name: string
+    withSha256?: boolean
+    iterations?: number
+    rateLimit?: string | null
+    embedRateLimit?: string | null
+  },
+): Promise<CreatedApiKey> {
   const prefix = randomString(8)
   const key = `${prefix}.${randomString(32)}`
   const hashedKey = await makeDjangoPbkdf2(key, randomString(22), options.iterations)

@@ -44,7 +44,8 @@ export function decideBan(bans: readonly BanRow[], subject: BanSubject): BanMatc
     const sameAddress = ban.address.toLowerCase() === address
     if (ban.type === 'account' && sameAddress && ban.provider === '') return { banType: 'account', ban }
     if (ban.type === 'hash' && ban.hash === subject.hash) return { banType: 'hash', ban }
-    if (ban.type === 'single_stamp' && sameAddress && ban.provider === subject.provider) return { banType: 'single_stamp', ban }
+    if (ban.type === 'single_stamp' && sameAddress && ban.provider === subject.provider)
+      return { banType: 'single_stamp', ban }
   }
   return null
 }
@@ -65,17 +66,26 @@ export function singleSubjectAddress(credentials: readonly CredentialRef[]): str
 
 /** Distinct non-empty hashes, as Python's `if c.credentialSubject.hash` filter keeps them. */
 export function distinctHashes(credentials: readonly CredentialRef[]): string[] {
-  return [...new Set(credentials.map((credential) => credential.hash).filter((hash): hash is string => typeof hash === 'string' && hash !== ''))]
+  return [
+    ...new Set(
+      credentials
+        .map((credential) => credential.hash)
+        .filter((hash): hash is string => typeof hash === 'string' && hash !== ''),
+    ),
+  ]
 }
 
 export async function checkCredentialsForBans(db: Db, credentials: readonly CredentialRef[]): Promise<BanCheck[]> {
   const address = singleSubjectAddress(credentials)
   // parity (endpoints §9 step 6): a null hash cannot go into the non-nullable result field, which
   // Python reports with the same 500 as a database failure. Checked before the query: same answer.
-  if (credentials.some((credential) => credential.hash === null)) throw new DomainError('internal', FAILED_TO_CHECK_BANS)
+  if (credentials.some((credential) => credential.hash === null))
+    throw new DomainError('internal', FAILED_TO_CHECK_BANS)
   try {
     const bans = await listActiveBans(db, address.toLowerCase(), distinctHashes(credentials))
-    return credentials.map((credential) => toBanCheck(credential, decideBan(bans, { address, hash: credential.hash, provider: credential.provider })))
+    return credentials.map((credential) =>
+      toBanCheck(credential, decideBan(bans, { address, hash: credential.hash, provider: credential.provider })),
+    )
   } catch (error) {
     // Python's try covers the query and the building of the results (an unreadable end_time too).
     if (isDatabaseUnavailable(error)) throw error

@@ -14,7 +14,13 @@ import {
 import { findCommunityAccountId, findScoringCommunity } from '../db/queries/scorers.js'
 import { findStoredScore } from '../db/queries/passports.js'
 import { DomainError, type ValidationIssue } from './errors.js'
-import { comparePyDateTime, parsePgTimestamp, parsePyIsoDateTime, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
+import {
+  comparePyDateTime,
+  parsePgTimestamp,
+  parsePyIsoDateTime,
+  toPgTimestamp,
+  type PyDateTime,
+} from './formats/py-datetime.js'
 import { isPointsDataShown, loadPointsData } from './human-points.js'
 import { formatV2ScoreResponse, scoreStateFromRow, type V2ScoreResponse } from './score-response.js'
 import { scorePassport, type ScoringDeps, type ScoringOutcome } from './score-passport.js'
@@ -62,10 +68,19 @@ function isParseableCredentialDate(value: unknown): boolean {
  * A credential whose dates Django could not store is refused before anything is written: one ninja
  * 422 entry per bad date, at the location `locate` gives for the stamp's index and field.
  */
-export function credentialDateIssues(stamps: readonly (Record<string, unknown> | null | undefined)[], locate: (index: number, field: string) => (string | number)[]): ValidationIssue[] {
-  return stamps.flatMap((stamp, index) => (['issuanceDate', 'expirationDate'] as const)
-    .filter((field) => stamp && !isParseableCredentialDate(stamp[field]))
-    .map((field) => ({ type: 'datetime_from_date_parsing', loc: locate(index, field), msg: 'Input should be a valid datetime' })))
+export function credentialDateIssues(
+  stamps: readonly (Record<string, unknown> | null | undefined)[],
+  locate: (index: number, field: string) => (string | number)[],
+): ValidationIssue[] {
+  return stamps.flatMap((stamp, index) =>
+    (['issuanceDate', 'expirationDate'] as const)
+      .filter((field) => stamp && !isParseableCredentialDate(stamp[field]))
+      .map((field) => ({
+        type: 'datetime_from_date_parsing',
+        loc: locate(index, field),
+        msg: 'Input should be a valid datetime',
+      })),
+  )
 }
 
 /** The Passport app's scorer (CERAMIC_CACHE_SCORER_ID), which every ceramic-cache endpoint needs. */
@@ -93,7 +108,11 @@ function toCacheRows(options: StampWriteOptions): NewCeramicCacheStamp[] {
 function refuseDuplicateProviders(providers: readonly string[]): void {
   const seen = new Set<string>()
   for (const provider of providers) {
-    if (seen.has(provider)) throw new DomainError('bad_request', `The provider ${JSON.stringify(provider)} appears more than once in the payload.`)
+    if (seen.has(provider))
+      throw new DomainError(
+        'bad_request',
+        `The provider ${JSON.stringify(provider)} appears more than once in the payload.`,
+      )
     seen.add(provider)
   }
 }
@@ -106,13 +125,22 @@ const STAMP_WRITE_ATTEMPTS = 3
  * The soft-deletes and inserts of one request in one transaction, after the address's write lock
  * (D25): concurrent identical writes both succeed and the later one wins, as if sequential.
  */
-async function writeStampsOfAddress(sql: Sql, address: string, deadline: AbortSignal | undefined, write: (tx: TransactionSql) => Promise<void>): Promise<void> {
+async function writeStampsOfAddress(
+  sql: Sql,
+  address: string,
+  deadline: AbortSignal | undefined,
+  write: (tx: TransactionSql) => Promise<void>,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await inTransaction(sql, async (tx) => {
-        await lockAddressForStampWrites(tx, address)
-        await write(tx)
-      }, { deadline })
+      await inTransaction(
+        sql,
+        async (tx) => {
+          await lockAddressForStampWrites(tx, address)
+          await write(tx)
+        },
+        { deadline },
+      )
       return
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
@@ -139,7 +167,12 @@ export interface PatchItem {
 }
 
 /** scoring §9.2: every payload provider is soft-deleted (any type); items with a stamp are re-inserted. */
-export async function patchCachedStamps(sql: Sql, address: string, items: readonly PatchItem[], options: { deadline?: AbortSignal } = {}): Promise<void> {
+export async function patchCachedStamps(
+  sql: Sql,
+  address: string,
+  items: readonly PatchItem[],
+  options: { deadline?: AbortSignal } = {},
+): Promise<void> {
   if (items.length > MAX_BULK_CACHE_SIZE) throw tooManyStamps()
   if (items.length === 0) return
   const providers = items.map((item) => item.provider)
@@ -148,15 +181,25 @@ export async function patchCachedStamps(sql: Sql, address: string, items: readon
   await writeStampsOfAddress(sql, address, options.deadline, async (tx) => {
     const now = new Date().toISOString()
     await softDeleteLiveStamps(tx, address, providers, { now })
-    await insertCeramicCacheStamps(tx, toCacheRows({ address, items: replacements, sourceApp: null, sourceScorerId: null }), { now })
+    await insertCeramicCacheStamps(
+      tx,
+      toCacheRows({ address, items: replacements, sourceApp: null, sourceScorerId: null }),
+      { now },
+    )
   })
 }
 
 /** scoring §9.3: 404 when none of the providers has a live row; otherwise soft-delete them (any type). */
-export async function deleteCachedStamps(sql: Sql, address: string, providers: readonly string[], options: { deadline?: AbortSignal } = {}): Promise<void> {
+export async function deleteCachedStamps(
+  sql: Sql,
+  address: string,
+  providers: readonly string[],
+  options: { deadline?: AbortSignal } = {},
+): Promise<void> {
   if (providers.length > MAX_BULK_CACHE_SIZE) throw tooManyStamps()
   await writeStampsOfAddress(sql, address, options.deadline, async (tx) => {
-    if ((await countLiveStampsForProviders(tx, address, providers)) === 0) throw new DomainError('not_found', 'Unable to find stamp to delete.')
+    if ((await countLiveStampsForProviders(tx, address, providers)) === 0)
+      throw new DomainError('not_found', 'Unable to find stamp to delete.')
     await softDeleteLiveStamps(tx, address, providers, { now: new Date().toISOString() })
   })
 }
@@ -169,7 +212,12 @@ export function listCachedStamps(sql: Sql, address: string, options: { type?: 1 
  * `get_detailed_score_response_for_address` (scoring §9.1 step 6): the owner of the community is the
  * account the scorer is resolved for (external id first), then the shared scoring operation.
  */
-export async function rescoreForCommunityOwner(deps: ScoringDeps, address: string, scorerId: number, missingCommunity: DomainError): Promise<ScoringOutcome> {
+export async function rescoreForCommunityOwner(
+  deps: ScoringDeps,
+  address: string,
+  scorerId: number,
+  missingCommunity: DomainError,
+): Promise<ScoringOutcome> {
   const accountId = await requireCommunityOwner(deps.sql, scorerId, missingCommunity)
   const communityId = await resolveCommunityForAccount(deps.sql, String(scorerId), accountId)
   return scorePassport(deps, address, communityId)
@@ -195,15 +243,25 @@ export interface AppScoreRequest {
  */
 export async function getAppScore(deps: ScoringDeps, request: AppScoreRequest): Promise<V2ScoreResponse> {
   const community = await findScoringCommunity(deps.sql, request.scorerId)
-  if (!community) throw new DomainError('not_found', 'Community matching the configured scorer id does not exist! This is probably a misconfiguration!')
+  if (!community)
+    throw new DomainError(
+      'not_found',
+      'Community matching the configured scorer id does not exist! This is probably a misconfiguration!',
+    )
   const stored = await findStoredScore(deps.sql, request.address, community.id)
-  const isExpired = stored?.expiration_date ? comparePyDateTime(parsePgTimestamp(stored.expiration_date), request.now) < 0 : false
+  const isExpired = stored?.expiration_date
+    ? comparePyDateTime(parsePgTimestamp(stored.expiration_date), request.now) < 0
+    : false
   if (stored && !isExpired) {
-    const points = isPointsDataShown(deps.config, community.human_points_program) ? await loadPointsData(deps.sql, request.address) : { points: null, possible: null }
+    const points = isPointsDataShown(deps.config, community.human_points_program)
+      ? await loadPointsData(deps.sql, request.address)
+      : { points: null, possible: null }
     return formatV2ScoreResponse(scoreStateFromRow(stored), points)
   }
   try {
-    return (await rescoreForCommunityOwner(deps, request.address, request.scorerId, new DomainError('not_found', 'Not Found'))).response
+    return (
+      await rescoreForCommunityOwner(deps, request.address, request.scorerId, new DomainError('not_found', 'Not Found'))
+    ).response
   } catch (error) {
     if (isDatabaseUnavailable(error)) throw error
     deps.log.warn({ err: error, address: request.address, scorerId: request.scorerId }, 'app score: re-scoring failed')
@@ -215,9 +273,14 @@ export async function getAppScore(deps: ScoringDeps, request: AppScoreRequest): 
  * endpoints §5.4: the stamps are read first; then, when no score exists for the address in the
  * app's community, a full scoring runs for its side effect (an invalid address is then a 400).
  */
-export async function listStampsScoringOnce(deps: ScoringDeps, rawAddress: string, scorerId: number): Promise<CachedStampRow[]> {
+export async function listStampsScoringOnce(
+  deps: ScoringDeps,
+  rawAddress: string,
+  scorerId: number,
+): Promise<CachedStampRow[]> {
   const address = rawAddress.toLowerCase()
   const stamps = await listLiveCachedStamps(deps.sql, address, { type: 1 })
-  if (!(await findStoredScore(deps.sql, address, scorerId))) await rescoreForCommunityOwner(deps, address, scorerId, new DomainError('not_found', 'Not Found'))
+  if (!(await findStoredScore(deps.sql, address, scorerId)))
+    await rescoreForCommunityOwner(deps, address, scorerId, new DomainError('not_found', 'Not Found'))
   return stamps
 }

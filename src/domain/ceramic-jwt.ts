@@ -57,7 +57,8 @@ function isPyTruthy(value: unknown): boolean {
 function checkOptionalClaims(payload: JWTPayload, nowSeconds: number, options: { rejectAudience: boolean }): void {
   if (options.rejectAudience && isPyTruthy(payload.aud)) throw new TokenRejected('Invalid audience')
   if (payload.iat !== undefined) {
-    if (typeof payload.iat !== 'number' || !Number.isInteger(payload.iat)) throw new TokenRejected('Issued At claim (iat) must be an integer.')
+    if (typeof payload.iat !== 'number' || !Number.isInteger(payload.iat))
+      throw new TokenRejected('Issued At claim (iat) must be an integer.')
     if (payload.iat > nowSeconds) throw new TokenRejected('The token is not yet valid (iat)')
   }
   if (payload.sub !== undefined && typeof payload.sub !== 'string') throw new TokenRejected('Subject must be a string')
@@ -67,7 +68,12 @@ function checkOptionalClaims(payload: JWTPayload, nowSeconds: number, options: {
 async function verifySiweToken(token: string, key: KeyObject, nowSeconds: number): Promise<JWTPayload> {
   // PyJWT checks the segment count before anything else.
   if (token.split('.').length !== 3) throw new TokenRejected('Not enough segments')
-  const { payload } = await jwtVerify(token, key, { algorithms: ['RS256'], issuer: SIWE_ISSUER, clockTolerance: 0, currentDate: new Date(nowSeconds * 1000) })
+  const { payload } = await jwtVerify(token, key, {
+    algorithms: ['RS256'],
+    issuer: SIWE_ISSUER,
+    clockTolerance: 0,
+    currentDate: new Date(nowSeconds * 1000),
+  })
   if (payload.iss === undefined) throw new TokenRejected('Token is missing the "iss" claim')
   checkOptionalClaims(payload, nowSeconds, { rejectAudience: true })
   return payload
@@ -77,7 +83,11 @@ async function verifyLegacyAccessToken(token: string, key: KeyObject, nowSeconds
   let payload: JWTPayload
   try {
     decodeProtectedHeader(token)
-    ;({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], clockTolerance: 0, currentDate: new Date(nowSeconds * 1000) }))
+    ;({ payload } = await jwtVerify(token, key, {
+      algorithms: ['HS256'],
+      clockTolerance: 0,
+      currentDate: new Date(nowSeconds * 1000),
+    }))
     checkOptionalClaims(payload, nowSeconds, { rejectAudience: false })
   } catch {
     throw new TokenRejected('Token is invalid or expired')
@@ -101,8 +111,10 @@ const errorDetail = (text: string): string => `ErrorDetail(string=${pyRepr(text)
 
 /** The family A′ body text of ninja-jwt's InvalidToken (endpoints §1.3.3). */
 export function invalidTokenDetail(messages: { tokenClass: string; message: string }[]): string {
-  const entries = messages.map(({ tokenClass, message }) =>
-    `{'token_class': ${errorDetail(tokenClass)}, 'token_type': ${errorDetail('access')}, 'message': ${errorDetail(message)}}`)
+  const entries = messages.map(
+    ({ tokenClass, message }) =>
+      `{'token_class': ${errorDetail(tokenClass)}, 'token_type': ${errorDetail('access')}, 'message': ${errorDetail(message)}}`,
+  )
   return `{'detail': ${errorDetail('Given token not valid for any token type')}, 'code': ${errorDetail('token_not_valid')}, 'messages': [${entries.join(', ')}]}`
 }
 
@@ -123,7 +135,11 @@ export function parseBearer(header: string | undefined): string | undefined {
 }
 
 /** Both token kinds in Python's order; 401 with the ninja-jwt body when neither accepts it. */
-export async function authenticateCeramicToken(token: string, keys: JwtKeys, nowSeconds = Math.floor(Date.now() / 1000)): Promise<AuthenticatedSubject> {
+export async function authenticateCeramicToken(
+  token: string,
+  keys: JwtKeys,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<AuthenticatedSubject> {
   const failures: { tokenClass: string; message: string }[] = []
   let payload: JWTPayload | undefined
   if (keys.siwePublicKey) {
@@ -147,7 +163,11 @@ export async function authenticateCeramicToken(token: string, keys: JwtKeys, now
 }
 
 /** The token `POST /ceramic-cache/authenticate/v2` issues (endpoints §5.6), for the CLI and tests. */
-export async function mintSiweToken(address: string, privateKey: KeyObject, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function mintSiweToken(
+  address: string,
+  privateKey: KeyObject,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<string> {
   return new SignJWT({ did: `did:pkh:eip155:1:${address.toLowerCase()}`, token_type: 'access' })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
     .setIssuedAt(nowSeconds)

@@ -1,5 +1,10 @@
 import type { Db } from '../db/pool.js'
-import { findCgrantsContributionTotals, findProtocolContributionTotals, type CgrantsContributionTotalsRow, type ProtocolContributionTotalsRow } from '../db/queries/cgrants.js'
+import {
+  findCgrantsContributionTotals,
+  findProtocolContributionTotals,
+  type CgrantsContributionTotalsRow,
+  type ProtocolContributionTotalsRow,
+} from '../db/queries/cgrants.js'
 import { invalidAddress } from './errors.js'
 import { isValidEthAddress } from './formats/eth-address.js'
 import { PyDecimal } from './formats/py-decimal.js'
@@ -21,9 +26,16 @@ export interface ContributorStatistics {
  * endpoints §15 step 5, pure: cgrants and protocol parts added as Decimals (28-digit context), the
  * protocol sum pre-rounded to 3 places, the total rounded half-even to 2 places, then made floats.
  */
-export function combineContributorStatistics(cgrants: CgrantsContributionTotalsRow, protocol: ProtocolContributionTotalsRow): ContributorStatistics {
-  const cgrantsTotal = cgrants.contribution_count === 0 || cgrants.amount_sum === null ? PyDecimal.fromInt(0) : PyDecimal.fromString(cgrants.amount_sum)
-  const protocolTotal = protocol.amount_sum === null ? PyDecimal.fromInt(0) : PyDecimal.fromString(protocol.amount_sum).roundHalfEven(3)
+export function combineContributorStatistics(
+  cgrants: CgrantsContributionTotalsRow,
+  protocol: ProtocolContributionTotalsRow,
+): ContributorStatistics {
+  const cgrantsTotal =
+    cgrants.contribution_count === 0 || cgrants.amount_sum === null
+      ? PyDecimal.fromInt(0)
+      : PyDecimal.fromString(cgrants.amount_sum)
+  const protocolTotal =
+    protocol.amount_sum === null ? PyDecimal.fromInt(0) : PyDecimal.fromString(protocol.amount_sum).roundHalfEven(3)
   const grantCount = cgrants.contribution_count === 0 ? 0 : cgrants.grant_count
   return {
     numGrantsContributeTo: protocol.project_count + grantCount,

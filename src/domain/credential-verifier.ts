@@ -70,7 +70,8 @@ export interface SignatureCache extends SignatureVerifier {
  * (malformed credential) is forgotten rather than remembered.
  */
 export function createSignatureCache(options: SignatureCacheOptions): SignatureCache {
-  if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${options.maxEntries}`)
+  if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1)
+    throw new RangeError(`maxEntries must be a positive integer, got ${options.maxEntries}`)
   const verifyJson = options.verifyJson ?? verifyCredentialJson
   // A Map iterates in insertion order; re-inserting on every hit makes the first key the least recently used.
   const entries = new Map<string, Promise<readonly string[]>>()

@@ -38,7 +38,8 @@ export interface ValidationContext {
   verifySignature: (credential: unknown) => Promise<string[]>
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 // Python truthiness for the JSON values a credential can hold.
 function isTruthy(value: unknown): boolean {
@@ -80,7 +81,11 @@ export function structuralErrors(credential: Credential, did: string): string[] 
   }
   if (!isTruthy(subject.hash) && !isTruthy(subject.nullifiers)) {
     errors.push('Missing attribute: hash and nullifiers (either one must be present)')
-  } else if ('hash' in subject ? typeof subject.hash !== 'string' : !(Array.isArray(subject.nullifiers) && subject.nullifiers.every((n) => typeof n === 'string'))) {
+  } else if (
+    'hash' in subject
+      ? typeof subject.hash !== 'string'
+      : !(Array.isArray(subject.nullifiers) && subject.nullifiers.every((n) => typeof n === 'string'))
+  ) {
     // D7: nullifier shapes Python would crash on later (LIFO) make the stamp invalid here; when
     // both are missing, check c's error is the only one (scoring §13.10).
     errors.push('Error validating credential: malformed hash or nullifiers')
@@ -110,14 +115,22 @@ export interface ValidationResult {
  * D6: the signed `credentialSubject.provider` must equal the cache row's provider, so a client
  * cannot file a credential under a higher-weight provider name.
  */
-export async function validateStamps(stamps: readonly CachedStamp[], context: ValidationContext): Promise<ValidationResult> {
+export async function validateStamps(
+  stamps: readonly CachedStamp[],
+  context: ValidationContext,
+): Promise<ValidationResult> {
   const did = didForAddress(context.address)
   const valid: CachedStamp[] = []
   const rejected: RejectedStamp[] = []
   for (const stamp of stamps) {
     const credential = stamp.credential
     if (!isPlainObject(credential)) {
-      rejected.push({ provider: stamp.provider, reasons: ['Missing or invalid attribute: credential'], isExpired: false, isIssuerTrusted: false })
+      rejected.push({
+        provider: stamp.provider,
+        reasons: ['Missing or invalid attribute: credential'],
+        isExpired: false,
+        isIssuerTrusted: false,
+      })
       continue
     }
     const isIssuerTrusted = typeof credential.issuer === 'string' && context.trustedIssuers.has(credential.issuer)
@@ -132,7 +145,9 @@ export async function validateStamps(stamps: readonly CachedStamp[], context: Va
     }
     const errors = structuralErrors(credential, did)
     if (errors.length === 0 && credential.credentialSubject?.provider !== stamp.provider) {
-      errors.push(`Provider mismatch: credential is for ${JSON.stringify(credential.credentialSubject?.provider)}, cache row for ${JSON.stringify(stamp.provider)}`)
+      errors.push(
+        `Provider mismatch: credential is for ${JSON.stringify(credential.credentialSubject?.provider)}, cache row for ${JSON.stringify(stamp.provider)}`,
+      )
     }
     if (errors.length === 0) {
       try {

@@ -1,13 +1,7 @@
 // Domain errors carry no HTTP meaning: `kind` says what went wrong, `detail` is the exact text the
 // Python API answers with. src/api/errors.ts is the only place that turns a kind into a status.
 export type DomainErrorKind =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'unprocessable'
-  | 'internal'
-  | 'unavailable'
+  'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'unprocessable' | 'internal' | 'unavailable'
 
 export class DomainError extends Error {
   constructor(

@@ -33,7 +33,12 @@ export interface HumanPointsAwardInput {
 /** scoring §6.2 write gate: flag, community program, a passing binary score, start timestamp. */
 export function isHumanPointsAwardOpen(input: HumanPointsAwardInput): boolean {
   const nowSeconds = Number(input.now.epochMicros / 1_000_000n)
-  return input.config.humanPointsWriteEnabled && input.humanPointsProgram && input.binaryScore === 1 && nowSeconds >= input.config.humanPointsStartTimestamp
+  return (
+    input.config.humanPointsWriteEnabled &&
+    input.humanPointsProgram &&
+    input.binaryScore === 1 &&
+    nowSeconds >= input.config.humanPointsStartTimestamp
+  )
 }
 
 /** Keyed by the cache row's `provider` column, not the signed one (scoring §6.2 step 2). */
@@ -61,7 +66,8 @@ export const THE_CHOSEN_ONES_LIST = 'TheChosenOnes'
 /** Any fixed bigint unique to this purpose in the database ("MM2cap" in ASCII). */
 export const METAMASK_OG_2_CAP_LOCK_KEY = 0x4d4d_3263_6170n
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Python truthiness of a JSON value. */
 function isPyTruthy(value: unknown): boolean {
@@ -104,14 +110,19 @@ export function humanKeyCandidate(stamp: CachedStamp): HumanKeyCandidate | undef
  * never add a row. Only rows already in the database count: two kept stamps of one provider
  * both produce a row, and the unique constraint settles it, as in Python.
  */
-export function decideStampActions(keptStamps: readonly CachedStamp[], providersWithHumanKeys: ReadonlySet<string>): NewHumanPointsRow[] {
+export function decideStampActions(
+  keptStamps: readonly CachedStamp[],
+  providersWithHumanKeys: ReadonlySet<string>,
+): NewHumanPointsRow[] {
   const rows: NewHumanPointsRow[] = []
   for (const stamp of keptStamps) {
     const humanKey = humanKeyCandidate(stamp)
     if (humanKey && !providersWithHumanKeys.has(humanKey.provider)) {
       rows.push({ action: 'HKY', txHash: humanKey.txHash, chainId: 0, provider: humanKey.provider })
     }
-    const action = Object.hasOwn(STAMP_PROVIDER_TO_ACTION, stamp.provider) ? STAMP_PROVIDER_TO_ACTION[stamp.provider] : undefined
+    const action = Object.hasOwn(STAMP_PROVIDER_TO_ACTION, stamp.provider)
+      ? STAMP_PROVIDER_TO_ACTION[stamp.provider]
+      : undefined
     if (action) rows.push({ action, txHash: '', chainId: 0, provider: '' })
   }
   return rows
@@ -185,7 +196,12 @@ export async function loadPointsData(db: Db, address: string): Promise<{ points:
     breakdown[group.action] = (breakdown[group.action] ?? 0) + group.action_points
   }
   const multiplier = groups[0]?.multiplier ?? 1
-  const points: PointsData = { total_points: totalPoints, is_eligible: await hasQualifiedCommunity(db, address), multiplier, breakdown }
+  const points: PointsData = {
+    total_points: totalPoints,
+    is_eligible: await hasQualifiedCommunity(db, address),
+    multiplier,
+    breakdown,
+  }
 
   const configs = await listHumanPointsConfigs(db)
   const possibleBreakdown: Record<string, number> = {}

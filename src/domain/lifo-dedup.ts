@@ -11,7 +11,13 @@ import {
 } from '../db/queries/hash-links.js'
 import { insertEvents } from '../db/queries/events.js'
 import type { CachedStamp } from './credentials.js'
-import { comparePyDateTime, parsePgTimestamp, parsePyIsoDateTime, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
+import {
+  comparePyDateTime,
+  parsePgTimestamp,
+  parsePyIsoDateTime,
+  toPgTimestamp,
+  type PyDateTime,
+} from './formats/py-datetime.js'
 import { pyJsonDumps } from './formats/py-json.js'
 import { withSpan } from './tracing.js'
 
@@ -53,7 +59,13 @@ export interface LifoPlan {
 }
 
 /** One attempt's decisions (scoring §3.2 steps 4–5), pure. */
-export function planLifoAttempt(stamps: readonly CachedStamp[], links: readonly HashLinkRow[], address: string, now: PyDateTime, multiNullifierEnabled: boolean): LifoPlan {
+export function planLifoAttempt(
+  stamps: readonly CachedStamp[],
+  links: readonly HashLinkRow[],
+  address: string,
+  now: PyDateTime,
+  multiNullifierEnabled: boolean,
+): LifoPlan {
   const owned = new Map<string, HashLinkRow>()
   const clashingLinks = new Map<string, HashLinkRow>()
   const forfeited = new Map<string, HashLinkRow>()
@@ -95,7 +107,8 @@ export function planLifoAttempt(stamps: readonly CachedStamp[], links: readonly 
       // nullifiers that are owned, forfeited or already queued (quirk Q3.3): neither do we.
       const owner = clashingLinks.get(clashes[0]!)!
       for (const nullifier of nullifiers) {
-        if (!clashingLinks.has(nullifier)) plan.creates.push({ hash: nullifier, address: owner.address, expiresAt: owner.expires_at })
+        if (!clashingLinks.has(nullifier))
+          plan.creates.push({ hash: nullifier, address: owner.address, expiresAt: owner.expires_at })
       }
     }
   }
@@ -107,9 +120,13 @@ export function planLifoAttempt(stamps: readonly CachedStamp[], links: readonly 
 function effectiveUpdates(updates: readonly PlannedUpdate[]): HashLinkUpdate[] {
   // The last planned value per row is the one written (duplicates come from Python's list quirks).
   const byId = new Map<number, { link: HashLinkRow; address: string; expiresAt: PyDateTime }>()
-  for (const { link, address, expiresAt } of updates) byId.set(link.id, { link, address, expiresAt: parsePyIsoDateTime(expiresAt) })
+  for (const { link, address, expiresAt } of updates)
+    byId.set(link.id, { link, address, expiresAt: parsePyIsoDateTime(expiresAt) })
   return [...byId.values()]
-    .filter(({ link, address, expiresAt }) => link.address !== address || comparePyDateTime(parsePgTimestamp(link.expires_at), expiresAt) !== 0)
+    .filter(
+      ({ link, address, expiresAt }) =>
+        link.address !== address || comparePyDateTime(parsePgTimestamp(link.expires_at), expiresAt) !== 0,
+    )
     .map(({ link, address, expiresAt }) => ({ id: link.id, address, expiresAt: toPgTimestamp(expiresAt) }))
 }
 
@@ -120,23 +137,41 @@ type AttemptOutcome = { saved: true } | { saved: false; error: LifoIntegrityErro
 // scoring §3.2 step 6d: a concurrent request may have claimed a hash in between; duplicates in
 // Python's lists make the count short too (they are counted once by `hash IN`).
 function verificationHashes(plan: LifoPlan): { hashes: string[]; expected: number } {
-  return { hashes: [...plan.updates.map((u) => u.link.hash), ...plan.creates.map((c) => c.hash)], expected: plan.updates.length + plan.creates.length }
+  return {
+    hashes: [...plan.updates.map((u) => u.link.hash), ...plan.creates.map((c) => c.hash)],
+    expected: plan.updates.length + plan.creates.length,
+  }
 }
 
-async function saveHashLinks(sp: TransactionSql, communityId: number, address: string, plan: LifoPlan, writes: HashLinkUpdate[]): Promise<AttemptOutcome> {
+async function saveHashLinks(
+  sp: TransactionSql,
+  communityId: number,
+  address: string,
+  plan: LifoPlan,
+  writes: HashLinkUpdate[],
+): Promise<AttemptOutcome> {
   try {
     // One lock order for every run: concurrent runs inserting the same hashes in different orders
     // (stamps filed in another order) would otherwise deadlock each other. Row ids are the only
     // thing the order changes.
-    await insertHashLinks(sp, communityId, [...plan.creates].sort((a, b) => compareText(a.hash, b.hash)))
-    await updateHashLinks(sp, [...writes].sort((a, b) => a.id - b.id))
+    await insertHashLinks(
+      sp,
+      communityId,
+      [...plan.creates].sort((a, b) => compareText(a.hash, b.hash)),
+    )
+    await updateHashLinks(
+      sp,
+      [...writes].sort((a, b) => a.id - b.id),
+    )
   } catch (error) {
     if (isUniqueViolation(error)) throw new LifoIntegrityError('Failed to save HashScorerLinks')
     throw error
   }
   const { hashes, expected } = verificationHashes(plan)
   const actual = await countHashLinksOwnedBy(sp, communityId, address, hashes)
-  return actual === expected ? { saved: true } : { saved: false, error: new LifoIntegrityError('Unexpected number of HashScorerLinks') }
+  return actual === expected
+    ? { saved: true }
+    : { saved: false, error: new LifoIntegrityError('Unexpected number of HashScorerLinks') }
 }
 
 /**
@@ -144,13 +179,22 @@ async function saveHashLinks(sp: TransactionSql, communityId: number, address: s
  * rescore) no savepoint is opened and the count is known without a query: each hash was read as
  * ours in this transaction, so it equals the number of distinct hashes.
  */
-async function runAttempt(tx: TransactionSql, input: LifoInput, links: HashLinkRow[]): Promise<{ plan: LifoPlan; outcome: AttemptOutcome }> {
+async function runAttempt(
+  tx: TransactionSql,
+  input: LifoInput,
+  links: HashLinkRow[],
+): Promise<{ plan: LifoPlan; outcome: AttemptOutcome }> {
   const plan = planLifoAttempt(input.stamps, links, input.address, input.clock(), input.multiNullifierEnabled)
   const writes = effectiveUpdates(plan.updates)
   if (plan.creates.length === 0 && writes.length === 0) {
     const { hashes, expected } = verificationHashes(plan)
     const saved = new Set(hashes).size === expected
-    return { plan, outcome: saved ? { saved: true } : { saved: false, error: new LifoIntegrityError('Unexpected number of HashScorerLinks') } }
+    return {
+      plan,
+      outcome: saved
+        ? { saved: true }
+        : { saved: false, error: new LifoIntegrityError('Unexpected number of HashScorerLinks') },
+    }
   }
   const outcome = await tx.savepoint((sp) => saveHashLinks(sp, input.communityId, input.address, plan, writes))
   return { plan, outcome }
@@ -184,16 +228,29 @@ export function lifoHashes(input: Pick<LifoInput, 'stamps' | 'multiNullifierEnab
  * count keeps the attempt's rows, as Python's autocommit does, so the retry sees the backfilled
  * links. `firstLinks` lets the caller start the first read earlier (pipelined with other work).
  */
-export function applyLifoDedup(tx: TransactionSql, input: LifoInput, firstLinks?: Promise<HashLinkRow[]>): Promise<LifoResult> {
-  return withSpan('applyLifoDedup', { address: input.address, 'scorer.id': input.communityId, 'stamp.count': input.stamps.length }, () => runLifoAttempts(tx, input, firstLinks))
+export function applyLifoDedup(
+  tx: TransactionSql,
+  input: LifoInput,
+  firstLinks?: Promise<HashLinkRow[]>,
+): Promise<LifoResult> {
+  return withSpan(
+    'applyLifoDedup',
+    { address: input.address, 'scorer.id': input.communityId, 'stamp.count': input.stamps.length },
+    () => runLifoAttempts(tx, input, firstLinks),
+  )
 }
 
-async function runLifoAttempts(tx: TransactionSql, input: LifoInput, firstLinks?: Promise<HashLinkRow[]>): Promise<LifoResult> {
+async function runLifoAttempts(
+  tx: TransactionSql,
+  input: LifoInput,
+  firstLinks?: Promise<HashLinkRow[]>,
+): Promise<LifoResult> {
   const allHashes = lifoHashes(input)
   let lastError: LifoIntegrityError | undefined
   for (let attempt = 1; attempt <= LIFO_MAX_ATTEMPTS; attempt++) {
     try {
-      const links = attempt === 1 && firstLinks ? await firstLinks : await listHashLinks(tx, input.communityId, allHashes)
+      const links =
+        attempt === 1 && firstLinks ? await firstLinks : await listHashLinks(tx, input.communityId, allHashes)
       const { plan, outcome } = await runAttempt(tx, input, links)
       if (!outcome.saved) {
         lastError = outcome.error
@@ -206,7 +263,11 @@ async function runLifoAttempts(tx: TransactionSql, input: LifoInput, firstLinks?
             action: 'LDP' as const,
             address: input.address,
             communityId: input.communityId,
-            dataJson: pyJsonDumps({ nullifiers: extractNullifiers(stamp, input.multiNullifierEnabled), provider: signedProvider(stamp), community_id: input.communityId }),
+            dataJson: pyJsonDumps({
+              nullifiers: extractNullifiers(stamp, input.multiNullifierEnabled),
+              provider: signedProvider(stamp),
+              community_id: input.communityId,
+            }),
           })),
         )
       }

@@ -16,8 +16,12 @@ export function decideRevocations(proofValues: readonly string[], revoked: Reado
   return proofValues.map((proofValue) => ({ proofValue, isRevoked: revoked.has(proofValue) }))
 }
 
-export async function checkProofValuesForRevocation(db: Db, proofValues: readonly string[]): Promise<RevocationCheck[]> {
-  if (proofValues.length > MAX_PROOF_VALUES) throw new DomainError('unprocessable', 'You have submitted too many stamps.')
+export async function checkProofValuesForRevocation(
+  db: Db,
+  proofValues: readonly string[],
+): Promise<RevocationCheck[]> {
+  if (proofValues.length > MAX_PROOF_VALUES)
+    throw new DomainError('unprocessable', 'You have submitted too many stamps.')
   // Django skips the query for an empty `__in`; so do we.
   if (proofValues.length === 0) return []
   let revoked: string[]

@@ -77,13 +77,23 @@ export function calculateScore(
     })
   }
   for (const [provider, stamp] of clashing) {
-    if (!stamps.has(provider)) stamps.set(provider, { score: '0.00000', dedup: true, expiration_date: stamp.credential.expirationDate as string })
+    if (!stamps.has(provider))
+      stamps.set(provider, {
+        score: '0.00000',
+        dedup: true,
+        expiration_date: stamp.credential.expirationDate as string,
+      })
   }
   return {
     binaryScore,
     rawScore: sum,
     threshold,
-    evidence: { type: 'ThresholdScoreCheck', success: binaryScore === 1, rawScore: sum.toString(), threshold: threshold.toString() },
+    evidence: {
+      type: 'ThresholdScoreCheck',
+      success: binaryScore === 1,
+      rawScore: sum.toString(),
+      threshold: threshold.toString(),
+    },
     stampScores,
     stamps,
     earliestExpiration: earliest,

@@ -3,7 +3,14 @@ import type { Sql, TransactionSql } from '../db/pool.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
 import { inTransaction } from '../db/transaction.js'
 import { listCacheStampsById, listScorableCacheRows } from '../db/queries/ceramic-cache.js'
-import { claimPassportAndScore, finishScoringRun, getOrCreatePassportId, getOrCreateScoreId, updateScore, type ClaimedScore } from '../db/queries/passports.js'
+import {
+  claimPassportAndScore,
+  finishScoringRun,
+  getOrCreatePassportId,
+  getOrCreateScoreId,
+  updateScore,
+  type ClaimedScore,
+} from '../db/queries/passports.js'
 import { listHashLinks } from '../db/queries/hash-links.js'
 import { findScoringCommunity, type ScoringCommunityRow } from '../db/queries/scorers.js'
 import { validateStamps, type CachedStamp, type Credential } from './credentials.js'
@@ -59,15 +66,23 @@ interface LoadedStamps {
  * checked before are taken from the process cache, the others are fetched and checked once.
  */
 async function loadStamps(deps: ScoringDeps, address: string): Promise<LoadedStamps> {
-  const rows = pickLatestRows(await listScorableCacheRows(deps.sql, address), (text) => parsePgTimestamp(text).epochMicros)
+  const rows = pickLatestRows(
+    await listScorableCacheRows(deps.sql, address),
+    (text) => parsePgTimestamp(text).epochMicros,
+  )
   const cache = deps.storedStampCache
   const knownVerdicts = new Map<unknown, readonly string[]>()
   const digests = new Map<unknown, string>()
-  const cached = new Map(rows.flatMap((row) => {
-    const entry = cache?.get(row.digest)
-    return entry ? [[row.id, entry] as const] : []
-  }))
-  const fetched = await listCacheStampsById(deps.sql, rows.filter((row) => !cached.has(row.id)).map((row) => row.id))
+  const cached = new Map(
+    rows.flatMap((row) => {
+      const entry = cache?.get(row.digest)
+      return entry ? [[row.id, entry] as const] : []
+    }),
+  )
+  const fetched = await listCacheStampsById(
+    deps.sql,
+    rows.filter((row) => !cached.has(row.id)).map((row) => row.id),
+  )
   const stamps = rows.map((row): CachedStamp => {
     const entry = cached.get(row.id)
     if (entry) {
@@ -83,7 +98,11 @@ async function loadStamps(deps: ScoringDeps, address: string): Promise<LoadedSta
     if (known) return [...known]
     const errors = await deps.verifySignature(credential)
     const digest = digests.get(credential)
-    if (cache && digest !== undefined) cache.set(digest, { credential: slimCredential(credential as Credential), signatureErrors: Object.freeze([...errors]) })
+    if (cache && digest !== undefined)
+      cache.set(digest, {
+        credential: slimCredential(credential as Credential),
+        signatureErrors: Object.freeze([...errors]),
+      })
     return errors
   }
   return { stamps, verifySignature }
@@ -109,12 +128,21 @@ async function claimScoreRows(tx: TransactionSql, address: string, communityId: 
 
 // D7: a human-points failure is isolated in a savepoint and logged; the score stands. The
 // savepoint is only opened when the write gate is open.
-async function awardHumanPointsIsolated(tx: TransactionSql, deps: ScoringDeps, input: HumanPointsAwardInput): Promise<void> {
+async function awardHumanPointsIsolated(
+  tx: TransactionSql,
+  deps: ScoringDeps,
+  input: HumanPointsAwardInput,
+): Promise<void> {
   if (!isHumanPointsAwardOpen(input)) return
-  await tx.savepoint((sp) => awardHumanPoints(sp, input)).catch((error: unknown) => {
-    if (isDatabaseUnavailable(error)) throw error
-    deps.log.error({ err: error, address: input.address, communityId: input.communityId }, 'human points failed; score kept')
-  })
+  await tx
+    .savepoint((sp) => awardHumanPoints(sp, input))
+    .catch((error: unknown) => {
+      if (isDatabaseUnavailable(error)) throw error
+      deps.log.error(
+        { err: error, address: input.address, communityId: input.communityId },
+        'human points failed; score kept',
+      )
+    })
 }
 
 /**
@@ -123,9 +151,21 @@ async function awardHumanPointsIsolated(tx: TransactionSql, deps: ScoringDeps, i
  * statements are pipelined and combined, so a warm rescore costs four round trips; the committed
  * rows are the ones Django's sequence leaves.
  */
-async function persistScoringRun(tx: TransactionSql, deps: ScoringDeps, community: ScoringCommunity, address: string, validStamps: CachedStamp[]): Promise<PersistedRun> {
+async function persistScoringRun(
+  tx: TransactionSql,
+  deps: ScoringDeps,
+  community: ScoringCommunity,
+  address: string,
+  validStamps: CachedStamp[],
+): Promise<PersistedRun> {
   const clock = deps.clock ?? nowUtc
-  const lifoInput = { communityId: community.id, address, stamps: validStamps, multiNullifierEnabled: deps.config.multiNullifierEnabled, clock }
+  const lifoInput = {
+    communityId: community.id,
+    address,
+    stamps: validStamps,
+    multiNullifierEnabled: deps.config.multiNullifierEnabled,
+    clock,
+  }
   // Sent before the claim's result is awaited: both statements travel in one pipeline.
   const firstLinks = listHashLinks(tx, community.id, lifoHashes(lifoInput))
   firstLinks.catch(() => undefined)
@@ -152,21 +192,26 @@ async function persistScoringRun(tx: TransactionSql, deps: ScoringDeps, communit
       scoreId,
       stamps: lifo.kept.map((stamp) => ({
         provider: stamp.provider,
-        source: stamp.cacheId === undefined ? { credentialJson: JSON.stringify(stamp.credential) } : { cacheId: stamp.cacheId },
+        source:
+          stamp.cacheId === undefined
+            ? { credentialJson: JSON.stringify(stamp.credential) }
+            : { cacheId: stamp.cacheId },
       })),
       event: {
         address,
         communityId: community.id,
-        dataJson: pyJsonDumps(scoreUpdateEventData({
-          scoreId,
-          passportId,
-          score: computed.binaryScore === 1 ? '1' : '0',
-          lastScoreTimestamp,
-          evidence: computed.evidence,
-          stampScores,
-          stamps,
-          expirationDate: computed.earliestExpiration,
-        })),
+        dataJson: pyJsonDumps(
+          scoreUpdateEventData({
+            scoreId,
+            passportId,
+            score: computed.binaryScore === 1 ? '1' : '0',
+            lastScoreTimestamp,
+            evidence: computed.evidence,
+            stampScores,
+            stamps,
+            expirationDate: computed.earliestExpiration,
+          }),
+        ),
       },
       update: {
         score: String(computed.binaryScore),
@@ -181,7 +226,8 @@ async function persistScoringRun(tx: TransactionSql, deps: ScoringDeps, communit
     })
     return { computed, lastScoreTimestamp }
   } catch (error) {
-    if (error instanceof ScoringRunError || !isDatabaseUnavailable(error)) throw new ScoringRunError(errorText(error), { cause: error })
+    if (error instanceof ScoringRunError || !isDatabaseUnavailable(error))
+      throw new ScoringRunError(errorText(error), { cause: error })
     throw error
   }
 }
@@ -192,33 +238,53 @@ function errorText(error: unknown): string {
 }
 
 /** `Score.clear_on_error` in its own short transaction after the run was rolled back (D3). */
-async function recordScoringError(sql: Sql, communityId: number, address: string, message: string, deadline: AbortSignal | undefined): Promise<void> {
-  await inTransaction(sql, async (tx) => {
-    const passportId = await getOrCreatePassportId(tx, address, communityId)
-    const scoreId = await getOrCreateScoreId(tx, passportId)
-    await updateScore(tx, scoreId, passportId, {
-      score: null,
-      status: 'ERROR',
-      error: message,
-      lastScoreTimestamp: null,
-      expirationDate: null,
-      evidenceJson: null,
-      stampScoresJson: null,
-      stampsJson: null,
-    })
-  }, { deadline })
+async function recordScoringError(
+  sql: Sql,
+  communityId: number,
+  address: string,
+  message: string,
+  deadline: AbortSignal | undefined,
+): Promise<void> {
+  await inTransaction(
+    sql,
+    async (tx) => {
+      const passportId = await getOrCreatePassportId(tx, address, communityId)
+      const scoreId = await getOrCreateScoreId(tx, passportId)
+      await updateScore(tx, scoreId, passportId, {
+        score: null,
+        status: 'ERROR',
+        error: message,
+        lastScoreTimestamp: null,
+        expirationDate: null,
+        evidenceJson: null,
+        stampScoresJson: null,
+        stampsJson: null,
+      })
+    },
+    { deadline },
+  )
 }
 
 /**
  * `ahandle_scoring` (endpoints §1.7): validate the address, score it for the community and return
  * the V2 response. A failure of the run itself is answered like Python: 200 with `error` filled.
  */
-export function scorePassport(deps: ScoringDeps, rawAddress: string, communityOrId: number | ScoringCommunityRow): Promise<ScoringOutcome> {
+export function scorePassport(
+  deps: ScoringDeps,
+  rawAddress: string,
+  communityOrId: number | ScoringCommunityRow,
+): Promise<ScoringOutcome> {
   const communityId = typeof communityOrId === 'number' ? communityOrId : communityOrId.id
-  return withSpan('scorePassport', { address: rawAddress.toLowerCase(), 'scorer.id': communityId }, () => runScoring(deps, rawAddress, communityOrId))
+  return withSpan('scorePassport', { address: rawAddress.toLowerCase(), 'scorer.id': communityId }, () =>
+    runScoring(deps, rawAddress, communityOrId),
+  )
 }
 
-async function runScoring(deps: ScoringDeps, rawAddress: string, communityOrId: number | ScoringCommunityRow): Promise<ScoringOutcome> {
+async function runScoring(
+  deps: ScoringDeps,
+  rawAddress: string,
+  communityOrId: number | ScoringCommunityRow,
+): Promise<ScoringOutcome> {
   // Reads and signature checks happen before the transaction opens, so it holds its locks only
   // for the writes; the committed rows are the same as in Django's interleaved order. The
   // community and the stamps are read in parallel.
@@ -241,11 +307,24 @@ async function runScoring(deps: ScoringDeps, rawAddress: string, communityOrId: 
     verifySignature: loaded.verifySignature,
   })
   for (const rejected of validation.rejected) {
-    deps.log.info({ address, provider: rejected.provider, reasons: rejected.reasons, isExpired: rejected.isExpired, isIssuerTrusted: rejected.isIssuerTrusted }, 'stamp not used for scoring')
+    deps.log.info(
+      {
+        address,
+        provider: rejected.provider,
+        reasons: rejected.reasons,
+        isExpired: rejected.isExpired,
+        isIssuerTrusted: rejected.isIssuerTrusted,
+      },
+      'stamp not used for scoring',
+    )
   }
 
   try {
-    const run = await inTransaction(deps.sql, (tx) => persistScoringRun(tx, deps, community, address, validation.valid), { deadline: deps.deadline })
+    const run = await inTransaction(
+      deps.sql,
+      (tx) => persistScoringRun(tx, deps, community, address, validation.valid),
+      { deadline: deps.deadline },
+    )
     const state: ScoreState = {
       address,
       status: 'DONE',
@@ -260,7 +339,15 @@ async function runScoring(deps: ScoringDeps, rawAddress: string, communityOrId: 
     if (!(error instanceof ScoringRunError)) throw error
     deps.log.warn({ err: error.cause ?? error, address, communityId }, 'scoring failed; recording the ERROR state')
     await recordScoringError(deps.sql, communityId, address, error.message, deps.deadline)
-    const state: ScoreState = { address, status: 'ERROR', error: error.message, evidence: null, lastScoreTimestamp: null, expirationDate: null, stamps: null }
+    const state: ScoreState = {
+      address,
+      status: 'ERROR',
+      error: error.message,
+      evidence: null,
+      lastScoreTimestamp: null,
+      expirationDate: null,
+      stamps: null,
+    }
     return { response: formatV2ScoreResponse(state), state, communityId }
   }
 }

@@ -47,7 +47,10 @@ function evidenceDecimal(evidence: ScoreState['evidence'], key: 'rawScore' | 'th
  * `format_v2_score_response` (scoring §4.6): raw score and threshold come from the evidence, with
  * "0" and "20" when there is none (so an ERROR score always shows threshold "20.00000").
  */
-export function formatV2ScoreResponse(state: ScoreState, points: { points: PointsData | null; possible: PointsData | null } = { points: null, possible: null }): V2ScoreResponse {
+export function formatV2ScoreResponse(
+  state: ScoreState,
+  points: { points: PointsData | null; possible: PointsData | null } = { points: null, possible: null },
+): V2ScoreResponse {
   const raw = evidenceDecimal(state.evidence, 'rawScore', '0')
   const threshold = evidenceDecimal(state.evidence, 'threshold', '20')
   return {

@@ -1,5 +1,9 @@
 import type { Db } from '../db/pool.js'
-import { findScoringCommunity, findScoringCommunityForAccount, type ScoringCommunityRow } from '../db/queries/scorers.js'
+import {
+  findScoringCommunity,
+  findScoringCommunityForAccount,
+  type ScoringCommunityRow,
+} from '../db/queries/scorers.js'
 import { DomainError } from './errors.js'
 
 export interface ScoringCommunity {
@@ -15,7 +19,11 @@ export interface ScoringCommunity {
 export const SCORER_NOT_FOUND = 'No scorer matches the given criteria.'
 
 /** endpoints §1.7: external id first, then id, for the key's account; 404 otherwise. */
-export async function resolveCommunityForAccount(db: Db, scorerId: string, accountId: number): Promise<ScoringCommunityRow> {
+export async function resolveCommunityForAccount(
+  db: Db,
+  scorerId: string,
+  accountId: number,
+): Promise<ScoringCommunityRow> {
   const community = await findScoringCommunityForAccount(db, scorerId, accountId)
   if (community === undefined) throw new DomainError('not_found', SCORER_NOT_FOUND)
   return community
@@ -23,7 +31,9 @@ export async function resolveCommunityForAccount(db: Db, scorerId: string, accou
 
 export class UnsupportedScorerError extends Error {
   constructor(row: ScoringCommunityRow) {
-    super(`community ${row.id}: scorer ${row.scorer_id} of type ${JSON.stringify(row.scorer_type)} has no weighted scorer row`)
+    super(
+      `community ${row.id}: scorer ${row.scorer_id} of type ${JSON.stringify(row.scorer_type)} has no weighted scorer row`,
+    )
     this.name = 'UnsupportedScorerError'
   }
 }
@@ -46,5 +56,12 @@ export function scoringCommunityFromRow(row: ScoringCommunityRow): ScoringCommun
     weights = new Map(Object.entries(row.weights as Record<string, unknown>))
     for (const [provider, weight] of row.overlay_weights) weights.set(provider, weight)
   }
-  return { id: row.id, accountId: row.account_id, rule: row.rule, humanPointsProgram: row.human_points_program, weights, threshold: row.threshold }
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    rule: row.rule,
+    humanPointsProgram: row.human_points_program,
+    weights,
+    threshold: row.threshold,
+  }
 }

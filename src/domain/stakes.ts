@@ -1,6 +1,11 @@
 import type { Db } from '../db/pool.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
-import { listLegacyGtcStakeEvents, listStakesForAddress, type GtcStakeEventRow, type StakeRow } from '../db/queries/stakes.js'
+import {
+  listLegacyGtcStakeEvents,
+  listStakesForAddress,
+  type GtcStakeEventRow,
+  type StakeRow,
+} from '../db/queries/stakes.js'
 import { DomainError, invalidAddress } from './errors.js'
 import { isValidEthAddress, normalizeAddress } from './formats/eth-address.js'
 import { formatPyIso, parsePgTimestamp } from './formats/py-datetime.js'
@@ -50,7 +55,8 @@ function formatDecimalStr(text: string): string {
 
 export function toGtcStake(row: StakeRow): GtcStake {
   // pydantic's `int` refuses a non-integral block number; Python reports it as a staking error.
-  if (!/^-?\d+$/.test(row.last_updated_in_block)) throw new Error(`stake ${row.id}: block number ${row.last_updated_in_block} is not an integer`)
+  if (!/^-?\d+$/.test(row.last_updated_in_block))
+    throw new Error(`stake ${row.id}: block number ${row.last_updated_in_block} is not an integer`)
   return {
     chain: row.chain,
     staker: row.staker,
@@ -94,7 +100,11 @@ export async function loadGtcStakes(db: Db, rawAddress: string): Promise<GtcStak
 const MAX_INT4 = 2_147_483_647n
 
 /** endpoints §14: lower-case first, then validate; `roundDigits` is the path's `[0-9]+` segment. */
-export async function loadLegacyGtcStakeEvents(db: Db, rawAddress: string, roundDigits: string): Promise<LegacyGtcStakeEvent[]> {
+export async function loadLegacyGtcStakeEvents(
+  db: Db,
+  rawAddress: string,
+  roundDigits: string,
+): Promise<LegacyGtcStakeEvent[]> {
   const address = normalizeAddress(rawAddress)
   if (address === null) throw invalidAddress()
   const roundId = BigInt(roundDigits)

@@ -15,8 +15,19 @@ export interface IssuerKey {
   readonly verificationMethod: string
 }
 
-export interface Secp256k1Jwk { kty: 'EC'; crv: 'secp256k1'; x: string; y: string; d: string }
-export interface Ed25519Jwk { kty: 'OKP'; crv: 'Ed25519'; x: string; d: string }
+export interface Secp256k1Jwk {
+  kty: 'EC'
+  crv: 'secp256k1'
+  x: string
+  y: string
+  d: string
+}
+export interface Ed25519Jwk {
+  kty: 'OKP'
+  crv: 'Ed25519'
+  x: string
+  d: string
+}
 
 // Fixed demo keys, committed on purpose so the demo issuer DIDs never change between runs and
 // machines (put them in TRUSTED_IAM_ISSUERS). They are derived from public seeds and guard nothing:
@@ -47,8 +58,10 @@ function describeJwkProblem(jwk: unknown): string | undefined {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'a JWK must be a JSON object'
   const { kty, crv, x, y, d } = jwk as Record<string, unknown>
   const isText = (value: unknown): boolean => typeof value === 'string' && value.length > 0
-  if (kty === 'EC' && crv === 'secp256k1') return isText(x) && isText(y) && isText(d) ? undefined : 'a secp256k1 JWK needs x, y and the private d'
-  if (kty === 'OKP' && crv === 'Ed25519') return isText(x) && isText(d) ? undefined : 'an Ed25519 JWK needs x and the private d'
+  if (kty === 'EC' && crv === 'secp256k1')
+    return isText(x) && isText(y) && isText(d) ? undefined : 'a secp256k1 JWK needs x, y and the private d'
+  if (kty === 'OKP' && crv === 'Ed25519')
+    return isText(x) && isText(d) ? undefined : 'an Ed25519 JWK needs x and the private d'
   return `unsupported key ${JSON.stringify({ kty, crv })}: expected EC/secp256k1 or OKP/Ed25519`
 }
 
@@ -101,7 +114,13 @@ export function secp256k1JwkFromSeed(seed: string): Secp256k1Jwk {
   const ecdh = createECDH('secp256k1')
   ecdh.setPrivateKey(d)
   const publicKey = ecdh.getPublicKey() // 0x04 || x || y
-  return { kty: 'EC', crv: 'secp256k1', x: publicKey.subarray(1, 33).toString('base64url'), y: publicKey.subarray(33).toString('base64url'), d: d.toString('base64url') }
+  return {
+    kty: 'EC',
+    crv: 'secp256k1',
+    x: publicKey.subarray(1, 33).toString('base64url'),
+    y: publicKey.subarray(33).toString('base64url'),
+    d: d.toString('base64url'),
+  }
 }
 
 // PKCS#8 prefix of a raw 32-byte Ed25519 private key (RFC 8410), so node:crypto computes x from the seed.
@@ -109,7 +128,9 @@ const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 
 export function ed25519JwkFromSeed(seed: string): Ed25519Jwk {
   const d = createHash('sha256').update(seed).digest()
-  const jwk = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, d]), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' })
+  const jwk = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, d]), format: 'der', type: 'pkcs8' }).export({
+    format: 'jwk',
+  })
   return { kty: 'OKP', crv: 'Ed25519', x: String(jwk.x), d: d.toString('base64url') }
 }
 
@@ -187,18 +208,34 @@ const COMMON_EIP712_TYPES = {
     field('proof', 'Proof'),
     field('type', 'string[]'),
   ],
-  Proof: [field('@context', 'string'), field('created', 'string'), field('proofPurpose', 'string'), field('type', 'string'), field('verificationMethod', 'string')],
+  Proof: [
+    field('@context', 'string'),
+    field('created', 'string'),
+    field('proofPurpose', 'string'),
+    field('type', 'string'),
+    field('verificationMethod', 'string'),
+  ],
 }
 export const EIP712_NULLIFIER_TYPES = {
   ...COMMON_EIP712_TYPES,
   NullifiersContext: [field('@container', 'string'), field('@type', 'string')],
   '@context': [field('nullifiers', 'NullifiersContext'), field('provider', 'string')],
-  CredentialSubject: [field('@context', '@context'), field('nullifiers', 'string[]'), field('id', 'string'), field('provider', 'string')],
+  CredentialSubject: [
+    field('@context', '@context'),
+    field('nullifiers', 'string[]'),
+    field('id', 'string'),
+    field('provider', 'string'),
+  ],
 }
 export const EIP712_LEGACY_HASH_TYPES = {
   ...COMMON_EIP712_TYPES,
   '@context': [field('hash', 'string'), field('provider', 'string')],
-  CredentialSubject: [field('@context', '@context'), field('hash', 'string'), field('id', 'string'), field('provider', 'string')],
+  CredentialSubject: [
+    field('@context', '@context'),
+    field('hash', 'string'),
+    field('id', 'string'),
+    field('provider', 'string'),
+  ],
 }
 
 function eip712ProofOptions(key: IssuerKey, types: object): string {
@@ -219,31 +256,45 @@ function formatDate(value: Date | string, name: string): string {
 function resolveDates(stamp: StampToIssue): { issuanceDate: string; expirationDate: string } {
   const issued = stamp.issuanceDate ?? new Date()
   const issuanceDate = formatDate(issued, 'issuanceDate')
-  if (stamp.expirationDate !== undefined) return { issuanceDate, expirationDate: formatDate(stamp.expirationDate, 'expirationDate') }
+  if (stamp.expirationDate !== undefined)
+    return { issuanceDate, expirationDate: formatDate(stamp.expirationDate, 'expirationDate') }
   const issuedAt = new Date(issued)
-  if (Number.isNaN(issuedAt.getTime())) throw new Error(`cannot derive expirationDate from issuanceDate ${JSON.stringify(issued)}: pass expirationDate`)
-  return { issuanceDate, expirationDate: new Date(issuedAt.getTime() + DEFAULT_STAMP_LIFETIME_SECONDS * 1000).toISOString() }
+  if (Number.isNaN(issuedAt.getTime()))
+    throw new Error(`cannot derive expirationDate from issuanceDate ${JSON.stringify(issued)}: pass expirationDate`)
+  return {
+    issuanceDate,
+    expirationDate: new Date(issuedAt.getTime() + DEFAULT_STAMP_LIFETIME_SECONDS * 1000).toISOString(),
+  }
 }
 
 type SubjectVariant = { nullifiers: string[] } | { hash: string }
 
 function resolveVariant(key: IssuerKey, stamp: StampToIssue): SubjectVariant {
-  if (stamp.nullifiers !== undefined && stamp.hash !== undefined) throw new Error('pass either nullifiers or hash, not both')
+  if (stamp.nullifiers !== undefined && stamp.hash !== undefined)
+    throw new Error('pass either nullifiers or hash, not both')
   if (stamp.nullifiers !== undefined) {
-    if (key.kind === 'ed25519' || stamp.legacyHash === true) throw new Error('nullifiers cannot be signed in the hash variant (Ed25519 or legacyHash)')
+    if (key.kind === 'ed25519' || stamp.legacyHash === true)
+      throw new Error('nullifiers cannot be signed in the hash variant (Ed25519 or legacyHash)')
     if (stamp.nullifiers.length === 0) throw new Error('nullifiers must not be empty')
     return { nullifiers: [...stamp.nullifiers] }
   }
   if (stamp.hash !== undefined) return { hash: stamp.hash }
   const isHashVariant = key.kind === 'ed25519' || stamp.legacyHash === true
-  return isHashVariant ? { hash: deriveDemoHash(stamp.address, stamp.provider) } : { nullifiers: [deriveDemoNullifier(stamp.address, stamp.provider)] }
+  return isHashVariant
+    ? { hash: deriveDemoHash(stamp.address, stamp.provider) }
+    : { nullifiers: [deriveDemoNullifier(stamp.address, stamp.provider)] }
 }
 
 function buildSubject(key: IssuerKey, stamp: StampToIssue, variant: SubjectVariant): StampCredentialSubject {
   const id = stamp.subjectId ?? `did:pkh:eip155:1:${stamp.address.toLowerCase()}`
   // Seeds gotcha: the nested JSON-LD context goes in credentialSubject, never the top-level @context.
   if ('nullifiers' in variant) {
-    return { '@context': { nullifiers: { '@container': '@list', '@type': SCHEMA_TEXT }, provider: SCHEMA_TEXT }, id, provider: stamp.provider, nullifiers: variant.nullifiers }
+    return {
+      '@context': { nullifiers: { '@container': '@list', '@type': SCHEMA_TEXT }, provider: SCHEMA_TEXT },
+      id,
+      provider: stamp.provider,
+      nullifiers: variant.nullifiers,
+    }
   }
   // The Ed25519-era IAM wrapped the subject context in an array; its EIP-712 branch does not.
   const context = { hash: SCHEMA_TEXT, provider: SCHEMA_TEXT }
@@ -253,10 +304,16 @@ function buildSubject(key: IssuerKey, stamp: StampToIssue, variant: SubjectVaria
 async function signCredential(key: IssuerKey, unsigned: object, variant: SubjectVariant): Promise<StampCredential> {
   const options =
     key.kind === 'ed25519'
-      ? JSON.stringify({ type: 'Ed25519Signature2018', proofPurpose: 'assertionMethod', verificationMethod: key.verificationMethod })
+      ? JSON.stringify({
+          type: 'Ed25519Signature2018',
+          proofPurpose: 'assertionMethod',
+          verificationMethod: key.verificationMethod,
+        })
       : eip712ProofOptions(key, 'nullifiers' in variant ? EIP712_NULLIFIER_TYPES : EIP712_LEGACY_HASH_TYPES)
   try {
-    return JSON.parse(String(await DIDKit.issueCredential(JSON.stringify(unsigned), options, key.jwk))) as StampCredential
+    return JSON.parse(
+      String(await DIDKit.issueCredential(JSON.stringify(unsigned), options, key.jwk)),
+    ) as StampCredential
   } catch (err) {
     // didkit-wasm rejects with a bare string, not an Error.
     throw new Error(`didkit could not sign the credential: ${err instanceof Error ? err.message : String(err)}`)
@@ -264,7 +321,8 @@ async function signCredential(key: IssuerKey, unsigned: object, variant: Subject
 }
 
 export async function issueStampCredential(key: IssuerKey, stamp: StampToIssue): Promise<StampCredential> {
-  if (stamp.subjectId === undefined && !ETH_ADDRESS.test(stamp.address)) throw new Error(`invalid address ${JSON.stringify(stamp.address)}`)
+  if (stamp.subjectId === undefined && !ETH_ADDRESS.test(stamp.address))
+    throw new Error(`invalid address ${JSON.stringify(stamp.address)}`)
   if (stamp.provider === '') throw new Error('provider must not be empty')
   const variant = resolveVariant(key, stamp)
   const { issuanceDate, expirationDate } = resolveDates(stamp)
@@ -280,7 +338,10 @@ export async function issueStampCredential(key: IssuerKey, stamp: StampToIssue):
 }
 
 /** In sequence: didkit-wasm signs on the one JS thread anyway, and order stays the input order. */
-export async function issueStampCredentials(key: IssuerKey, stamps: readonly StampToIssue[]): Promise<StampCredential[]> {
+export async function issueStampCredentials(
+  key: IssuerKey,
+  stamps: readonly StampToIssue[],
+): Promise<StampCredential[]> {
   const credentials: StampCredential[] = []
   for (const stamp of stamps) credentials.push(await issueStampCredential(key, stamp))
   return credentials

@@ -13,12 +13,22 @@ export interface CacheRowForScoring {
  * `updated_at` is PostgreSQL's text in one session time zone, so it compares as an instant only
  * after parsing; `parseInstant` is passed in to keep this rule pure.
  */
-export function pickLatestPerProvider(rows: readonly CacheRowForScoring[], parseInstant: (text: string) => bigint): CachedStamp[] {
-  return pickLatestRows(rows, parseInstant).map((row) => ({ provider: row.provider, credential: row.stamp as Credential, ...(row.id === undefined ? {} : { cacheId: row.id }) }))
+export function pickLatestPerProvider(
+  rows: readonly CacheRowForScoring[],
+  parseInstant: (text: string) => bigint,
+): CachedStamp[] {
+  return pickLatestRows(rows, parseInstant).map((row) => ({
+    provider: row.provider,
+    credential: row.stamp as Credential,
+    ...(row.id === undefined ? {} : { cacheId: row.id }),
+  }))
 }
 
 /** The rule of `pickLatestPerProvider` for any row carrying `provider` and `updated_at`. */
-export function pickLatestRows<Row extends { provider: string; updated_at: string }>(rows: readonly Row[], parseInstant: (text: string) => bigint): Row[] {
+export function pickLatestRows<Row extends { provider: string; updated_at: string }>(
+  rows: readonly Row[],
+  parseInstant: (text: string) => bigint,
+): Row[] {
   const latest = new Map<string, { row: Row; at: bigint }>()
   for (const row of rows) {
     const at = parseInstant(row.updated_at)

@@ -54,7 +54,8 @@ export function slimCredential(credential: Credential): Credential {
       slim.credentialSubject = subject
     } else {
       const slimSubject: NonNullable<Credential['credentialSubject']> = {}
-      for (const key of ['id', 'provider', 'hash', 'nullifiers'] as const) if (key in subject) slimSubject[key] = subject[key]
+      for (const key of ['id', 'provider', 'hash', 'nullifiers'] as const)
+        if (key in subject) slimSubject[key] = subject[key]
       slim.credentialSubject = slimSubject
     }
   }

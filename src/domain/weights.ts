@@ -32,7 +32,8 @@ export class ScorerWeightsCache {
     if (this.entries.size >= WEIGHTS_CACHE_MAX_ENTRIES) {
       for (const [key, entry] of this.entries) if (entry.expiresAtMs <= nowMs) this.entries.delete(key)
       // Map iteration is insertion order: drop the oldest entry if nothing had expired.
-      if (this.entries.size >= WEIGHTS_CACHE_MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as number)
+      if (this.entries.size >= WEIGHTS_CACHE_MAX_ENTRIES)
+        this.entries.delete(this.entries.keys().next().value as number)
     }
     this.entries.set(communityId, { weights, expiresAtMs: nowMs + WEIGHTS_CACHE_TTL_SECONDS * 1000 })
   }
@@ -93,11 +94,19 @@ export interface WeightsRequest {
  * it with a 500; a `community_id` that is no id or names no community is the client's, so it is
  * not_found here (D17), while a broken configured scorer stays an internal error.
  */
-export async function loadScorerWeights(db: Db, cache: ScorerWeightsCache, request: WeightsRequest): Promise<[string, number][]> {
+export async function loadScorerWeights(
+  db: Db,
+  cache: ScorerWeightsCache,
+  request: WeightsRequest,
+): Promise<[string, number][]> {
   const text = `Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=${request.defaultCommunityId ?? 'None'}`
   const unresolved = new DomainError('internal', text)
   const unknown = request.communityId ? new DomainError('not_found', text) : unresolved
-  const idText = request.communityId ? request.communityId : request.defaultCommunityId === undefined ? '' : String(request.defaultCommunityId)
+  const idText = request.communityId
+    ? request.communityId
+    : request.defaultCommunityId === undefined
+      ? ''
+      : String(request.defaultCommunityId)
   const communityId = parsePythonIntId(idText)
   if (communityId === undefined) throw unknown
 

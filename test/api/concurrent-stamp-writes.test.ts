@@ -23,13 +23,20 @@ const ctx = useTestApp({
     keys = generateSiweKeyPair()
     const { accountId } = await createAccount(sql)
     ;({ communityId } = await createCommunity(sql, { accountId, weights: { Google: 1, Github: 2 }, threshold: '1' }))
-    return scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(communityId), CGRANTS_API_TOKEN: INTERNAL_TOKEN })
+    return scoringTestConfig({
+      SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem,
+      CERAMIC_CACHE_SCORER_ID: String(communityId),
+      CGRANTS_API_TOKEN: INTERNAL_TOKEN,
+    })
   },
 })
 
 /** One signed Google stamp per write, each with its own proof, so every row can be told apart. */
 async function signedWrites(address: string): Promise<StampCredential[]> {
-  return signStamps(address, Array.from({ length: PARALLEL_WRITES }, () => ({ provider: 'Google' })))
+  return signStamps(
+    address,
+    Array.from({ length: PARALLEL_WRITES }, () => ({ provider: 'Google' })),
+  )
 }
 
 async function expectOneLiveRowFromTheLastWrite(address: string, proofValues: readonly string[]): Promise<void> {
@@ -53,23 +60,43 @@ describe('concurrent identical stamp writes (D25)', () => {
     const address = randomAddress()
     const credentials = await signedWrites(address)
     const token = await mintSiweToken(address, keys.privateKey)
-    const responses = await Promise.all(credentials.map((stamp) => ctx.app.inject({
-      method: 'POST', url: '/ceramic-cache/stamps/bulk', headers: bearer(token), payload: [{ provider: 'Google', stamp }],
-    })))
+    const responses = await Promise.all(
+      credentials.map((stamp) =>
+        ctx.app.inject({
+          method: 'POST',
+          url: '/ceramic-cache/stamps/bulk',
+          headers: bearer(token),
+          payload: [{ provider: 'Google', stamp }],
+        }),
+      ),
+    )
     expect(responses.map((response) => response.statusCode)).toEqual(credentials.map(() => 201))
     // Each answer lists exactly one live Google stamp: the one its own write stored or a later one.
     for (const response of responses) expect((response.json() as { stamps: unknown[] }).stamps).toHaveLength(1)
-    await expectOneLiveRowFromTheLastWrite(address, credentials.map((stamp) => String(stamp.proof.proofValue)))
+    await expectOneLiveRowFromTheLastWrite(
+      address,
+      credentials.map((stamp) => String(stamp.proof.proofValue)),
+    )
   })
 
   it(`POST /internal/embed/stamps/{address} ×${PARALLEL_WRITES} for one address and provider → all 200, one live row: the last write's`, async () => {
     const address = randomAddress()
     const credentials = await signedWrites(address)
-    const responses = await Promise.all(credentials.map((stamp) => ctx.app.inject({
-      method: 'POST', url: `/internal/embed/stamps/${address}`, headers: { authorization: INTERNAL_TOKEN }, payload: { scorer_id: communityId, stamps: [stamp] },
-    })))
+    const responses = await Promise.all(
+      credentials.map((stamp) =>
+        ctx.app.inject({
+          method: 'POST',
+          url: `/internal/embed/stamps/${address}`,
+          headers: { authorization: INTERNAL_TOKEN },
+          payload: { scorer_id: communityId, stamps: [stamp] },
+        }),
+      ),
+    )
     expect(responses.map((response) => response.statusCode)).toEqual(credentials.map(() => 200))
-    await expectOneLiveRowFromTheLastWrite(address, credentials.map((stamp) => String(stamp.proof.proofValue)))
+    await expectOneLiveRowFromTheLastWrite(
+      address,
+      credentials.map((stamp) => String(stamp.proof.proofValue)),
+    )
   })
 
   it('PATCH and DELETE racing adds for the same provider → no 5xx; the final state is one of the sequential outcomes', async () => {

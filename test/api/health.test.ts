@@ -37,7 +37,13 @@ describe('error envelopes (D2)', () => {
 
   it('serves the OpenAPI document and UI at /docs', async () => {
     const ui = await ctx.app.inject({ method: 'GET', url: '/docs' })
-    const page = ui.statusCode === 302 ? await ctx.app.inject({ method: 'GET', url: `/docs/${String(ui.headers.location).replace(/^.*\/docs\/?/, '')}` }) : ui
+    const page =
+      ui.statusCode === 302
+        ? await ctx.app.inject({
+            method: 'GET',
+            url: `/docs/${String(ui.headers.location).replace(/^.*\/docs\/?/, '')}`,
+          })
+        : ui
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('swagger')
     const spec = await ctx.app.inject({ method: 'GET', url: '/docs/json' })

@@ -38,7 +38,12 @@ describe('known path, wrong method (D18)', () => {
     ['PATCH', '/internal/embed/stamps/0xabc', 'POST'],
   ])('%s %s → 405 {"detail": "Method Not Allowed"}, Allow: %s, before authentication', async (method, url, allow) => {
     const response = await ctx.app.inject({ method: method as InjectOptions['method'], url })
-    expect({ status: response.statusCode, allow: response.headers.allow, type: response.headers['content-type'], body: response.json() }).toEqual({
+    expect({
+      status: response.statusCode,
+      allow: response.headers.allow,
+      type: response.headers['content-type'],
+      body: response.json(),
+    }).toEqual({
       status: 405,
       allow,
       type: 'application/json; charset=utf-8',
@@ -48,7 +53,11 @@ describe('known path, wrong method (D18)', () => {
 
   it('HEAD on a POST-only path → 405 with Allow and no body', async () => {
     const response = await ctx.app.inject({ method: 'HEAD', url: '/internal/check-bans' })
-    expect({ status: response.statusCode, allow: response.headers.allow, body: response.body }).toEqual({ status: 405, allow: 'POST', body: '' })
+    expect({ status: response.statusCode, allow: response.headers.allow, body: response.body }).toEqual({
+      status: 405,
+      allow: 'POST',
+      body: '',
+    })
   })
 
   it.each([
@@ -58,7 +67,11 @@ describe('known path, wrong method (D18)', () => {
     ['GET', '/internal/check-bans/extra'],
   ])('%s %s → 404 {"detail": "Not Found"} (no route has this path)', async (method, url) => {
     const response = await ctx.app.inject({ method: method as InjectOptions['method'], url })
-    expect({ status: response.statusCode, allow: response.headers.allow, body: response.json() }).toEqual({ status: 404, allow: undefined, body: { detail: 'Not Found' } })
+    expect({ status: response.statusCode, allow: response.headers.allow, body: response.json() }).toEqual({
+      status: 404,
+      allow: undefined,
+      body: { detail: 'Not Found' },
+    })
   })
 })
 
@@ -91,7 +104,12 @@ describe('HEAD on a GET route (D18)', () => {
     for (const [url, headers] of getRequests(address, jwt)) {
       const get = await ctx.app.inject({ method: 'GET', url, headers })
       const head = await ctx.app.inject({ method: 'HEAD', url, headers })
-      const summary = (response: typeof get) => ({ url, status: response.statusCode, type: response.headers['content-type'], length: response.headers['content-length'] })
+      const summary = (response: typeof get) => ({
+        url,
+        status: response.statusCode,
+        type: response.headers['content-type'],
+        length: response.headers['content-length'],
+      })
       expect(summary(head)).toEqual(summary(get))
       expect(head.body).toBe('')
       expect(get.statusCode).toBeLessThan(500)
@@ -103,29 +121,81 @@ describe('router errors in the envelope (D24)', () => {
   it('bad percent-encoding in the path → 400 naming it', async () => {
     for (const url of ['/internal/customization/credential/%zz', '/internal/allow-list/a%/b', '/nope/%E0%A4%A']) {
       const response = await ctx.app.inject({ method: 'GET', url, headers: INTERNAL })
-      expect({ status: response.statusCode, body: response.json() }).toEqual({ status: 400, body: { detail: 'Invalid percent-encoding in the URL path' } })
+      expect({ status: response.statusCode, body: response.json() }).toEqual({
+        status: 400,
+        body: { detail: 'Invalid percent-encoding in the URL path' },
+      })
     }
   })
 
   it('a 150-character segment reaches the route (its own answer), a 1001-character one is 414', async () => {
     const address = randomAddress()
-    const list = await ctx.app.inject({ method: 'GET', url: `/internal/allow-list/${'l'.repeat(150)}/${address}`, headers: INTERNAL })
+    const list = await ctx.app.inject({
+      method: 'GET',
+      url: `/internal/allow-list/${'l'.repeat(150)}/${address}`,
+      headers: INTERNAL,
+    })
     expect({ status: list.statusCode, body: list.json() }).toEqual({ status: 200, body: { is_member: false } })
-    const credential = await ctx.app.inject({ method: 'GET', url: `/internal/customization/credential/${'c'.repeat(1000)}`, headers: INTERNAL })
-    expect({ status: credential.statusCode, body: credential.json() }).toEqual({ status: 404, body: { detail: 'Not Found' } })
-    const tooLong = await ctx.app.inject({ method: 'GET', url: `/internal/customization/credential/${'c'.repeat(1001)}`, headers: INTERNAL })
-    expect({ status: tooLong.statusCode, body: tooLong.json() }).toEqual({ status: 414, body: { detail: 'A path segment is longer than 1000 characters' } })
+    const credential = await ctx.app.inject({
+      method: 'GET',
+      url: `/internal/customization/credential/${'c'.repeat(1000)}`,
+      headers: INTERNAL,
+    })
+    expect({ status: credential.statusCode, body: credential.json() }).toEqual({
+      status: 404,
+      body: { detail: 'Not Found' },
+    })
+    const tooLong = await ctx.app.inject({
+      method: 'GET',
+      url: `/internal/customization/credential/${'c'.repeat(1001)}`,
+      headers: INTERNAL,
+    })
+    expect({ status: tooLong.statusCode, body: tooLong.json() }).toEqual({
+      status: 414,
+      body: { detail: 'A path segment is longer than 1000 characters' },
+    })
   })
 })
 
 describe('HTTP parser errors in the envelope (D24)', () => {
   const CASES: { name: string; bytes: string; status: number; detail: string }[] = [
-    { name: 'NUL in a header value', bytes: 'GET /health/ HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', status: 400, detail: 'Malformed HTTP request: Invalid header value char' },
-    { name: 'Content-Length with Transfer-Encoding', bytes: 'POST /internal/check-bans HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400, detail: "Malformed HTTP request: Transfer-Encoding can't be present with Content-Length" },
-    { name: 'bad chunk size', bytes: 'POST /internal/check-bans HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', status: 400, detail: 'Malformed HTTP request: Invalid character in chunk size' },
-    { name: 'headers over 16 KiB', bytes: `GET /health/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, detail: 'Request Header Fields Too Large' },
-    { name: 'unknown method', bytes: 'BREW /health/ HTTP/1.1\r\nHost: x\r\n\r\n', status: 400, detail: 'Malformed HTTP request: Invalid method encountered' },
-    { name: 'CONNECT', bytes: 'CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n', status: 400, detail: 'CONNECT is not supported' },
+    {
+      name: 'NUL in a header value',
+      bytes: 'GET /health/ HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n',
+      status: 400,
+      detail: 'Malformed HTTP request: Invalid header value char',
+    },
+    {
+      name: 'Content-Length with Transfer-Encoding',
+      bytes:
+        'POST /internal/check-bans HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      status: 400,
+      detail: "Malformed HTTP request: Transfer-Encoding can't be present with Content-Length",
+    },
+    {
+      name: 'bad chunk size',
+      bytes: 'POST /internal/check-bans HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      status: 400,
+      detail: 'Malformed HTTP request: Invalid character in chunk size',
+    },
+    {
+      name: 'headers over 16 KiB',
+      bytes: `GET /health/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      status: 431,
+      detail: 'Request Header Fields Too Large',
+    },
+    {
+      name: 'unknown method',
+      bytes: 'BREW /health/ HTTP/1.1\r\nHost: x\r\n\r\n',
+      status: 400,
+      detail: 'Malformed HTTP request: Invalid method encountered',
+    },
+    {
+      name: 'CONNECT',
+      bytes: 'CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n',
+      status: 400,
+      detail: 'CONNECT is not supported',
+    },
   ]
 
   let port: number
@@ -136,7 +206,13 @@ describe('HTTP parser errors in the envelope (D24)', () => {
 
   it.each(CASES)('$name → $status JSON envelope, connection closed', async ({ bytes, status, detail }) => {
     const response = await sendRaw(port, bytes, { untilClosed: true })
-    expect({ status: response.status, type: response.headers['content-type'], connection: response.headers.connection, body: JSON.parse(response.body) as unknown, closed: response.closed }).toEqual({
+    expect({
+      status: response.status,
+      type: response.headers['content-type'],
+      connection: response.headers.connection,
+      body: JSON.parse(response.body) as unknown,
+      closed: response.closed,
+    }).toEqual({
       status,
       type: 'application/json; charset=utf-8',
       connection: 'close',
@@ -146,7 +222,13 @@ describe('HTTP parser errors in the envelope (D24)', () => {
   })
 
   it('an unknown Expect → 417 JSON envelope', async () => {
-    const response = await sendRaw(port, 'POST /internal/check-bans HTTP/1.1\r\nHost: x\r\nExpect: fly\r\nContent-Length: 0\r\n\r\n')
-    expect({ status: response.status, body: JSON.parse(response.body) as unknown }).toEqual({ status: 417, body: { detail: 'Expectation Failed' } })
+    const response = await sendRaw(
+      port,
+      'POST /internal/check-bans HTTP/1.1\r\nHost: x\r\nExpect: fly\r\nContent-Length: 0\r\n\r\n',
+    )
+    expect({ status: response.status, body: JSON.parse(response.body) as unknown }).toEqual({
+      status: 417,
+      body: { detail: 'Expectation Failed' },
+    })
   })
 })

@@ -32,7 +32,13 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
   })
 }
 
-const latencyShape = { p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number), max: expect.any(Number), mean: expect.any(Number) }
+const latencyShape = {
+  p50: expect.any(Number),
+  p95: expect.any(Number),
+  p99: expect.any(Number),
+  max: expect.any(Number),
+  mean: expect.any(Number),
+}
 
 describe.skipIf(!databaseUrl)('npm run bench -- --quick', () => {
   let outDir: string | undefined
@@ -41,70 +47,116 @@ describe.skipIf(!databaseUrl)('npm run bench -- --quick', () => {
     if (outDir) await rm(outDir, { recursive: true, force: true })
   })
 
-  it('issue 7: writes a JSON and a Markdown report of the expected shape, prints the table and drops its database', async () => {
-    outDir = await mkdtemp(join(tmpdir(), 'pst-bench-test-'))
-    const { code, stdout, stderr } = await runBench(['--quick', '--duration', '1', '--out', outDir])
-    expect(code, stderr.slice(-3000)).toBe(0)
-    expect(stdout).toMatch(/scenario\s+conn\s+req\/s\s+p50 ms\s+p95 ms\s+p99 ms\s+max ms\s+errors/)
+  it(
+    'issue 7: writes a JSON and a Markdown report of the expected shape, prints the table and drops its database',
+    async () => {
+      outDir = await mkdtemp(join(tmpdir(), 'pst-bench-test-'))
+      const { code, stdout, stderr } = await runBench(['--quick', '--duration', '1', '--out', outDir])
+      expect(code, stderr.slice(-3000)).toBe(0)
+      expect(stdout).toMatch(/scenario\s+conn\s+req\/s\s+p50 ms\s+p95 ms\s+p99 ms\s+max ms\s+errors/)
 
-    const files = await readdir(outDir)
-    const jsonFile = files.find((name) => name.endsWith('.json'))
-    const markdownFile = files.find((name) => name.endsWith('.md'))
-    expect(jsonFile).toBeDefined()
-    expect(markdownFile).toBeDefined()
-    const report = JSON.parse(await readFile(join(outDir, jsonFile!), 'utf8')) as BenchReport
+      const files = await readdir(outDir)
+      const jsonFile = files.find((name) => name.endsWith('.json'))
+      const markdownFile = files.find((name) => name.endsWith('.md'))
+      expect(jsonFile).toBeDefined()
+      expect(markdownFile).toBeDefined()
+      const report = JSON.parse(await readFile(join(outDir, jsonFile!), 'utf8')) as BenchReport
 
-    expect(report).toMatchObject({ version: 1, quick: true, machine: { cpus: expect.any(Number) }, population: { passports: expect.any(Number) } })
-    expect(report.scenarios.map((record) => record.id)).toEqual([
-      'cold-first-score', 'warm-rescore-1', 'warm-rescore', 'v2-pbkdf2-first-use', 'v2-sha256-after-migration',
-      'embed-add-rescore', 'ceramic-cache-add', 'internal-weights', 'internal-check-bans', 'contended-lifo',
-    ])
-    for (const record of report.scenarios) {
-      expect(['ok', 'skipped']).toContain(record.status)
-      if (record.status === 'skipped') {
-        expect(record.skipReason).toMatch(/404/)
-        continue
-      }
-      expect(record.result).toMatchObject({
-        requests: expect.any(Number),
-        requestsPerSecond: expect.any(Number),
-        errors: expect.any(Number),
-        latencyMs: latencyShape,
-        resources: { serviceCpuPercent: expect.any(Number), postgresCpuPercent: expect.any(Number), rssPeakMb: expect.any(Number) },
+      expect(report).toMatchObject({
+        version: 1,
+        quick: true,
+        machine: { cpus: expect.any(Number) },
+        population: { passports: expect.any(Number) },
       })
-    }
-    // The scoring scenarios exist on every tree this test runs on.
-    expect(report.scenarios.filter((record) => record.id.startsWith('warm-rescore')).every((record) => record.status === 'ok')).toBe(true)
+      expect(report.scenarios.map((record) => record.id)).toEqual([
+        'cold-first-score',
+        'warm-rescore-1',
+        'warm-rescore',
+        'v2-pbkdf2-first-use',
+        'v2-sha256-after-migration',
+        'embed-add-rescore',
+        'ceramic-cache-add',
+        'internal-weights',
+        'internal-check-bans',
+        'contended-lifo',
+      ])
+      for (const record of report.scenarios) {
+        expect(['ok', 'skipped']).toContain(record.status)
+        if (record.status === 'skipped') {
+          expect(record.skipReason).toMatch(/404/)
+          continue
+        }
+        expect(record.result).toMatchObject({
+          requests: expect.any(Number),
+          requestsPerSecond: expect.any(Number),
+          errors: expect.any(Number),
+          latencyMs: latencyShape,
+          resources: {
+            serviceCpuPercent: expect.any(Number),
+            postgresCpuPercent: expect.any(Number),
+            rssPeakMb: expect.any(Number),
+          },
+        })
+      }
+      // The scoring scenarios exist on every tree this test runs on.
+      expect(
+        report.scenarios
+          .filter((record) => record.id.startsWith('warm-rescore'))
+          .every((record) => record.status === 'ok'),
+      ).toBe(true)
 
-    // postgres.js always; pgbench too where the PostgreSQL client tools are installed.
-    const replays = report.floor.results.map((result) => `${result.client}@${result.connections}`)
-    expect(replays).toEqual(expect.arrayContaining(['postgres.js@1', 'postgres.js@16']))
-    for (const replay of replays) expect(['postgres.js@1', 'postgres.js@16', 'pgbench@1', 'pgbench@16']).toContain(replay)
-    for (const result of report.floor.results) expect(result).toMatchObject({ transactionsPerSecond: expect.any(Number), latencyMs: latencyShape, errors: 0 })
-    // The statements themselves belong to the scoring code and change with it; the driver's own
-    // type lookup on a new connection must not be among them.
-    const labels = report.floor.statements.map((statement) => statement.label)
-    expect(labels.length).toBeGreaterThan(2)
-    expect(labels).not.toContain('select · pg_catalog')
+      // postgres.js always; pgbench too where the PostgreSQL client tools are installed.
+      const replays = report.floor.results.map((result) => `${result.client}@${result.connections}`)
+      expect(replays).toEqual(expect.arrayContaining(['postgres.js@1', 'postgres.js@16']))
+      for (const replay of replays)
+        expect(['postgres.js@1', 'postgres.js@16', 'pgbench@1', 'pgbench@16']).toContain(replay)
+      for (const result of report.floor.results)
+        expect(result).toMatchObject({ transactionsPerSecond: expect.any(Number), latencyMs: latencyShape, errors: 0 })
+      // The statements themselves belong to the scoring code and change with it; the driver's own
+      // type lookup on a new connection must not be among them.
+      const labels = report.floor.statements.map((statement) => statement.label)
+      expect(labels.length).toBeGreaterThan(2)
+      expect(labels).not.toContain('select · pg_catalog')
 
-    expect(report.coldStart.map((record) => record.id)).toEqual(expect.arrayContaining(['real-postgres', 'embedded-first-boot', 'embedded-restart']))
-    expect(report.scale.map((point) => point.passports).length).toBe(2)
-    for (const point of report.scale) {
-      expect(point.explain.length).toBeGreaterThan(5)
-      expect(point.explain[0]).toMatchObject({ label: expect.any(String), executionMs: expect.any(Number), nodes: expect.any(Array) })
-    }
-    expect(report.targets).toHaveLength(6)
-    for (const target of report.targets) expect(target).toMatchObject({ name: expect.any(String), target: expect.any(String), measured: expect.any(String) })
+      expect(report.coldStart.map((record) => record.id)).toEqual(
+        expect.arrayContaining(['real-postgres', 'embedded-first-boot', 'embedded-restart']),
+      )
+      expect(report.scale.map((point) => point.passports).length).toBe(2)
+      for (const point of report.scale) {
+        expect(point.explain.length).toBeGreaterThan(5)
+        expect(point.explain[0]).toMatchObject({
+          label: expect.any(String),
+          executionMs: expect.any(Number),
+          nodes: expect.any(Array),
+        })
+      }
+      expect(report.targets).toHaveLength(6)
+      for (const target of report.targets)
+        expect(target).toMatchObject({
+          name: expect.any(String),
+          target: expect.any(String),
+          measured: expect.any(String),
+        })
 
-    const markdown = await readFile(join(outDir, markdownFile!), 'utf8')
-    for (const heading of ['## Scenarios', '## Targets (issue 7)', '## The floor', '## Cold start', '## Scale check', '## How the data was made']) expect(markdown).toContain(heading)
+      const markdown = await readFile(join(outDir, markdownFile!), 'utf8')
+      for (const heading of [
+        '## Scenarios',
+        '## Targets (issue 7)',
+        '## The floor',
+        '## Cold start',
+        '## Scale check',
+        '## How the data was made',
+      ])
+        expect(markdown).toContain(heading)
 
-    const admin = createSql({ url: databaseUrl!, max: 1, prepare: false })
-    try {
-      const rows = await admin`select 1 from pg_database where datname = ${report.database.name}`
-      expect(rows).toHaveLength(0)
-    } finally {
-      await admin.end()
-    }
-  }, BENCH_TIMEOUT_MS)
+      const admin = createSql({ url: databaseUrl!, max: 1, prepare: false })
+      try {
+        const rows = await admin`select 1 from pg_database where datname = ${report.database.name}`
+        expect(rows).toHaveLength(0)
+      } finally {
+        await admin.end()
+      }
+    },
+    BENCH_TIMEOUT_MS,
+  )
 })

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { randomAddress } from '../helpers/factories/accounts.js'
-import { insertCeramicCacheStamps, softDeleteLiveStamps, type CeramicCacheRow, type NewCeramicCacheStamp } from '../../src/db/queries/ceramic-cache.js'
+import {
+  insertCeramicCacheStamps,
+  softDeleteLiveStamps,
+  type CeramicCacheRow,
+  type NewCeramicCacheStamp,
+} from '../../src/db/queries/ceramic-cache.js'
 import { isUniqueViolation } from '../../src/db/errors.js'
 import { demoIssuerKey, issueStampCredential, type StampCredential } from '../../src/domain/stamp-issuer.js'
 
@@ -19,7 +24,11 @@ function epochMs(text: string | null): number | null {
   return text === null ? null : Date.parse(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'))
 }
 
-function rowFor(address: string, credential: StampCredential, extra: Partial<NewCeramicCacheStamp> = {}): NewCeramicCacheStamp {
+function rowFor(
+  address: string,
+  credential: StampCredential,
+  extra: Partial<NewCeramicCacheStamp> = {},
+): NewCeramicCacheStamp {
   return {
     address,
     provider: credential.credentialSubject.provider,
@@ -34,20 +43,38 @@ function rowFor(address: string, credential: StampCredential, extra: Partial<New
 }
 
 async function listRows(address: string): Promise<CeramicCacheRow[]> {
-  return database.sql<CeramicCacheRow[]>`select * from ceramic_cache_ceramiccache where address = ${address.toLowerCase()} order by id`
+  return database.sql<
+    CeramicCacheRow[]
+  >`select * from ceramic_cache_ceramiccache where address = ${address.toLowerCase()} order by id`
 }
 
-async function signedStamp(address: string, provider: string, extra: { issuanceDate?: string; expirationDate?: string } = {}): Promise<StampCredential> {
-  return issueStampCredential(await demoIssuerKey(), { address, provider, issuanceDate: new Date('2025-01-15T10:20:30.123Z'), expirationDate: new Date('2099-04-15T10:20:30.123Z'), ...extra })
+async function signedStamp(
+  address: string,
+  provider: string,
+  extra: { issuanceDate?: string; expirationDate?: string } = {},
+): Promise<StampCredential> {
+  return issueStampCredential(await demoIssuerKey(), {
+    address,
+    provider,
+    issuanceDate: new Date('2025-01-15T10:20:30.123Z'),
+    expirationDate: new Date('2099-04-15T10:20:30.123Z'),
+    ...extra,
+  })
 }
 
 describe('insertCeramicCacheStamps', () => {
   it('scoring §9.1 step 4 / §13.72: one row per stamp with every column as Python writes it, ids in payload order', async () => {
-    const address = randomAddress().replace(/[a-f]/g, (c) => c.toUpperCase()).replace(/^0X/, '0x')
+    const address = randomAddress()
+      .replace(/[a-f]/g, (c) => c.toUpperCase())
+      .replace(/^0X/, '0x')
     const providers = ['Twitter', 'Github', 'LinkedIn']
     const credentials = await Promise.all(providers.map((provider) => signedStamp(address, provider)))
     const now = '2025-03-01T08:09:10.123456Z'
-    const ids = await insertCeramicCacheStamps(database.sql, credentials.map((c) => rowFor(address, c)), { now })
+    const ids = await insertCeramicCacheStamps(
+      database.sql,
+      credentials.map((c) => rowFor(address, c)),
+      { now },
+    )
 
     expect(ids).toHaveLength(3)
     const rows = await listRows(address)
@@ -91,18 +118,26 @@ describe('insertCeramicCacheStamps', () => {
       rowFor(address, patch, { source_app: null, source_scorer_id: null, issuance_date: null, expiration_date: null }),
     ])
     const rows = await listRows(address)
-    expect(rows.map((r) => [r.provider, r.source_app, r.source_scorer_id, r.issuance_date, r.expiration_date])).toEqual([
-      ['Ens', 2, 4242, '2025-01-15 10:20:30.123+00', '2099-04-15 10:20:30.123+00'],
-      ['Google', null, null, null, null],
-    ])
+    expect(rows.map((r) => [r.provider, r.source_app, r.source_scorer_id, r.issuance_date, r.expiration_date])).toEqual(
+      [
+        ['Ens', 2, 4242, '2025-01-15 10:20:30.123+00', '2099-04-15 10:20:30.123+00'],
+        ['Google', null, null, null, null],
+      ],
+    )
   })
 
   it('keeps microseconds and offsets of credential dates, and takes a naive date as UTC', async () => {
     const address = randomAddress()
-    const credential = await signedStamp(address, 'Google', { issuanceDate: '2025-02-20T12:34:56.789123Z', expirationDate: '2099-02-20T12:34:56+02:00' })
+    const credential = await signedStamp(address, 'Google', {
+      issuanceDate: '2025-02-20T12:34:56.789123Z',
+      expirationDate: '2099-02-20T12:34:56+02:00',
+    })
     await insertCeramicCacheStamps(database.sql, [
       rowFor(address, credential),
-      rowFor(address, await signedStamp(address, 'Ens'), { issuance_date: '2024-04-17', expiration_date: '2099-01-01T00:00:00' }),
+      rowFor(address, await signedStamp(address, 'Ens'), {
+        issuance_date: '2024-04-17',
+        expiration_date: '2099-01-01T00:00:00',
+      }),
     ])
     const rows = await listRows(address)
     expect(rows.map((r) => [r.issuance_date, r.expiration_date])).toEqual([
@@ -128,7 +163,10 @@ describe('insertCeramicCacheStamps', () => {
   it('no ON CONFLICT, like Python: a second live row for the same provider is a unique violation, and nothing of the batch is kept', async () => {
     const address = randomAddress()
     await insertCeramicCacheStamps(database.sql, [rowFor(address, await signedStamp(address, 'Google'))])
-    const error = await insertCeramicCacheStamps(database.sql, [rowFor(address, await signedStamp(address, 'Ens')), rowFor(address, await signedStamp(address, 'Google'))]).catch((e: unknown) => e)
+    const error = await insertCeramicCacheStamps(database.sql, [
+      rowFor(address, await signedStamp(address, 'Ens')),
+      rowFor(address, await signedStamp(address, 'Google')),
+    ]).catch((e: unknown) => e)
     expect(isUniqueViolation(error)).toBe(true)
     expect((await listRows(address)).map((r) => r.provider)).toEqual(['Google'])
   })
@@ -137,7 +175,11 @@ describe('insertCeramicCacheStamps', () => {
 describe('softDeleteLiveStamps', () => {
   async function seed(address: string, providers: string[]): Promise<number[]> {
     const credentials = await Promise.all(providers.map((provider) => signedStamp(address, provider)))
-    return insertCeramicCacheStamps(database.sql, credentials.map((c) => rowFor(address, c)), { now: '2025-01-01T00:00:00Z' })
+    return insertCeramicCacheStamps(
+      database.sql,
+      credentials.map((c) => rowFor(address, c)),
+      { now: '2025-01-01T00:00:00Z' },
+    )
   }
 
   it('scoring §9.1 step 3: deleted_at = updated_at = now on the live rows of these providers only, any address case', async () => {
@@ -146,7 +188,12 @@ describe('softDeleteLiveStamps', () => {
     await seed(address, ['Google', 'Ens', 'Github'])
     await seed(other, ['Google'])
     const now = '2025-06-01T12:00:00.654321Z'
-    const count = await softDeleteLiveStamps(database.sql, address.toUpperCase().replace(/^0X/, '0x'), ['Google', 'Ens', 'Discord'], { type: 1, now })
+    const count = await softDeleteLiveStamps(
+      database.sql,
+      address.toUpperCase().replace(/^0X/, '0x'),
+      ['Google', 'Ens', 'Discord'],
+      { type: 1, now },
+    )
 
     expect(count).toBe(2)
     const rows = await listRows(address)
@@ -163,7 +210,9 @@ describe('softDeleteLiveStamps', () => {
     await seed(address, ['Google'])
     await softDeleteLiveStamps(database.sql, address, ['Google'], { type: 1, now: '2025-02-01T00:00:00Z' })
     await insertCeramicCacheStamps(database.sql, [rowFor(address, await signedStamp(address, 'Google'))])
-    expect(await softDeleteLiveStamps(database.sql, address, ['Google'], { type: 1, now: '2025-03-01T00:00:00Z' })).toBe(1)
+    expect(
+      await softDeleteLiveStamps(database.sql, address, ['Google'], { type: 1, now: '2025-03-01T00:00:00Z' }),
+    ).toBe(1)
     const rows = await listRows(address)
     expect(rows.map((r) => r.deleted_at)).toEqual(['2025-02-01 00:00:00+00', '2025-03-01 00:00:00+00'])
   })
@@ -174,17 +223,24 @@ describe('softDeleteLiveStamps', () => {
     await database.sql`
       insert into ceramic_cache_ceramiccache (type, address, provider, stamp, proof_value, created_at, updated_at, deleted_at, compose_db_save_status, compose_db_stream_id)
       values (2, ${address}, 'Google', '{}'::jsonb, 'v2-proof', now(), now(), null, '', '')`
-    expect(await softDeleteLiveStamps(database.sql, address, ['Google'], { type: 1, now: '2025-02-01T00:00:00Z' })).toBe(1)
+    expect(
+      await softDeleteLiveStamps(database.sql, address, ['Google'], { type: 1, now: '2025-02-01T00:00:00Z' }),
+    ).toBe(1)
     expect((await listRows(address)).map((r) => [r.type, r.deleted_at])).toEqual([
       [1, '2025-02-01 00:00:00+00'],
       [2, null],
     ])
     expect(await softDeleteLiveStamps(database.sql, address, ['Google'], { now: '2025-03-01T00:00:00Z' })).toBe(1)
-    expect((await listRows(address)).map((r) => r.deleted_at)).toEqual(['2025-02-01 00:00:00+00', '2025-03-01 00:00:00+00'])
+    expect((await listRows(address)).map((r) => r.deleted_at)).toEqual([
+      '2025-02-01 00:00:00+00',
+      '2025-03-01 00:00:00+00',
+    ])
   })
 
   it('does nothing for an empty provider list', async () => {
-    expect(await softDeleteLiveStamps(database.sql, randomAddress(), [], { type: 1, now: '2025-01-01T00:00:00Z' })).toBe(0)
+    expect(
+      await softDeleteLiveStamps(database.sql, randomAddress(), [], { type: 1, now: '2025-01-01T00:00:00Z' }),
+    ).toBe(0)
   })
 
   it('runs inside a caller transaction (Db is a TransactionSql too)', async () => {

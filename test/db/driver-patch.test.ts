@@ -42,7 +42,9 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
     try {
       // Before the data is forwarded: the reset lands while the pg_type read is in flight.
       proxy.resetWhenClientSends((data) => data.includes('pg_catalog.pg_type'))
-      await expect(sql`select 1 as x`).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|CONNECTION_CLOSED)$/) })
+      await expect(sql`select 1 as x`).rejects.toMatchObject({
+        code: expect.stringMatching(/^(ECONNRESET|CONNECTION_CLOSED)$/),
+      })
       expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
     } finally {
       await sql.end({ timeout: 1 })

@@ -11,7 +11,7 @@ afterAll(async () => {
 })
 
 describe('src/db/pool.ts', () => {
-  it('array parameters work on a connection\'s very first query (porsager/postgres#789)', async () => {
+  it("array parameters work on a connection's very first query (porsager/postgres#789)", async () => {
     // A brand-new pool: its first query is the one that used to fail with "malformed array literal".
     const sql = createSql({ url: database.url, max: 1, prepare: true })
     try {
@@ -25,7 +25,9 @@ describe('src/db/pool.ts', () => {
   })
 
   it('reads numeric as exact text and timestamptz with microseconds', async () => {
-    const [row] = await database.sql<{ n: string; t: string }[]>`select 0.7330000000000000126565424807::numeric as n, '2025-01-15 10:20:30.123456+00'::timestamptz as t`
+    const [row] = await database.sql<
+      { n: string; t: string }[]
+    >`select 0.7330000000000000126565424807::numeric as n, '2025-01-15 10:20:30.123456+00'::timestamptz as t`
     expect(row).toEqual({ n: '0.7330000000000000126565424807', t: '2025-01-15 10:20:30.123456+00' })
   })
 })

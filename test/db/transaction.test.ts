@@ -60,10 +60,14 @@ describe('inTransaction (src/db/transaction.ts)', () => {
 
   it('a deadline that passes while the work runs → rolled back, DeadlineExceededError', async () => {
     const deadline = new AbortController()
-    const run = inTransaction(sql, async (tx) => {
-      await tx`insert into transaction_probe (label) values ('past the deadline')`
-      deadline.abort(new Error('deadline'))
-    }, { deadline: deadline.signal })
+    const run = inTransaction(
+      sql,
+      async (tx) => {
+        await tx`insert into transaction_probe (label) values ('past the deadline')`
+        deadline.abort(new Error('deadline'))
+      },
+      { deadline: deadline.signal },
+    )
     await expect(run).rejects.toBeInstanceOf(DeadlineExceededError)
     expect(await labels()).not.toContain('past the deadline')
   })
@@ -71,9 +75,15 @@ describe('inTransaction (src/db/transaction.ts)', () => {
   it('a deadline already passed → nothing is sent', async () => {
     const deadline = AbortSignal.abort(new Error('deadline'))
     let ran = false
-    await expect(inTransaction(sql, async () => {
-      ran = true
-    }, { deadline })).rejects.toBeInstanceOf(DeadlineExceededError)
+    await expect(
+      inTransaction(
+        sql,
+        async () => {
+          ran = true
+        },
+        { deadline },
+      ),
+    ).rejects.toBeInstanceOf(DeadlineExceededError)
     expect(ran).toBe(false)
   })
 

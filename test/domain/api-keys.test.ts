@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkDjangoPbkdf2, extractApiKey, makeDjangoPbkdf2, sha256KeyHash, verifyApiKey } from '../../src/domain/api-keys.js'
+import {
+  checkDjangoPbkdf2,
+  extractApiKey,
+  makeDjangoPbkdf2,
+  sha256KeyHash,
+  verifyApiKey,
+} from '../../src/domain/api-keys.js'
 import type { PyDateTime } from '../../src/domain/formats/py-datetime.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { createAccount } from '../helpers/factories/accounts.js'
@@ -26,7 +32,13 @@ describe('API key hashes (scoring §7.1)', () => {
     const low = await makeDjangoPbkdf2(VECTOR_KEY, 'salt', 1000)
     expect(low.startsWith('pbkdf2_sha256$1000$salt$')).toBe(true)
     expect(await checkDjangoPbkdf2(VECTOR_KEY, low)).toBe(true)
-    for (const broken of ['pbkdf2_sha256$0$salt$x', 'pbkdf2_sha256$abc$salt$x', 'pbkdf2_sha256$1000$salt', 'argon2$1000$salt$x', '']) {
+    for (const broken of [
+      'pbkdf2_sha256$0$salt$x',
+      'pbkdf2_sha256$abc$salt$x',
+      'pbkdf2_sha256$1000$salt',
+      'argon2$1000$salt$x',
+      '',
+    ]) {
       expect(await checkDjangoPbkdf2(VECTOR_KEY, broken)).toBe(false)
     }
   })
@@ -47,7 +59,13 @@ describe('extractApiKey (scoring §7.2)', () => {
     expect(extractApiKey({ xApiKey: 'demo', authorization: undefined }, aliases, false)).toBe('real.key')
     expect(extractApiKey({ xApiKey: undefined, authorization: 'Token demo' }, aliases, false)).toBe('demo')
     expect(extractApiKey({ xApiKey: undefined, authorization: 'Token demo' }, aliases, true)).toBe('real.key')
-    expect(extractApiKey({ xApiKey: 'demo', authorization: undefined }, { demoApiKey: undefined, demoApiKeyAliases: ['demo'] }, false)).toBe('demo')
+    expect(
+      extractApiKey(
+        { xApiKey: 'demo', authorization: undefined },
+        { demoApiKey: undefined, demoApiKeyAliases: ['demo'] },
+        false,
+      ),
+    ).toBe('demo')
   })
 })
 
@@ -68,7 +86,9 @@ describe('verifyApiKey (scoring §7.3, D5)', () => {
   it('scoring §13.62: PBKDF2 success writes hashed_key_sha256 once; the sha256 column then decides alone', async () => {
     const created = await createTestApiKey(sql(), accountId, { withSha256: false })
     expect(await verifyApiKey(sql(), created.key)).toMatchObject({ id: created.id, prefix: created.prefix, accountId })
-    expect(await sql()`select hashed_key_sha256 from account_accountapikey where id = ${created.id}`).toEqual([{ hashed_key_sha256: sha256KeyHash(created.key) }])
+    expect(await sql()`select hashed_key_sha256 from account_accountapikey where id = ${created.id}`).toEqual([
+      { hashed_key_sha256: sha256KeyHash(created.key) },
+    ])
     await sql()`update account_accountapikey set hashed_key = 'pbkdf2_sha256$1$x$broken' where id = ${created.id}`
     expect(await verifyApiKey(sql(), created.key)).toMatchObject({ id: created.id })
     await sql()`update account_accountapikey set hashed_key_sha256 = ${sha256KeyHash('other.key')}, hashed_key = ${await makeDjangoPbkdf2(created.key, 'salt', 1000)} where id = ${created.id}`

@@ -18,7 +18,9 @@ describe('decideBan', () => {
   })
 
   it('endpoints §9.5: an account ban with a provider is not an account ban', () => {
-    expect(decideBan([ban({ type: 'account', address: ADDRESS, provider: 'Github' })], subject('h', 'Github'))).toBeNull()
+    expect(
+      decideBan([ban({ type: 'account', address: ADDRESS, provider: 'Github' })], subject('h', 'Github')),
+    ).toBeNull()
   })
 
   it('endpoints §9.5: a hash ban matches the hash only, never a null hash', () => {
@@ -55,17 +57,28 @@ describe('singleSubjectAddress', () => {
   }
 
   it('endpoints §9.2: the address is the DID text after its last ":"', () => {
-    expect(singleSubjectAddress([credential(`did:pkh:eip155:1:${ADDRESS}`), credential(`did:pkh:eip155:1:${ADDRESS}`)])).toBe(ADDRESS)
+    expect(
+      singleSubjectAddress([credential(`did:pkh:eip155:1:${ADDRESS}`), credential(`did:pkh:eip155:1:${ADDRESS}`)]),
+    ).toBe(ADDRESS)
     expect(singleSubjectAddress([credential('no-colon')])).toBe('no-colon')
   })
 
   it('endpoints §9.1: none → bad_request "Must provide valid credential(s)"; two ids → "All credentials must be issued to the same address"', () => {
-    expect(failure(() => singleSubjectAddress([]))).toEqual({ kind: 'bad_request', detail: 'Must provide valid credential(s)' })
-    expect(failure(() => singleSubjectAddress([credential('did:a'), credential(null)]))).toEqual({ kind: 'bad_request', detail: 'All credentials must be issued to the same address' })
+    expect(failure(() => singleSubjectAddress([]))).toEqual({
+      kind: 'bad_request',
+      detail: 'Must provide valid credential(s)',
+    })
+    expect(failure(() => singleSubjectAddress([credential('did:a'), credential(null)]))).toEqual({
+      kind: 'bad_request',
+      detail: 'All credentials must be issued to the same address',
+    })
   })
 
   it('endpoints §9.1: a single null id → internal "Internal Server Error"', () => {
-    expect(failure(() => singleSubjectAddress([credential(null)]))).toEqual({ kind: 'internal', detail: 'Internal Server Error' })
+    expect(failure(() => singleSubjectAddress([credential(null)]))).toEqual({
+      kind: 'internal',
+      detail: 'Internal Server Error',
+    })
   })
 })
 

@@ -28,32 +28,55 @@ describe('getAppScore', () => {
     const { accountId } = await createAccount(database.sql)
     const { communityId } = await createCommunity(database.sql, { accountId })
     const address = randomAddress()
-    await insertStoredScore(database.sql, { address, communityId, score: '1', status: 'DONE', lastScoreTimestamp: '2030-01-01 00:00:00+00', expirationDate: EXPIRES, evidenceJson: '{"rawScore": "21", "threshold": "20"}' })
+    await insertStoredScore(database.sql, {
+      address,
+      communityId,
+      score: '1',
+      status: 'DONE',
+      lastScoreTimestamp: '2030-01-01 00:00:00+00',
+      expirationDate: EXPIRES,
+      evidenceJson: '{"rawScore": "21", "threshold": "20"}',
+    })
 
     const served = await getAppScore(deps, { address, scorerId: communityId, now: parsePgTimestamp(EXPIRES) })
     expect(served).toMatchObject({ score: '21.00000', expiration_timestamp: '2030-06-01T12:00:00.500000+00:00' })
     expect(await listEvents(database.sql, address, communityId)).toEqual([])
 
-    const rescored = await getAppScore(deps, { address, scorerId: communityId, now: addMicros(parsePgTimestamp(EXPIRES), 1n) })
+    const rescored = await getAppScore(deps, {
+      address,
+      scorerId: communityId,
+      now: addMicros(parsePgTimestamp(EXPIRES), 1n),
+    })
     expect(rescored).toMatchObject({ score: '0.00000', expiration_timestamp: null })
-    expect(await findScoreRow(database.sql, address, communityId)).toMatchObject({ status: 'DONE', score: '0.000000000' })
+    expect(await findScoreRow(database.sql, address, communityId)).toMatchObject({
+      status: 'DONE',
+      score: '0.000000000',
+    })
     expect((await listEvents(database.sql, address, communityId)).map((event) => event.action)).toEqual(['SCU'])
   })
 })
 
 describe('rescoreForCommunityOwner', () => {
-  it('scoring §9.1 step 6: the owner\'s community whose external_scorer_id is str(scorer_id) wins over the id (endpoints §1.7)', async () => {
+  it("scoring §9.1 step 6: the owner's community whose external_scorer_id is str(scorer_id) wins over the id (endpoints §1.7)", async () => {
     const { accountId } = await createAccount(database.sql)
     const { communityId } = await createCommunity(database.sql, { accountId })
-    const { communityId: external } = await createCommunity(database.sql, { accountId, externalScorerId: String(communityId) })
+    const { communityId: external } = await createCommunity(database.sql, {
+      accountId,
+      externalScorerId: String(communityId),
+    })
     const address = randomAddress()
-    const outcome = await rescoreForCommunityOwner(deps, address, communityId, new DomainError('not_found', 'Not Found'))
+    const outcome = await rescoreForCommunityOwner(
+      deps,
+      address,
+      communityId,
+      new DomainError('not_found', 'Not Found'),
+    )
     expect(outcome.communityId).toBe(external)
     expect(await findScoreRow(database.sql, address, external)).toBeDefined()
     expect(await findScoreRow(database.sql, address, communityId)).toBeUndefined()
   })
 
-  it('scoring §9.1 step 6: no such community → the caller\'s error, nothing written', async () => {
+  it("scoring §9.1 step 6: no such community → the caller's error, nothing written", async () => {
     const missing = new DomainError('not_found', 'Not Found')
     const address = randomAddress()
     await expect(rescoreForCommunityOwner(deps, address, 987654321, missing)).rejects.toBe(missing)

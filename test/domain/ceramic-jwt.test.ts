@@ -6,7 +6,14 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
-import { authenticateCeramicToken, invalidTokenDetail, jwtKeysFrom, mintSiweToken, parseBearer, type JwtKeys } from '../../src/domain/ceramic-jwt.js'
+import {
+  authenticateCeramicToken,
+  invalidTokenDetail,
+  jwtKeysFrom,
+  mintSiweToken,
+  parseBearer,
+  type JwtKeys,
+} from '../../src/domain/ceramic-jwt.js'
 import { DomainError } from '../../src/domain/errors.js'
 import {
   generateSiweKeyPair,
@@ -35,7 +42,10 @@ beforeAll(() => {
 })
 
 async function rejection(token: string, keys: JwtKeys): Promise<DomainError> {
-  const error = await authenticateCeramicToken(token, keys).then(() => undefined, (err: unknown) => err)
+  const error = await authenticateCeramicToken(token, keys).then(
+    () => undefined,
+    (err: unknown) => err,
+  )
   expect(error).toBeInstanceOf(DomainError)
   expect((error as DomainError).kind).toBe('unauthorized')
   return error as DomainError
@@ -45,17 +55,21 @@ describe('invalidTokenDetail', () => {
   it('endpoints §1.3.3: the garbage-token text with the SIWE key configured, byte for byte', () => {
     const spec =
       "{'detail': ErrorDetail(string='Given token not valid for any token type', code='token_not_valid'), 'code': ErrorDetail(string='token_not_valid', code='token_not_valid'), 'messages': [{'token_class': ErrorDetail(string='SIWE_RS256', code='token_not_valid'), 'token_type': ErrorDetail(string='access', code='token_not_valid'), 'message': ErrorDetail(string='Not enough segments', code='token_not_valid')}, {'token_class': ErrorDetail(string='AccessToken', code='token_not_valid'), 'token_type': ErrorDetail(string='access', code='token_not_valid'), 'message': ErrorDetail(string='Token is invalid or expired', code='token_not_valid')}]}"
-    expect(invalidTokenDetail([
-      { tokenClass: 'SIWE_RS256', message: 'Not enough segments' },
-      { tokenClass: 'AccessToken', message: 'Token is invalid or expired' },
-    ])).toBe(spec)
+    expect(
+      invalidTokenDetail([
+        { tokenClass: 'SIWE_RS256', message: 'Not enough segments' },
+        { tokenClass: 'AccessToken', message: 'Token is invalid or expired' },
+      ]),
+    ).toBe(spec)
   })
 
   it('endpoints §1.3.3: Python repr quoting — double quotes when the text holds a single quote', () => {
-    expect(invalidTokenDetail([{ tokenClass: 'AccessToken', message: "Token has no 'exp' claim" }]))
-      .toContain(`'message': ErrorDetail(string="Token has no 'exp' claim", code='token_not_valid')`)
-    expect(invalidTokenDetail([{ tokenClass: 'SIWE_RS256', message: 'Token is missing the "iss" claim' }]))
-      .toContain(`'message': ErrorDetail(string='Token is missing the "iss" claim', code='token_not_valid')`)
+    expect(invalidTokenDetail([{ tokenClass: 'AccessToken', message: "Token has no 'exp' claim" }])).toContain(
+      `'message': ErrorDetail(string="Token has no 'exp' claim", code='token_not_valid')`,
+    )
+    expect(invalidTokenDetail([{ tokenClass: 'SIWE_RS256', message: 'Token is missing the "iss" claim' }])).toContain(
+      `'message': ErrorDetail(string='Token is missing the "iss" claim', code='token_not_valid')`,
+    )
   })
 })
 
@@ -89,14 +103,24 @@ describe('authenticateCeramicToken', () => {
     const token = await mintSiweToken(address.toUpperCase().replace(/^0X/, '0x'), pair.privateKey, now)
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'RS256', typ: 'JWT' })
     const claims = decodeJwt(token)
-    expect(claims).toEqual({ did: `did:pkh:eip155:1:${address}`, iat: now, exp: now + 7 * 86_400, jti: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), iss: 'passport-scorer', token_type: 'access' })
+    expect(claims).toEqual({
+      did: `did:pkh:eip155:1:${address}`,
+      iat: now,
+      exp: now + 7 * 86_400,
+      jti: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      iss: 'passport-scorer',
+      token_type: 'access',
+    })
     expect(await authenticateCeramicToken(token, withSiwe)).toEqual({ did: `did:pkh:eip155:1:${address}`, address })
   })
 
   it('scoring §8: the address is the part of did after its last ":", not lower-cased', async () => {
     const mixed = '0xAbCdEf0123456789aBcDeF0123456789AbCdEf01'
     const token = await signRs256(siweClaims(mixed, { did: `did:pkh:eip155:1:${mixed}` }), pair.privateKey)
-    expect(await authenticateCeramicToken(token, withSiwe)).toEqual({ did: `did:pkh:eip155:1:${mixed}`, address: mixed })
+    expect(await authenticateCeramicToken(token, withSiwe)).toEqual({
+      did: `did:pkh:eip155:1:${mixed}`,
+      address: mixed,
+    })
   })
 
   it('scoring §8: the SIWE kind checks neither token_type nor jti', async () => {
@@ -120,33 +144,45 @@ describe('authenticateCeramicToken', () => {
 
   it('scoring §13.70: legacy token_type "refresh" → 401 "Token has wrong type"', async () => {
     const token = await signHs256(legacyClaims(randomAddress(), { token_type: 'refresh' }), SECRET_KEY)
-    expect((await rejection(token, withSiwe)).detail).toBe(invalidTokenText(
-      invalidTokenEntry('SIWE_RS256', 'The specified alg value is not allowed'),
-      invalidTokenEntry('AccessToken', 'Token has wrong type'),
-    ))
+    expect((await rejection(token, withSiwe)).detail).toBe(
+      invalidTokenText(
+        invalidTokenEntry('SIWE_RS256', 'The specified alg value is not allowed'),
+        invalidTokenEntry('AccessToken', 'Token has wrong type'),
+      ),
+    )
   })
 
   it('scoring §13.70: legacy token without jti → 401 "Token has no id"; without token_type → "Token has no type"', async () => {
     const noJti = await signHs256(legacyClaims(randomAddress(), { jti: undefined }), SECRET_KEY)
-    expect((await rejection(noJti, legacyOnly)).detail).toBe(invalidTokenText(invalidTokenEntry('AccessToken', 'Token has no id')))
+    expect((await rejection(noJti, legacyOnly)).detail).toBe(
+      invalidTokenText(invalidTokenEntry('AccessToken', 'Token has no id')),
+    )
     const noType = await signHs256(legacyClaims(randomAddress(), { token_type: undefined }), SECRET_KEY)
-    expect((await rejection(noType, legacyOnly)).detail).toBe(invalidTokenText(invalidTokenEntry('AccessToken', 'Token has no type')))
+    expect((await rejection(noType, legacyOnly)).detail).toBe(
+      invalidTokenText(invalidTokenEntry('AccessToken', 'Token has no type')),
+    )
   })
 
   it('scoring §13.70: an expired legacy token (leeway 0) → 401 "Token is invalid or expired"', async () => {
     const now = nowSeconds()
     const token = await signHs256(legacyClaims(randomAddress(), { iat: now - 7200, exp: now - 1 }), SECRET_KEY)
-    expect((await rejection(token, legacyOnly)).detail).toBe(invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
+    expect((await rejection(token, legacyOnly)).detail).toBe(
+      invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')),
+    )
   })
 
   it("scoring §8: a legacy token without exp → 401 with ninja-jwt's \"Token has no 'exp' claim\"", async () => {
     const token = await signHs256(legacyClaims(randomAddress(), { exp: undefined }), SECRET_KEY)
-    expect((await rejection(token, legacyOnly)).detail).toBe(invalidTokenText(invalidTokenEntry('AccessToken', "Token has no 'exp' claim")))
+    expect((await rejection(token, legacyOnly)).detail).toBe(
+      invalidTokenText(invalidTokenEntry('AccessToken', "Token has no 'exp' claim")),
+    )
   })
 
   it('scoring §8: a legacy token signed with another secret → 401 "Token is invalid or expired"', async () => {
     const token = await signHs256(legacyClaims(randomAddress()), 'not-the-secret-key')
-    expect((await rejection(token, legacyOnly)).detail).toBe(invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
+    expect((await rejection(token, legacyOnly)).detail).toBe(
+      invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')),
+    )
   })
 
   it('scoring §8: the legacy kind does not verify aud (ninja-jwt passes verify_aud=False without AUDIENCE)', async () => {
@@ -157,26 +193,34 @@ describe('authenticateCeramicToken', () => {
 
   it('scoring §13.71: RS256 with iss "other" → 401 "Invalid issuer"', async () => {
     const token = await signRs256(siweClaims(randomAddress(), { iss: 'other' }), pair.privateKey)
-    expect((await rejection(token, withSiwe)).detail).toBe(invalidTokenText(
-      invalidTokenEntry('SIWE_RS256', 'Invalid issuer'),
-      invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
-    ))
+    expect((await rejection(token, withSiwe)).detail).toBe(
+      invalidTokenText(
+        invalidTokenEntry('SIWE_RS256', 'Invalid issuer'),
+        invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+      ),
+    )
   })
 
   it('scoring §13.71: RS256 signed by another key → 401 "Signature verification failed"', async () => {
     const token = await signRs256(siweClaims(randomAddress()), generateSiweKeyPair().privateKey)
-    expect((await rejection(token, withSiwe)).detail).toBe(invalidTokenText(
-      invalidTokenEntry('SIWE_RS256', 'Signature verification failed'),
-      invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
-    ))
+    expect((await rejection(token, withSiwe)).detail).toBe(
+      invalidTokenText(
+        invalidTokenEntry('SIWE_RS256', 'Signature verification failed'),
+        invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+      ),
+    )
   })
 
   it('scoring §13.71: garbage → 401 "Not enough segments"; without SIWE_JWT_PUBLIC_KEY only the AccessToken entry', async () => {
-    expect((await rejection('garbage', withSiwe)).detail).toBe(invalidTokenText(
-      invalidTokenEntry('SIWE_RS256', 'Not enough segments'),
-      invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
-    ))
-    expect((await rejection('garbage', legacyOnly)).detail).toBe(invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
+    expect((await rejection('garbage', withSiwe)).detail).toBe(
+      invalidTokenText(
+        invalidTokenEntry('SIWE_RS256', 'Not enough segments'),
+        invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+      ),
+    )
+    expect((await rejection('garbage', legacyOnly)).detail).toBe(
+      invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')),
+    )
   })
 
   it('scoring §8: RS256 variants — missing iss, expired, aud present, nbf/iat in the future — each with its PyJWT text', async () => {
@@ -191,10 +235,12 @@ describe('authenticateCeramicToken', () => {
     ]
     for (const [overrides, message] of cases) {
       const token = await signRs256(siweClaims(address, overrides), pair.privateKey)
-      expect((await rejection(token, withSiwe)).detail, message).toBe(invalidTokenText(
-        invalidTokenEntry('SIWE_RS256', message),
-        invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
-      ))
+      expect((await rejection(token, withSiwe)).detail, message).toBe(
+        invalidTokenText(
+          invalidTokenEntry('SIWE_RS256', message),
+          invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+        ),
+      )
     }
   })
 
@@ -208,23 +254,29 @@ describe('authenticateCeramicToken', () => {
 
   it('scoring §8: alg "none" → 401 "The specified alg value is not allowed"', async () => {
     const token = unsignedToken(siweClaims(randomAddress()))
-    expect((await rejection(token, withSiwe)).detail).toBe(invalidTokenText(
-      invalidTokenEntry('SIWE_RS256', 'The specified alg value is not allowed'),
-      invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
-    ))
+    expect((await rejection(token, withSiwe)).detail).toBe(
+      invalidTokenText(
+        invalidTokenEntry('SIWE_RS256', 'The specified alg value is not allowed'),
+        invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+      ),
+    )
   })
 
   it('scoring §8: HS256 signed with the public PEM (key confusion) → 401 on both kinds', async () => {
     const token = await signHs256(siweClaims(randomAddress()), pair.publicKeyPem)
-    expect((await rejection(token, withSiwe)).detail).toBe(invalidTokenText(
-      invalidTokenEntry('SIWE_RS256', 'The specified alg value is not allowed'),
-      invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
-    ))
+    expect((await rejection(token, withSiwe)).detail).toBe(
+      invalidTokenText(
+        invalidTokenEntry('SIWE_RS256', 'The specified alg value is not allowed'),
+        invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+      ),
+    )
   })
 
   it('scoring §8: an RS256 token is never accepted as a legacy token when no SIWE key is configured', async () => {
     const token = await signRs256(siweClaims(randomAddress()), pair.privateKey)
-    expect((await rejection(token, legacyOnly)).detail).toBe(invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
+    expect((await rejection(token, legacyOnly)).detail).toBe(
+      invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')),
+    )
   })
 
   it('scoring §8 (issue 4): a valid token without did → 401 "Unauthorized" (Python: KeyError, 500)', async () => {
@@ -239,7 +291,9 @@ describe('authenticateCeramicToken', () => {
     const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(legacyClaims(randomAddress()))}`
     const token = `${input}.${createHmac('sha256', Buffer.alloc(0)).update(input).digest('base64url')}`
     const keys = jwtKeysFrom({ siweJwtPublicKey: undefined, secretKey: '' })
-    expect((await rejection(token, keys)).detail).toBe(invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
+    expect((await rejection(token, keys)).detail).toBe(
+      invalidTokenText(invalidTokenEntry('AccessToken', 'Token is invalid or expired')),
+    )
   })
 })
 
@@ -255,11 +309,15 @@ describe('issue-token CLI', () => {
     const privatePem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
     const { stdout } = await cli([address], { SIWE_JWT_PRIVATE_KEY: privatePem })
     const token = stdout.trim()
-    expect(decodeJwt(token)).toMatchObject({ did: `did:pkh:eip155:1:${address}`, iss: 'passport-scorer', token_type: 'access' })
+    expect(decodeJwt(token)).toMatchObject({
+      did: `did:pkh:eip155:1:${address}`,
+      iss: 'passport-scorer',
+      token_type: 'access',
+    })
     expect(await authenticateCeramicToken(token, withSiwe)).toEqual({ did: `did:pkh:eip155:1:${address}`, address })
   }, 30_000)
 
-  it('issue 4: without SIWE_JWT_PRIVATE_KEY, signs with the local pair in the embedded data directory\'s parent', async () => {
+  it("issue 4: without SIWE_JWT_PRIVATE_KEY, signs with the local pair in the embedded data directory's parent", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'issue-token-'))
     try {
       const address = randomAddress()
@@ -273,7 +331,10 @@ describe('issue-token CLI', () => {
   }, 30_000)
 
   it('issue 4: a non-address argument → exit code 2, nothing printed', async () => {
-    const failure = await cli(['not-an-address'], { SIWE_JWT_PRIVATE_KEY: 'unused' }).then(() => undefined, (error: unknown) => error)
+    const failure = await cli(['not-an-address'], { SIWE_JWT_PRIVATE_KEY: 'unused' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
     expect(failure).toMatchObject({ code: 2, stdout: '' })
   }, 30_000)
 })

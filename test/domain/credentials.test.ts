@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { didForAddress, structuralErrors, validateStamps, type CachedStamp, type Credential } from '../../src/domain/credentials.js'
+import {
+  didForAddress,
+  structuralErrors,
+  validateStamps,
+  type CachedStamp,
+  type Credential,
+} from '../../src/domain/credentials.js'
 import type { PyDateTime } from '../../src/domain/formats/py-datetime.js'
 
 // scoring §2: the validation rule with literal credentials and a stub signature check (the real
@@ -38,7 +44,11 @@ async function validate(stamps: CachedStamp[], signatureErrors: (credential: Cre
 
 describe('validateStamps (scoring §2)', () => {
   it('keeps valid stamps in input order, without provider de-duplication', async () => {
-    const stamps = [stamp('Google', credential()), stamp('Ens', credential({}, { provider: 'Ens' })), stamp('Google', credential({ expirationDate: '2025-04-01T00:00:00Z' }))]
+    const stamps = [
+      stamp('Google', credential()),
+      stamp('Ens', credential({}, { provider: 'Ens' })),
+      stamp('Google', credential({ expirationDate: '2025-04-01T00:00:00Z' })),
+    ]
     const result = await validate(stamps)
     expect(result.valid).toEqual(stamps)
     expect(result.rejected).toEqual([])
@@ -60,9 +70,19 @@ describe('validateStamps (scoring §2)', () => {
   })
 
   it('scoring §13.7: signature errors reject the stamp', async () => {
-    const result = await validate([stamp('Google', credential()), stamp('Ens', credential({}, { provider: 'Ens' }))], (cred) => (cred.credentialSubject?.provider === 'Ens' ? ['invalid date'] : []))
+    const result = await validate(
+      [stamp('Google', credential()), stamp('Ens', credential({}, { provider: 'Ens' }))],
+      (cred) => (cred.credentialSubject?.provider === 'Ens' ? ['invalid date'] : []),
+    )
     expect(result.valid.map((s) => s.provider)).toEqual(['Google'])
-    expect(result.rejected).toEqual([{ provider: 'Ens', reasons: ['Stamp validation failed: ["invalid date"]'], isExpired: false, isIssuerTrusted: true }])
+    expect(result.rejected).toEqual([
+      {
+        provider: 'Ens',
+        reasons: ['Stamp validation failed: ["invalid date"]'],
+        isExpired: false,
+        isIssuerTrusted: true,
+      },
+    ])
   })
 
   it('scoring §2 step 4: an exception of the signature check becomes "Error validating credential: …"', async () => {
@@ -72,7 +92,14 @@ describe('validateStamps (scoring §2)', () => {
       now: NOW,
       verifySignature: () => Promise.reject(new Error('missing field `@context`')),
     })
-    expect(result.rejected).toEqual([{ provider: 'Google', reasons: ['Error validating credential: missing field `@context`'], isExpired: false, isIssuerTrusted: true }])
+    expect(result.rejected).toEqual([
+      {
+        provider: 'Google',
+        reasons: ['Error validating credential: missing field `@context`'],
+        isExpired: false,
+        isIssuerTrusted: true,
+      },
+    ])
   })
 
   it('scoring §13.8: an untrusted issuer (exact, case-sensitive match) is rejected without a signature check', async () => {
@@ -84,7 +111,12 @@ describe('validateStamps (scoring §2)', () => {
     ])
     expect(result.checked).toEqual([])
     expect(result.valid).toEqual([])
-    expect(result.rejected.map((r) => [r.provider, r.isIssuerTrusted, r.isExpired])).toEqual([['Google', false, false], ['Ens', false, false], ['Github', false, false], ['Gitcoin', false, false]])
+    expect(result.rejected.map((r) => [r.provider, r.isIssuerTrusted, r.isExpired])).toEqual([
+      ['Google', false, false],
+      ['Ens', false, false],
+      ['Github', false, false],
+      ['Gitcoin', false, false],
+    ])
   })
 
   it('scoring §13.9: the DID compares case-insensitively on both sides; another chain id is "Did mismatch"', async () => {
@@ -93,14 +125,26 @@ describe('validateStamps (scoring §2)', () => {
       stamp('Ens', credential({}, { provider: 'Ens', id: `did:pkh:eip155:10:${ADDRESS}` })),
     ])
     expect(result.valid.map((s) => s.provider)).toEqual(['Google'])
-    expect(result.rejected).toEqual([{ provider: 'Ens', reasons: ['Did mismatch'], isExpired: false, isIssuerTrusted: true }])
+    expect(result.rejected).toEqual([
+      { provider: 'Ens', reasons: ['Did mismatch'], isExpired: false, isIssuerTrusted: true },
+    ])
     expect(didForAddress('0x0636F974D29d947d4946b2091d769ec6D2d415DE')).toBe(`did:pkh:eip155:1:${ADDRESS}`)
   })
 
   it('scoring §13.11, overridden by D7: a naive expirationDate rejects only that stamp (Python: whole run ERROR)', async () => {
-    const result = await validate([stamp('Google', credential({ expirationDate: '2099-01-01T00:00:00' })), stamp('Ens', credential({}, { provider: 'Ens' }))])
+    const result = await validate([
+      stamp('Google', credential({ expirationDate: '2099-01-01T00:00:00' })),
+      stamp('Ens', credential({}, { provider: 'Ens' })),
+    ])
     expect(result.valid.map((s) => s.provider)).toEqual(['Ens'])
-    expect(result.rejected).toEqual([{ provider: 'Google', reasons: ["can't compare offset-naive and offset-aware datetimes"], isExpired: false, isIssuerTrusted: true }])
+    expect(result.rejected).toEqual([
+      {
+        provider: 'Google',
+        reasons: ["can't compare offset-naive and offset-aware datetimes"],
+        isExpired: false,
+        isIssuerTrusted: true,
+      },
+    ])
     const dateOnly = await validate([stamp('Google', credential({ expirationDate: '2099-01-01' }))])
     expect(dateOnly.rejected[0]!.reasons).toEqual(["can't compare offset-naive and offset-aware datetimes"])
   })
@@ -109,31 +153,57 @@ describe('validateStamps (scoring §2)', () => {
     const { expirationDate: _missing, ...withoutExpiry } = credential()
     const result = await validate([stamp('Google', withoutExpiry), stamp('Ens', credential({}, { provider: 'Ens' }))])
     expect(result.valid.map((s) => s.provider)).toEqual(['Ens'])
-    expect(result.rejected).toEqual([{ provider: 'Google', reasons: ["'expirationDate'"], isExpired: false, isIssuerTrusted: true }])
+    expect(result.rejected).toEqual([
+      { provider: 'Google', reasons: ["'expirationDate'"], isExpired: false, isIssuerTrusted: true },
+    ])
   })
 
-  it('D7: an unparseable or non-string expirationDate rejects only that stamp, with Python\'s message', async () => {
-    const result = await validate([stamp('Google', credential({ expirationDate: 'next tuesday' })), stamp('Ens', credential({ expirationDate: 20990101 }, { provider: 'Ens' }))])
+  it("D7: an unparseable or non-string expirationDate rejects only that stamp, with Python's message", async () => {
+    const result = await validate([
+      stamp('Google', credential({ expirationDate: 'next tuesday' })),
+      stamp('Ens', credential({ expirationDate: 20990101 }, { provider: 'Ens' })),
+    ])
     expect(result.valid).toEqual([])
-    expect(result.rejected.map((r) => r.reasons)).toEqual([["Invalid isoformat string: 'next tuesday'"], ['fromisoformat: argument must be str']])
+    expect(result.rejected.map((r) => r.reasons)).toEqual([
+      ["Invalid isoformat string: 'next tuesday'"],
+      ['fromisoformat: argument must be str'],
+    ])
   })
 
   it('D7: a credential that is not an object is rejected', async () => {
-    const result = await validate([stamp('Google', null as unknown as Credential), stamp('Ens', 'text' as unknown as Credential)])
+    const result = await validate([
+      stamp('Google', null as unknown as Credential),
+      stamp('Ens', 'text' as unknown as Credential),
+    ])
     expect(result.valid).toEqual([])
-    expect(result.rejected.map((r) => r.reasons)).toEqual([['Missing or invalid attribute: credential'], ['Missing or invalid attribute: credential']])
+    expect(result.rejected.map((r) => r.reasons)).toEqual([
+      ['Missing or invalid attribute: credential'],
+      ['Missing or invalid attribute: credential'],
+    ])
   })
 
   it('D6: a cache row filed under another provider than the signed one is rejected before the signature check', async () => {
     const result = await validate([stamp('Gitcoin', credential({}, { provider: 'Google' }))])
     expect(result.checked).toEqual([])
     expect(result.valid).toEqual([])
-    expect(result.rejected).toEqual([{ provider: 'Gitcoin', reasons: ['Provider mismatch: credential is for "Google", cache row for "Gitcoin"'], isExpired: false, isIssuerTrusted: true }])
+    expect(result.rejected).toEqual([
+      {
+        provider: 'Gitcoin',
+        reasons: ['Provider mismatch: credential is for "Google", cache row for "Gitcoin"'],
+        isExpired: false,
+        isIssuerTrusted: true,
+      },
+    ])
   })
 
   it('uses the time given, not the wall clock', async () => {
     const later: PyDateTime = { epochMicros: NOW.epochMicros + 86_400_000_000n * 60n, offsetMinutes: 0 }
-    const result = await validateStamps([stamp('Google', credential())], { address: ADDRESS, trustedIssuers: new Set([TRUSTED]), now: later, verifySignature: async () => [] })
+    const result = await validateStamps([stamp('Google', credential())], {
+      address: ADDRESS,
+      trustedIssuers: new Set([TRUSTED]),
+      now: later,
+      verifySignature: async () => [],
+    })
     expect(result.rejected).toEqual([{ provider: 'Google', reasons: [], isExpired: true, isIssuerTrusted: true }])
   })
 })
@@ -143,25 +213,45 @@ describe('structuralErrors (scoring §2 step 4 a–f)', () => {
 
   it('scoring §13.10: neither hash nor nullifiers → exactly the one error; either one alone → none', () => {
     const { nullifiers: _n, ...subject } = credential().credentialSubject!
-    expect(structuralErrors({ ...credential(), credentialSubject: subject }, did)).toEqual(['Missing attribute: hash and nullifiers (either one must be present)'])
-    expect(structuralErrors({ ...credential(), credentialSubject: { ...subject, hash: 'v0.0.0:abc' } }, did)).toEqual([])
-    expect(structuralErrors({ ...credential(), credentialSubject: { ...subject, nullifiers: ['v0:abc'] } }, did)).toEqual([])
+    expect(structuralErrors({ ...credential(), credentialSubject: subject }, did)).toEqual([
+      'Missing attribute: hash and nullifiers (either one must be present)',
+    ])
+    expect(structuralErrors({ ...credential(), credentialSubject: { ...subject, hash: 'v0.0.0:abc' } }, did)).toEqual(
+      [],
+    )
+    expect(
+      structuralErrors({ ...credential(), credentialSubject: { ...subject, nullifiers: ['v0:abc'] } }, did),
+    ).toEqual([])
     // An empty list or an empty string does not count.
-    expect(structuralErrors({ ...credential(), credentialSubject: { ...subject, nullifiers: [], hash: '' } }, did)).toEqual(['Missing attribute: hash and nullifiers (either one must be present)'])
+    expect(
+      structuralErrors({ ...credential(), credentialSubject: { ...subject, nullifiers: [], hash: '' } }, did),
+    ).toEqual(['Missing attribute: hash and nullifiers (either one must be present)'])
   })
 
-  it('reports the missing id, provider and the DID mismatch in Python\'s order and wording', () => {
-    expect(structuralErrors(credential({}, { id: undefined, provider: '' }), did)).toEqual(['Missing attribute: id', 'Missing attribute: provider', 'Did mismatch'])
+  it("reports the missing id, provider and the DID mismatch in Python's order and wording", () => {
+    expect(structuralErrors(credential({}, { id: undefined, provider: '' }), did)).toEqual([
+      'Missing attribute: id',
+      'Missing attribute: provider',
+      'Did mismatch',
+    ])
     expect(structuralErrors(credential({}, { id: 'did:pkh:eip155:1:0xother' }), did)).toEqual(['Did mismatch'])
   })
 
   it('a missing or empty credentialSubject is an error', () => {
-    expect(structuralErrors({ ...credential(), credentialSubject: undefined }, did)[0]).toBe('Missing attribute: credentialSubject')
-    expect(structuralErrors({ ...credential(), credentialSubject: {} }, did)[0]).toBe('Missing attribute: credentialSubject')
+    expect(structuralErrors({ ...credential(), credentialSubject: undefined }, did)[0]).toBe(
+      'Missing attribute: credentialSubject',
+    )
+    expect(structuralErrors({ ...credential(), credentialSubject: {} }, did)[0]).toBe(
+      'Missing attribute: credentialSubject',
+    )
   })
 
   it('D7: nullifier shapes LIFO cannot read (a non-string hash, non-string nullifiers) are errors here', () => {
-    expect(structuralErrors(credential({}, { nullifiers: undefined, hash: 42 }), did)).toContain('Error validating credential: malformed hash or nullifiers')
-    expect(structuralErrors(credential({}, { nullifiers: ['v0:a', 7] }), did)).toContain('Error validating credential: malformed hash or nullifiers')
+    expect(structuralErrors(credential({}, { nullifiers: undefined, hash: 42 }), did)).toContain(
+      'Error validating credential: malformed hash or nullifiers',
+    )
+    expect(structuralErrors(credential({}, { nullifiers: ['v0:a', 7] }), did)).toContain(
+      'Error validating credential: malformed hash or nullifiers',
+    )
   })
 })

@@ -30,21 +30,32 @@ interface LoggedError {
 }
 
 function scoringDeps(errors: LoggedError[] = []): ScoringDeps {
-  const log: ScoringLogger = { info: () => {}, warn: () => {}, error: (details, message) => errors.push({ details, message }) }
+  const log: ScoringLogger = {
+    info: () => {},
+    warn: () => {},
+    error: (details, message) => errors.push({ details, message }),
+  }
   return { sql: database.sql, config, verifySignature: verifyCredentialSignature, log }
 }
 
 const WEIGHTS = { SelfStakingBronze: 15, BeginnerCommunityStaker: 10, Google: 1 }
 
 async function passingPassport(address: string): Promise<void> {
-  await addCacheStamps(database.sql, address, await signStamps(address, [
-    { provider: 'SelfStakingBronze' },
-    { provider: 'BeginnerCommunityStaker', legacyHash: true },
-    { provider: 'Google', nullifiers: ['v0:google', 'v1:google'] },
-  ]))
+  await addCacheStamps(
+    database.sql,
+    address,
+    await signStamps(address, [
+      { provider: 'SelfStakingBronze' },
+      { provider: 'BeginnerCommunityStaker', legacyHash: true },
+      { provider: 'Google', nullifiers: ['v0:google', 'v1:google'] },
+    ]),
+  )
 }
 
-async function storedScore(address: string, communityId: number): Promise<{ status: string; score: string | null } | undefined> {
+async function storedScore(
+  address: string,
+  communityId: number,
+): Promise<{ status: string; score: string | null } | undefined> {
   const [row] = await database.sql<{ status: string; score: string | null }[]>`
     select s.status, s.score from registry_score s join registry_passport p on p.id = s.passport_id
     where p.address = ${address} and p.community_id = ${communityId}`
@@ -59,7 +70,12 @@ async function scoreUpdateEvents(address: string, communityId: number): Promise<
 
 describe('scorePassport with human points', () => {
   it('scoring §13.48 via scorePassport: a passing run awards HKY per nullifier stamp, ISB and CSB; the re-score shows no points data (§13.58)', async () => {
-    const { communityId } = await createCommunity(database.sql, { accountId, weights: WEIGHTS, threshold: '20.00000', humanPointsProgram: true })
+    const { communityId } = await createCommunity(database.sql, {
+      accountId,
+      weights: WEIGHTS,
+      threshold: '20.00000',
+      humanPointsProgram: true,
+    })
     const address = randomAddress()
     await passingPassport(address)
     const outcome = await scorePassport(scoringDeps(), address, communityId)
@@ -73,14 +89,26 @@ describe('scorePassport with human points', () => {
     expect([...rows].sort((a, b) => byKey(a).localeCompare(byKey(b)))).toEqual([
       { address, action: 'CSB', tx_hash: '', chain_id: 0, provider: '', has_timestamp: true },
       { address, action: 'HKY', tx_hash: 'v1:google', chain_id: 0, provider: 'Google', has_timestamp: true },
-      { address, action: 'HKY', tx_hash: deriveDemoNullifier(address, 'SelfStakingBronze'), chain_id: 0, provider: 'SelfStakingBronze', has_timestamp: true },
+      {
+        address,
+        action: 'HKY',
+        tx_hash: deriveDemoNullifier(address, 'SelfStakingBronze'),
+        chain_id: 0,
+        provider: 'SelfStakingBronze',
+        has_timestamp: true,
+      },
       { address, action: 'ISB', tx_hash: '', chain_id: 0, provider: '', has_timestamp: true },
     ])
     expect(await listQualifiedCommunityIds(database.sql, address)).toEqual([communityId])
   })
 
   it('scoring §13.50 via scorePassport: a failing run awards nothing', async () => {
-    const { communityId } = await createCommunity(database.sql, { accountId, weights: { ...WEIGHTS, SelfStakingBronze: 1 }, threshold: '20.00000', humanPointsProgram: true })
+    const { communityId } = await createCommunity(database.sql, {
+      accountId,
+      weights: { ...WEIGHTS, SelfStakingBronze: 1 },
+      threshold: '20.00000',
+      humanPointsProgram: true,
+    })
     const address = randomAddress()
     await passingPassport(address)
     const outcome = await scorePassport(scoringDeps(), address, communityId)
@@ -90,7 +118,12 @@ describe('scorePassport with human points', () => {
   })
 
   it('scoring §13.51 via scorePassport: a community outside the program awards nothing', async () => {
-    const { communityId } = await createCommunity(database.sql, { accountId, weights: WEIGHTS, threshold: '20.00000', humanPointsProgram: false })
+    const { communityId } = await createCommunity(database.sql, {
+      accountId,
+      weights: WEIGHTS,
+      threshold: '20.00000',
+      humanPointsProgram: false,
+    })
     const address = randomAddress()
     await passingPassport(address)
     expect((await scorePassport(scoringDeps(), address, communityId)).response.passing_score).toBe(true)
@@ -99,11 +132,18 @@ describe('scorePassport with human points', () => {
   })
 
   it('scoring §6.2 Q6.2, overridden by D7: a failure inside human points leaves the score DONE with its SCU event', async () => {
-    const { communityId } = await createCommunity(database.sql, { accountId, weights: WEIGHTS, threshold: '20.00000', humanPointsProgram: true })
+    const { communityId } = await createCommunity(database.sql, {
+      accountId,
+      weights: WEIGHTS,
+      threshold: '20.00000',
+      humanPointsProgram: true,
+    })
     const address = randomAddress()
     await passingPassport(address)
     // Test-only breakage in this file's own database: any human-points row of this address fails.
-    await database.sql.unsafe(`alter table registry_humanpoints add constraint test_broken_${address} check (address <> '${address}')`)
+    await database.sql.unsafe(
+      `alter table registry_humanpoints add constraint test_broken_${address} check (address <> '${address}')`,
+    )
     const errors: LoggedError[] = []
     const outcome = await scorePassport(scoringDeps(errors), address, communityId)
 
@@ -114,6 +154,8 @@ describe('scorePassport with human points', () => {
     // The savepoint rolled back the whole award, the qualified-community row included.
     expect(await listHumanPointsRows(database.sql, address)).toEqual([])
     expect(await listQualifiedCommunityIds(database.sql, address)).toEqual([])
-    expect(errors).toEqual([{ details: expect.objectContaining({ address, communityId }), message: 'human points failed; score kept' }])
+    expect(errors).toEqual([
+      { details: expect.objectContaining({ address, communityId }), message: 'human points failed; score kept' },
+    ])
   })
 })

@@ -42,7 +42,13 @@ const START_SECONDS = 1_750_000_000
 const NOW = fromEpochMillis(START_SECONDS * 1000 + 86_400_000)
 const WRITE_ON: Partial<Config> = { humanPointsWriteEnabled: true, humanPointsStartTimestamp: START_SECONDS }
 
-function awardInput(communityId: number, address: string, options: { config?: Partial<Config>; stamps?: readonly CachedStamp[] } & Partial<Omit<HumanPointsAwardInput, 'config'>> = {}): HumanPointsAwardInput {
+function awardInput(
+  communityId: number,
+  address: string,
+  options: { config?: Partial<Config>; stamps?: readonly CachedStamp[] } & Partial<
+    Omit<HumanPointsAwardInput, 'config'>
+  > = {},
+): HumanPointsAwardInput {
   const { config, stamps, ...rest } = options
   return {
     config: testConfig({}, { ...WRITE_ON, ...config }),
@@ -66,14 +72,28 @@ async function programCommunity(db: TestDatabase = database, humanPointsProgram 
   return (await createCommunity(db.sql, { accountId: owner, humanPointsProgram })).communityId
 }
 
-const row = (address: string, action: string, extra: { tx_hash?: string; chain_id?: number; provider?: string } = {}) => ({
-  address, action, tx_hash: extra.tx_hash ?? '', chain_id: extra.chain_id ?? 0, provider: extra.provider ?? '', has_timestamp: true,
+const row = (
+  address: string,
+  action: string,
+  extra: { tx_hash?: string; chain_id?: number; provider?: string } = {},
+) => ({
+  address,
+  action,
+  tx_hash: extra.tx_hash ?? '',
+  chain_id: extra.chain_id ?? 0,
+  provider: extra.provider ?? '',
+  has_timestamp: true,
 })
 
 // scoring §13.48's kept stamps: HKY from nullifiers; ISB and CSB from the CACHE provider column.
 const SCENARIO_48_STAMPS: CachedStamp[] = [
-  keptStamp('someProviderWithHumanKeys', { nullifiers: ['v0:someProviderWithHumanKeys_nullifier', 'v1:someProviderWithHumanKeys_nullifier'] }),
-  { provider: 'SelfStakingBronze', credential: { credentialSubject: { provider: 'gtcStakingBronze', hash: 'v0.0.0:bronze' } } },
+  keptStamp('someProviderWithHumanKeys', {
+    nullifiers: ['v0:someProviderWithHumanKeys_nullifier', 'v1:someProviderWithHumanKeys_nullifier'],
+  }),
+  {
+    provider: 'SelfStakingBronze',
+    credential: { credentialSubject: { provider: 'gtcStakingBronze', hash: 'v0.0.0:bronze' } },
+  },
   keptStamp('BeginnerCommunityStaker', { hash: 'v0.0.0:beginner' }),
   keptStamp('someOtherProvider', { hash: 'v0.0.0:other' }),
 ]
@@ -90,13 +110,21 @@ describe('awardHumanPoints (scoring §6.2)', () => {
       row(address, 'CSB'),
     ])
     expect(await listQualifiedCommunityIds(database.sql, address)).toEqual([communityId])
-    expect((await loadPointsData(database.sql, address)).points).toEqual({ total_points: 300, is_eligible: true, multiplier: 1, breakdown: { HKY: 100, ISB: 100, CSB: 100 } })
+    expect((await loadPointsData(database.sql, address)).points).toEqual({
+      total_points: 300,
+      is_eligible: true,
+      multiplier: 1,
+      breakdown: { HKY: 100, ISB: 100, CSB: 100 },
+    })
   })
 
   it('scoring §13.48: the address is written lower-case', async () => {
     const communityId = await programCommunity()
     const address = randomAddress()
-    await award(database, awardInput(communityId, address.toUpperCase().replace('0X', '0x'), { stamps: [keptStamp('SelfStakingGold')] }))
+    await award(
+      database,
+      awardInput(communityId, address.toUpperCase().replace('0X', '0x'), { stamps: [keptStamp('SelfStakingGold')] }),
+    )
     expect(await listHumanPointsRows(database.sql, address)).toEqual([row(address, 'ISG')])
     expect(await listQualifiedCommunityIds(database.sql, address)).toEqual([communityId])
   })
@@ -104,20 +132,28 @@ describe('awardHumanPoints (scoring §6.2)', () => {
   it('scoring §13.49: HKY from the last truthy nullifier; a rotated nullifier adds nothing (Q6.1)', async () => {
     const communityId = await programCommunity()
     const address = randomAddress()
-    await award(database, awardInput(communityId, address, {
-      stamps: [
-        keptStamp('anyProvider', { nullifiers: ['v0:test', 'v1:human_keys_nullifier'] }),
-        keptStamp('anotherProvider', { nullifiers: ['v0:only_v0'] }),
-        keptStamp('noNullifierProvider', { hash: 'v0.0.0:legacy' }),
-      ],
-    }))
+    await award(
+      database,
+      awardInput(communityId, address, {
+        stamps: [
+          keptStamp('anyProvider', { nullifiers: ['v0:test', 'v1:human_keys_nullifier'] }),
+          keptStamp('anotherProvider', { nullifiers: ['v0:only_v0'] }),
+          keptStamp('noNullifierProvider', { hash: 'v0.0.0:legacy' }),
+        ],
+      }),
+    )
     const expected = [
       row(address, 'HKY', { tx_hash: 'v1:human_keys_nullifier', provider: 'anyProvider' }),
       row(address, 'HKY', { tx_hash: 'v0:only_v0', provider: 'anotherProvider' }),
     ]
     expect(await listHumanPointsRows(database.sql, address)).toEqual(expected)
 
-    await award(database, awardInput(communityId, address, { stamps: [keptStamp('anyProvider', { nullifiers: ['v1:human_keys_nullifier', 'v2:rotated'] })] }))
+    await award(
+      database,
+      awardInput(communityId, address, {
+        stamps: [keptStamp('anyProvider', { nullifiers: ['v1:human_keys_nullifier', 'v2:rotated'] })],
+      }),
+    )
     expect(await listHumanPointsRows(database.sql, address)).toEqual(expected)
   })
 
@@ -141,9 +177,38 @@ describe('awardHumanPoints (scoring §6.2)', () => {
   it('scoring §6.2: every provider of the action map, keyed by the cache column', async () => {
     const communityId = await programCommunity()
     const address = randomAddress()
-    const providers = ['SelfStakingBronze', 'SelfStakingSilver', 'SelfStakingGold', 'BeginnerCommunityStaker', 'ExperiencedCommunityStaker', 'TrustedCitizen', 'HolonymGovIdProvider', 'HolonymPhone', 'CleanHands', 'Biometrics', 'toString', 'Google']
-    await award(database, awardInput(communityId, address, { stamps: providers.map((provider) => ({ provider, credential: { credentialSubject: { provider: 'x' } } })) }))
-    expect((await listHumanPointsRows(database.sql, address)).map((r) => r.action)).toEqual(['ISB', 'ISS', 'ISG', 'CSB', 'CSE', 'CST', 'HGO', 'HPH', 'HCH', 'HBI'])
+    const providers = [
+      'SelfStakingBronze',
+      'SelfStakingSilver',
+      'SelfStakingGold',
+      'BeginnerCommunityStaker',
+      'ExperiencedCommunityStaker',
+      'TrustedCitizen',
+      'HolonymGovIdProvider',
+      'HolonymPhone',
+      'CleanHands',
+      'Biometrics',
+      'toString',
+      'Google',
+    ]
+    await award(
+      database,
+      awardInput(communityId, address, {
+        stamps: providers.map((provider) => ({ provider, credential: { credentialSubject: { provider: 'x' } } })),
+      }),
+    )
+    expect((await listHumanPointsRows(database.sql, address)).map((r) => r.action)).toEqual([
+      'ISB',
+      'ISS',
+      'ISG',
+      'CSB',
+      'CSE',
+      'CST',
+      'HGO',
+      'HPH',
+      'HCH',
+      'HBI',
+    ])
   })
 
   it('scoring §13.50: failing binary score → no qualified-user row, no HKY', async () => {
@@ -159,7 +224,10 @@ describe('awardHumanPoints (scoring §6.2)', () => {
     ['HUMAN_POINTS_WRITE_ENABLED off', { config: { humanPointsWriteEnabled: false } }],
     ['human_points_program false', { humanPointsProgram: false }],
     ['now before HUMAN_POINTS_START_TIMESTAMP', { now: fromEpochMillis(START_SECONDS * 1000 - 1) }],
-    ['HUMAN_POINTS_ENABLED alone', { config: { humanPointsWriteEnabled: false, humanPointsEnabled: true, humanPointsMtaEnabled: true } }],
+    [
+      'HUMAN_POINTS_ENABLED alone',
+      { config: { humanPointsWriteEnabled: false, humanPointsEnabled: true, humanPointsMtaEnabled: true } },
+    ],
   ] as const)('scoring §13.51: gate closed (%s) → nothing written', async (_name, options) => {
     const communityId = await programCommunity()
     const address = randomAddress()
@@ -179,7 +247,13 @@ describe('awardHumanPoints (scoring §6.2)', () => {
 
   it('scoring §13.52: SCB once the address is qualified in a 4th community; never twice', async () => {
     const address = randomAddress()
-    const communities = [await programCommunity(), await programCommunity(), await programCommunity(), await programCommunity(), await programCommunity()]
+    const communities = [
+      await programCommunity(),
+      await programCommunity(),
+      await programCommunity(),
+      await programCommunity(),
+      await programCommunity(),
+    ]
     for (const communityId of communities.slice(0, 3)) await award(database, awardInput(communityId, address))
     expect(await listHumanPointsRows(database.sql, address)).toEqual([])
 
@@ -206,7 +280,14 @@ describe('awardHumanPoints (scoring §6.2)', () => {
       const communityId = await programCommunity()
       const address = randomAddress()
       await addToAddressList(database.sql, 'MetaMaskOG2', [address])
-      await award(database, awardInput(communityId, address.replace(/[a-f]/g, (c) => c.toUpperCase()), { config: MTA_ON }))
+      await award(
+        database,
+        awardInput(
+          communityId,
+          address.replace(/[a-f]/g, (c) => c.toUpperCase()),
+          { config: MTA_ON },
+        ),
+      )
       await award(database, awardInput(communityId, address, { config: MTA_ON }))
       expect(await listHumanPointsRows(database.sql, address)).toEqual([row(address, 'MM2')])
     })
@@ -222,7 +303,9 @@ describe('awardHumanPoints (scoring §6.2)', () => {
       if (listed) await addToAddressList(database.sql, 'MetaMaskOG2', [address])
       if (name.includes('Rust')) await addToAddressList(database.sql, 'MetaMaskOG', [address])
       await award(database, awardInput(communityId, address, options))
-      expect((await listHumanPointsRows(database.sql, address)).filter((r) => r.action === 'MM2' || r.action === 'MTA')).toEqual([])
+      expect(
+        (await listHumanPointsRows(database.sql, address)).filter((r) => r.action === 'MM2' || r.action === 'MTA'),
+      ).toEqual([])
     })
   })
 
@@ -257,7 +340,13 @@ describe('awardHumanPoints with no address lists at all', () => {
   it('scoring §13.53/§13.54: missing MetaMaskOG2, SeasonedPassportOGs and TheChosenOnes lists are skipped without error', async () => {
     const communityId = await programCommunity(bare)
     const address = randomAddress()
-    await award(bare, awardInput(communityId, address, { config: { humanPointsMtaEnabled: true }, stamps: [keptStamp('TrustedCitizen')] }))
+    await award(
+      bare,
+      awardInput(communityId, address, {
+        config: { humanPointsMtaEnabled: true },
+        stamps: [keptStamp('TrustedCitizen')],
+      }),
+    )
     expect(await listHumanPointsRows(bare.sql, address)).toEqual([row(address, 'CST')])
     expect(await listQualifiedCommunityIds(bare.sql, address)).toEqual([communityId])
   })
@@ -291,12 +380,16 @@ describe('MetaMask OG 2 cap of 5000 (scoring §6.2 step 4)', () => {
       const racers = Array.from({ length: 30 }, () => randomAddress())
       await addToAddressList(db.sql, 'MetaMaskOG2', racers)
       await insertBulkMetaMaskOg2(db.sql, 4990)
-      await Promise.all(racers.map((address) => db.sql.begin(async (tx) => {
-        await tx.savepoint((sp) => awardHumanPoints(sp, awardInput(communityId, address, { config: MTA_ON })))
-        // The rest of a scoring transaction (SCU event, score update) before the commit: widens the
-        // window in which an unguarded count would still read 4 990.
-        await tx`select pg_sleep(0.05)`
-      })))
+      await Promise.all(
+        racers.map((address) =>
+          db.sql.begin(async (tx) => {
+            await tx.savepoint((sp) => awardHumanPoints(sp, awardInput(communityId, address, { config: MTA_ON })))
+            // The rest of a scoring transaction (SCU event, score update) before the commit: widens the
+            // window in which an unguarded count would still read 4 990.
+            await tx`select pg_sleep(0.05)`
+          }),
+        ),
+      )
       expect(await countAction(db.sql, 'MM2')).toBe(5000)
       const [awarded] = await db.sql<{ count: number }[]>`
         select count(*) as count from registry_humanpoints where action = 'MM2' and address = any(${db.sql.array(racers)}::text[])`
@@ -309,7 +402,18 @@ describe('MetaMask OG 2 cap of 5000 (scoring §6.2 step 4)', () => {
 })
 
 describe('loadPointsData (scoring §6.4)', () => {
-  const SEED_CONFIG = { SCB: 500, HKY: 100, ISB: 100, ISS: 200, ISG: 500, CSB: 100, CSE: 200, CST: 500, PMT: 300, HIM: 1000 }
+  const SEED_CONFIG = {
+    SCB: 500,
+    HKY: 100,
+    ISB: 100,
+    ISS: 200,
+    ISG: 500,
+    CSB: 100,
+    CSE: 200,
+    CST: 500,
+    PMT: 300,
+    HIM: 1000,
+  }
 
   it('scoring §13.55: totals without the multiplier; multiplier and eligibility reported', async () => {
     const address = randomAddress()
@@ -319,7 +423,12 @@ describe('loadPointsData (scoring §6.4)', () => {
     await setMultiplier(database.sql, address, 2)
     await insertQualifiedCommunityRow(database.sql, address, await programCommunity())
     const { points, possible } = await loadPointsData(database.sql, address)
-    expect(points).toEqual({ total_points: 700, is_eligible: true, multiplier: 2, breakdown: { HKY: 100, ISB: 100, SCB: 500 } })
+    expect(points).toEqual({
+      total_points: 700,
+      is_eligible: true,
+      multiplier: 2,
+      breakdown: { HKY: 100, ISB: 100, SCB: 500 },
+    })
     expect(Object.keys(points)).toEqual(['total_points', 'is_eligible', 'multiplier', 'breakdown'])
     expect(possible.multiplier).toBe(2)
   })
@@ -328,12 +437,18 @@ describe('loadPointsData (scoring §6.4)', () => {
     const address = randomAddress()
     const { points } = await inRolledBackTransaction(database.sql, async (tx) => {
       await setPointsConfig(tx, 'PMT', 100)
-      for (const chainId of [1, 2, 3]) await insertHumanPoints(tx, address, 'PMT', { chainId, txHash: `0xmint${chainId}` })
+      for (const chainId of [1, 2, 3])
+        await insertHumanPoints(tx, address, 'PMT', { chainId, txHash: `0xmint${chainId}` })
       await insertHumanPoints(tx, address, 'ISB')
       await insertHumanPoints(tx, address, 'SCB')
       return loadPointsData(tx, address)
     })
-    expect(points).toEqual({ total_points: 900, is_eligible: false, multiplier: 1, breakdown: { PMT: 300, PMT_1: 100, PMT_2: 100, PMT_3: 100, ISB: 100, SCB: 500 } })
+    expect(points).toEqual({
+      total_points: 900,
+      is_eligible: false,
+      multiplier: 1,
+      breakdown: { PMT: 300, PMT_1: 100, PMT_2: 100, PMT_3: 100, ISB: 100, SCB: 500 },
+    })
   })
 
   it('scoring §13.56: two rows on one chain form one group (points summed)', async () => {
@@ -354,7 +469,12 @@ describe('loadPointsData (scoring §6.4)', () => {
   it('scoring §13.57: an HKY row without a qualified row → 100, not eligible', async () => {
     const address = randomAddress()
     await insertHumanPoints(database.sql, address, 'HKY', { txHash: 'v0:x', provider: 'Ens' })
-    expect((await loadPointsData(database.sql, address)).points).toEqual({ total_points: 100, is_eligible: false, multiplier: 1, breakdown: { HKY: 100 } })
+    expect((await loadPointsData(database.sql, address)).points).toEqual({
+      total_points: 100,
+      is_eligible: false,
+      multiplier: 1,
+      breakdown: { HKY: 100 },
+    })
   })
 
   it('scoring §6.4: actions without an active config row are ignored entirely (INNER JOIN)', async () => {
@@ -374,7 +494,9 @@ describe('loadPointsData (scoring §6.4)', () => {
   it('scoring §13.58: points data only with HUMAN_POINTS_ENABLED and the community program', () => {
     expect(isPointsDataShown(testConfig({}, { humanPointsEnabled: true }), true)).toBe(true)
     expect(isPointsDataShown(testConfig({}, { humanPointsEnabled: true }), false)).toBe(false)
-    expect(isPointsDataShown(testConfig({}, { humanPointsEnabled: false, humanPointsWriteEnabled: true }), true)).toBe(false)
+    expect(isPointsDataShown(testConfig({}, { humanPointsEnabled: false, humanPointsWriteEnabled: true }), true)).toBe(
+      false,
+    )
   })
 
   it('scoring §13.59: HIM excluded from totals and breakdown; possible points list every active config incl. HIM', async () => {

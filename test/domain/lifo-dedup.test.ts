@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CachedStamp } from '../../src/domain/credentials.js'
 import type { PyDateTime } from '../../src/domain/formats/py-datetime.js'
-import { applyLifoDedup, extractNullifiers, LIFO_MAX_ATTEMPTS, LifoIntegrityError, planLifoAttempt } from '../../src/domain/lifo-dedup.js'
+import {
+  applyLifoDedup,
+  extractNullifiers,
+  LIFO_MAX_ATTEMPTS,
+  LifoIntegrityError,
+  planLifoAttempt,
+} from '../../src/domain/lifo-dedup.js'
 import type { HashLinkRow } from '../../src/db/queries/hash-links.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
@@ -12,16 +18,35 @@ const OTHER = '0x2222222222222222222222222222222222222222'
 // 2025-01-15T10:20:30Z
 const NOW: PyDateTime = { epochMicros: 1_736_936_430_000_000n, offsetMinutes: 0 }
 
-function stamp(provider: string, nullifiers: string[] | { hash: string }, expirationDate = '2025-03-01T00:00:00.000Z', signedProvider = provider): CachedStamp {
+function stamp(
+  provider: string,
+  nullifiers: string[] | { hash: string },
+  expirationDate = '2025-03-01T00:00:00.000Z',
+  signedProvider = provider,
+): CachedStamp {
   const subject = Array.isArray(nullifiers) ? { nullifiers } : nullifiers
-  return { provider, credential: { expirationDate, credentialSubject: { id: `did:pkh:eip155:1:${ME}`, provider: signedProvider, ...subject } } }
+  return {
+    provider,
+    credential: {
+      expirationDate,
+      credentialSubject: { id: `did:pkh:eip155:1:${ME}`, provider: signedProvider, ...subject },
+    },
+  }
 }
 
-const link = (id: number, hash: string, address: string, expiresAt: string): HashLinkRow => ({ id, hash, address, expires_at: expiresAt })
+const link = (id: number, hash: string, address: string, expiresAt: string): HashLinkRow => ({
+  id,
+  hash,
+  address,
+  expires_at: expiresAt,
+})
 
 describe('extractNullifiers (scoring §3.1)', () => {
   it('the hash key wins when present, even next to nullifiers', () => {
-    const s: CachedStamp = { provider: 'P', credential: { credentialSubject: { hash: 'v0.0.0:abc', nullifiers: ['v1:x'] } } }
+    const s: CachedStamp = {
+      provider: 'P',
+      credential: { credentialSubject: { hash: 'v0.0.0:abc', nullifiers: ['v1:x'] } },
+    }
     expect(extractNullifiers(s, true)).toEqual(['v0.0.0:abc'])
   })
 
@@ -36,7 +61,7 @@ describe('extractNullifiers (scoring §3.1)', () => {
 })
 
 describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
-  it('new nullifiers are created with the stamp\'s expiry; the stamp is kept', () => {
+  it("new nullifiers are created with the stamp's expiry; the stamp is kept", () => {
     const s = stamp('Google', ['v0:g1', 'v1:g2'])
     const plan = planLifoAttempt([s], [], ME, NOW, true)
     expect(plan.kept).toEqual([s])
@@ -54,11 +79,20 @@ describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
     expect(plan.kept).toHaveLength(2)
     expect(plan.updates).toEqual([{ link: owned, address: ME, expiresAt: '2025-03-01T00:00:00.000Z' }])
     // A second stamp with the same owned nullifier but another expiry queues a second update of the same row.
-    const twice = planLifoAttempt([stamp('Google', ['v0:g']), stamp('Other', ['v0:g'], '2025-04-01T00:00:00.000Z')], [owned], ME, NOW, true)
-    expect(twice.updates.map((u) => [u.link.id, u.expiresAt])).toEqual([[7, '2025-03-01T00:00:00.000Z'], [7, '2025-04-01T00:00:00.000Z']])
+    const twice = planLifoAttempt(
+      [stamp('Google', ['v0:g']), stamp('Other', ['v0:g'], '2025-04-01T00:00:00.000Z')],
+      [owned],
+      ME,
+      NOW,
+      true,
+    )
+    expect(twice.updates.map((u) => [u.link.id, u.expiresAt])).toEqual([
+      [7, '2025-03-01T00:00:00.000Z'],
+      [7, '2025-04-01T00:00:00.000Z'],
+    ])
   })
 
-  it('another address\'s link is clashing while it expires after now (strictly), forfeited otherwise', () => {
+  it("another address's link is clashing while it expires after now (strictly), forfeited otherwise", () => {
     const live = link(1, 'v0:live', OTHER, '2025-01-15 10:20:30.000001+00')
     const expired = link(2, 'v0:expired', OTHER, '2025-01-15 10:20:30+00')
     const plan = planLifoAttempt([stamp('A', ['v0:live']), stamp('B', ['v0:expired'])], [live, expired], ME, NOW, true)
@@ -69,7 +103,7 @@ describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
     expect(plan.creates).toEqual([])
   })
 
-  it('scoring §13.22: a deduped stamp backfills its other nullifiers for the owner of its first clash, with the owner\'s expiry', () => {
+  it("scoring §13.22: a deduped stamp backfills its other nullifiers for the owner of its first clash, with the owner's expiry", () => {
     const first = link(1, 'v1:b', OTHER, '2099-01-01 00:00:00+00')
     const second = link(2, 'v2:c', '0x3333333333333333333333333333333333333333', '2098-01-01 00:00:00+00')
     const s = stamp('P', ['v0:a', 'v1:b', 'v2:c', 'v3:d'])
@@ -85,8 +119,18 @@ describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
   it('quirk Q3.3: the backfill does not skip nullifiers that are owned or already queued', () => {
     const clash = link(1, 'v0:x', OTHER, '2099-01-01 00:00:00+00')
     const owned = link(2, 'v0:mine', ME, '2025-03-01 00:00:00+00')
-    const plan = planLifoAttempt([stamp('Kept', ['v0:new']), stamp('Deduped', ['v0:x', 'v0:mine', 'v0:new'])], [clash, owned], ME, NOW, true)
-    expect(plan.creates.map((c) => [c.hash, c.address])).toEqual([['v0:new', ME], ['v0:mine', OTHER], ['v0:new', OTHER]])
+    const plan = planLifoAttempt(
+      [stamp('Kept', ['v0:new']), stamp('Deduped', ['v0:x', 'v0:mine', 'v0:new'])],
+      [clash, owned],
+      ME,
+      NOW,
+      true,
+    )
+    expect(plan.creates.map((c) => [c.hash, c.address])).toEqual([
+      ['v0:new', ME],
+      ['v0:mine', OTHER],
+      ['v0:new', OTHER],
+    ])
   })
 
   it('clashing stamps are keyed by the signed provider; a later clash of the same provider replaces the earlier one', () => {
@@ -119,7 +163,10 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
 
   /** Runs LIFO in a transaction and counts its attempts (one savepoint each). */
   // An attempt is counted by its read of the clock: Python takes `now` once per attempt (§3.2 step 1).
-  async function runCounting(address: string, stamps: CachedStamp[]): Promise<{ attempts: number; outcome: Awaited<ReturnType<typeof applyLifoDedup>> | Error }> {
+  async function runCounting(
+    address: string,
+    stamps: CachedStamp[],
+  ): Promise<{ attempts: number; outcome: Awaited<ReturnType<typeof applyLifoDedup>> | Error }> {
     let attempts = 0
     let outcome: Awaited<ReturnType<typeof applyLifoDedup>> | Error = new Error('not run')
     const clock = (): typeof NOW => {
@@ -154,7 +201,9 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
     const { attempts, outcome } = await runCounting(address, [s])
     expect(attempts).toBe(2)
     expect(outcome).toEqual({ kept: [], clashing: new Map([['test_provider', s]]) })
-    expect((await listHashLinks(database.sql, communityId, [hashA, hashB])).map((l) => [l.hash, l.address, l.expires_at])).toEqual([
+    expect(
+      (await listHashLinks(database.sql, communityId, [hashA, hashB])).map((l) => [l.hash, l.address, l.expires_at]),
+    ).toEqual([
       [hashA, owner, '2099-01-04 00:00:00+00'],
       [hashB, owner, '2099-01-04 00:00:00+00'],
     ])
@@ -167,7 +216,10 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
     const hash = uniqueNullifier('v0:owned')
     const address = randomAddress()
     await insertHashLink(database.sql, { hash, address, communityId, expiresAt: '2099-01-01T00:00:00Z' })
-    const { attempts, outcome } = await runCounting(address, [stamp('P1', [hash], '2099-02-01T00:00:00.000Z'), stamp('P2', [hash], '2099-03-01T00:00:00.000Z')])
+    const { attempts, outcome } = await runCounting(address, [
+      stamp('P1', [hash], '2099-02-01T00:00:00.000Z'),
+      stamp('P2', [hash], '2099-03-01T00:00:00.000Z'),
+    ])
     expect(attempts).toBe(5)
     expect((outcome as Error).message).toBe('Unexpected number of HashScorerLinks')
   })
@@ -180,6 +232,8 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
     const { attempts, outcome } = await runCounting(address, [s])
     expect(attempts).toBe(1)
     expect(outcome).toEqual({ kept: [s], clashing: new Map() })
-    expect(await listHashLinks(database.sql, communityId, [hash])).toEqual([{ id, hash, address, expires_at: '2099-01-01 00:00:00+00' }])
+    expect(await listHashLinks(database.sql, communityId, [hash])).toEqual([
+      { id, hash, address, expires_at: '2099-01-01 00:00:00+00' },
+    ])
   })
 })

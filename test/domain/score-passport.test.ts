@@ -6,7 +6,12 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { scoringTestConfig } from '../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import { addCacheStamps, signStamps } from '../helpers/factories/scoring.js'
-import { insertHashLink, listHashLinks, readScoringRows, setScorerWeightsJson } from '../helpers/factories/scoring-rows.js'
+import {
+  insertHashLink,
+  listHashLinks,
+  readScoringRows,
+  setScorerWeightsJson,
+} from '../helpers/factories/scoring-rows.js'
 
 // The whole scoring operation with a chosen clock, so the spec's fixed-time vectors can be checked
 // on real rows with real signatures (the API tests cannot move the clock).
@@ -21,10 +26,19 @@ afterAll(async () => {
 const silent = { info: () => {}, warn: () => {}, error: () => {} }
 
 async function deps(clock: () => PyDateTime): Promise<ScoringDeps> {
-  return { sql: database.sql, config: await scoringTestConfig(), verifySignature: verifyCredentialSignature, log: silent, clock }
+  return {
+    sql: database.sql,
+    config: await scoringTestConfig(),
+    verifySignature: verifyCredentialSignature,
+    log: silent,
+    clock,
+  }
 }
 
-const fixed = (iso: string, micros = 0n): PyDateTime => ({ epochMicros: BigInt(Date.parse(iso)) * 1000n + micros, offsetMinutes: 0 })
+const fixed = (iso: string, micros = 0n): PyDateTime => ({
+  epochMicros: BigInt(Date.parse(iso)) * 1000n + micros,
+  offsetMinutes: 0,
+})
 
 describe('scorePassport', () => {
   it('scoring §4.7 / §5.3: the worked example, end to end at 2025-01-15 10:20:30.123456 UTC', async () => {
@@ -40,7 +54,12 @@ describe('scorePassport', () => {
     ])
     await addCacheStamps(database.sql, address, [ens!, google!, linkedin!])
     const other = `0x${'a'.repeat(40)}`
-    const clashId = await insertHashLink(database.sql, { hash: 'v0:li', address: other, communityId, expiresAt: '2025-06-01T00:00:00Z' })
+    const clashId = await insertHashLink(database.sql, {
+      hash: 'v0:li',
+      address: other,
+      communityId,
+      expiresAt: '2025-06-01T00:00:00Z',
+    })
     // DIDKit re-spells a zero fraction when it signs; a deduped stamp shows the credential's own text.
     const linkedinExpiry = linkedin!.expirationDate
     expect(linkedinExpiry).toMatch(/^2025-03-15T08:00:00(\.000)?Z$/)
@@ -52,7 +71,12 @@ describe('scorePassport', () => {
       Google: { score: '0.52500', dedup: false, expiration_date: '2025-02-20T12:34:56.789000+00:00' },
       Linkedin: { score: '0.00000', dedup: true, expiration_date: linkedinExpiry },
     }
-    const evidence = { type: 'ThresholdScoreCheck', success: false, rawScore: '0.7330000000000000126565424807', threshold: '20.00000' }
+    const evidence = {
+      type: 'ThresholdScoreCheck',
+      success: false,
+      rawScore: '0.7330000000000000126565424807',
+      threshold: '20.00000',
+    }
     expect(outcome.response).toEqual({
       address,
       score: '0.73300',
@@ -81,26 +105,40 @@ describe('scorePassport', () => {
       stamp_scores_text: '{"Ens": 0.208, "Google": 0.525}',
       stamps,
     })
-    expect(rows.stamps.map((s) => [s.provider, s.credential])).toEqual([['Ens', ens], ['Google', google]])
+    expect(rows.stamps.map((s) => [s.provider, s.credential])).toEqual([
+      ['Ens', ens],
+      ['Google', google],
+    ])
     expect(rows.events.map((e) => [e.action, e.address, e.community_id, e.data])).toEqual([
       ['LDP', address, communityId, { nullifiers: ['v0:li'], provider: 'Linkedin', community_id: communityId }],
-      ['SCU', address, communityId, {
-        model: 'registry.score',
-        pk: rows.score!.id,
-        fields: {
-          passport: passportId,
-          score: '0',
-          last_score_timestamp: '2025-01-15T10:20:30.123Z',
-          status: 'DONE',
-          error: null,
-          evidence,
-          stamp_scores: { Ens: 0.208, Google: 0.525 },
-          stamps,
-          expiration_date: '2025-02-20T12:34:56.789Z',
+      [
+        'SCU',
+        address,
+        communityId,
+        {
+          model: 'registry.score',
+          pk: rows.score!.id,
+          fields: {
+            passport: passportId,
+            score: '0',
+            last_score_timestamp: '2025-01-15T10:20:30.123Z',
+            status: 'DONE',
+            error: null,
+            evidence,
+            stamp_scores: { Ens: 0.208, Google: 0.525 },
+            stamps,
+            expiration_date: '2025-02-20T12:34:56.789Z',
+          },
         },
-      }],
+      ],
     ])
-    expect((await listHashLinks(database.sql, communityId, ['v0:ens', 'v0:goo', 'v0:li'])).map((l) => [l.hash, l.address, l.expires_at])).toEqual([
+    expect(
+      (await listHashLinks(database.sql, communityId, ['v0:ens', 'v0:goo', 'v0:li'])).map((l) => [
+        l.hash,
+        l.address,
+        l.expires_at,
+      ]),
+    ).toEqual([
       ['v0:li', other, '2025-06-01 00:00:00+00'],
       ['v0:ens', address, '2025-03-01 00:00:00+00'],
       ['v0:goo', address, '2025-02-20 12:34:56.789+00'],
@@ -110,23 +148,45 @@ describe('scorePassport', () => {
 
   it('scoring §13.37: every credential expired by the rescore → score 0, no expiration, empty stamps', async () => {
     const { accountId } = await createAccount(database.sql)
-    const { communityId } = await createCommunity(database.sql, { accountId, threshold: '1.00000', weights: { Ens: 1, Google: 1 } })
+    const { communityId } = await createCommunity(database.sql, {
+      accountId,
+      threshold: '1.00000',
+      weights: { Ens: 1, Google: 1 },
+    })
     const address = randomAddress()
     const now = Date.now()
-    await addCacheStamps(database.sql, address, await signStamps(address, [
-      { provider: 'Ens', expirationDate: new Date(now + 10 * 86_400_000).toISOString() },
-      { provider: 'Google', expirationDate: new Date(now + 20 * 86_400_000).toISOString() },
-    ]))
+    await addCacheStamps(
+      database.sql,
+      address,
+      await signStamps(address, [
+        { provider: 'Ens', expirationDate: new Date(now + 10 * 86_400_000).toISOString() },
+        { provider: 'Google', expirationDate: new Date(now + 20 * 86_400_000).toISOString() },
+      ]),
+    )
 
     const first = await scorePassport(await deps(() => fixed(new Date(now).toISOString())), address, communityId)
     expect(first.response).toMatchObject({ score: '2.00000', passing_score: true, error: null })
     expect(first.response.expiration_timestamp).not.toBeNull()
 
-    const later = await scorePassport(await deps(() => fixed(new Date(now + 30 * 86_400_000).toISOString())), address, communityId)
-    expect(later.response).toMatchObject({ score: '0.00000', passing_score: false, expiration_timestamp: null, stamps: {}, error: null })
+    const later = await scorePassport(
+      await deps(() => fixed(new Date(now + 30 * 86_400_000).toISOString())),
+      address,
+      communityId,
+    )
+    expect(later.response).toMatchObject({
+      score: '0.00000',
+      passing_score: false,
+      expiration_timestamp: null,
+      stamps: {},
+      error: null,
+    })
     const rows = await readScoringRows(database.sql, address, communityId)
     expect(rows.score).toMatchObject({
-      score: '0.000000000', status: 'DONE', expiration_date: null, stamps: {}, stamp_scores: {},
+      score: '0.000000000',
+      status: 'DONE',
+      expiration_date: null,
+      stamps: {},
+      stamp_scores: {},
       evidence: { type: 'ThresholdScoreCheck', success: false, rawScore: '0', threshold: '1.00000' },
     })
     expect(rows.stamps).toEqual([])

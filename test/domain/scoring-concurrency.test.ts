@@ -23,7 +23,13 @@ interface StampScore {
 interface Run {
   address: string
   status: number
-  body: { address: string; score: string; error: string | null; last_score_timestamp: string | null; stamps: Record<string, StampScore> }
+  body: {
+    address: string
+    score: string
+    error: string | null
+    last_score_timestamp: string | null
+    stamps: Record<string, StampScore>
+  }
 }
 
 interface Setup {
@@ -37,7 +43,11 @@ interface Setup {
 /** Every wallet holds the same five stamps (same nullifiers), filed in a different order per wallet. */
 async function setUp(): Promise<Setup> {
   const { accountId } = await createAccount(ctx.database.sql)
-  const { communityId } = await createCommunity(ctx.database.sql, { accountId, weights: Object.fromEntries(PROVIDERS.map((p) => [p, 1])), threshold: '3.00000' })
+  const { communityId } = await createCommunity(ctx.database.sql, {
+    accountId,
+    weights: Object.fromEntries(PROVIDERS.map((p) => [p, 1])),
+    threshold: '3.00000',
+  })
   const key = (await createTestApiKey(ctx.database.sql, accountId, { withSha256: true })).key
   const nullifiers = new Map(PROVIDERS.map((p) => [p, [uniqueNullifier(`v0:${p}`), uniqueNullifier(`v1:${p}`)]]))
   const addresses = Array.from({ length: WALLETS }, () => randomAddress())
@@ -49,23 +59,40 @@ async function setUp(): Promise<Setup> {
       const pair = nullifiers.get(provider)!
       return index % 2 === 1 ? [...pair].reverse() : pair
     }
-    await addCacheStamps(ctx.database.sql, address, await signStamps(address, order.map((provider) => ({ provider, nullifiers: nullifiersOf(provider) }))))
+    await addCacheStamps(
+      ctx.database.sql,
+      address,
+      await signStamps(
+        address,
+        order.map((provider) => ({ provider, nullifiers: nullifiersOf(provider) })),
+      ),
+    )
   }
   return { communityId, key, addresses, nullifiers }
 }
 
 async function fire(setup: Setup, addresses: readonly string[]): Promise<Run[]> {
-  return Promise.all(addresses.map(async (address) => {
-    const response = await ctx.app.inject({ method: 'GET', url: `/v2/stamps/${setup.communityId}/score/${address}`, headers: { 'x-api-key': setup.key } })
-    return { address, status: response.statusCode, body: response.json() as Run['body'] }
-  }))
+  return Promise.all(
+    addresses.map(async (address) => {
+      const response = await ctx.app.inject({
+        method: 'GET',
+        url: `/v2/stamps/${setup.communityId}/score/${address}`,
+        headers: { 'x-api-key': setup.key },
+      })
+      return { address, status: response.statusCode, body: response.json() as Run['body'] }
+    }),
+  )
 }
 
 /** The invariants after all runs so far have finished. */
 async function expectConsistent(setup: Setup, runs: readonly Run[]): Promise<void> {
   const sql = ctx.database.sql
   for (const run of runs) {
-    expect({ address: run.address, status: run.status, error: run.body.error }).toEqual({ address: run.address, status: 200, error: null })
+    expect({ address: run.address, status: run.status, error: run.body.error }).toEqual({
+      address: run.address,
+      status: 200,
+      error: null,
+    })
   }
 
   // Every nullifier is linked exactly once, and both nullifiers of a stamp belong to the same owner.
@@ -86,8 +113,16 @@ async function expectConsistent(setup: Setup, runs: readonly Run[]): Promise<voi
       expect(Object.keys(run.body.stamps).sort()).toEqual([...PROVIDERS].sort())
       for (const provider of PROVIDERS) {
         const isKept = kept.includes(provider)
-        expect({ address, provider, dedup: run.body.stamps[provider]!.dedup, score: run.body.stamps[provider]!.score }).toEqual({
-          address, provider, dedup: !isKept, score: isKept ? '1.00000' : '0.00000',
+        expect({
+          address,
+          provider,
+          dedup: run.body.stamps[provider]!.dedup,
+          score: run.body.stamps[provider]!.score,
+        }).toEqual({
+          address,
+          provider,
+          dedup: !isKept,
+          score: isKept ? '1.00000' : '0.00000',
         })
       }
       expect(run.body.score).toBe(`${kept.length}.00000`)
@@ -97,9 +132,16 @@ async function expectConsistent(setup: Setup, runs: readonly Run[]): Promise<voi
     // each, one SCU per run and one LDP per deduped stamp per run.
     const rows = await readScoringRows(sql, address, setup.communityId)
     expect(rows.passports).toHaveLength(1)
-    expect(rows.score).toMatchObject({ status: 'DONE', error: null, score: kept.length >= 3 ? '1.000000000' : '0.000000000', evidence: { rawScore: String(kept.length) } })
+    expect(rows.score).toMatchObject({
+      status: 'DONE',
+      error: null,
+      score: kept.length >= 3 ? '1.000000000' : '0.000000000',
+      evidence: { rawScore: String(kept.length) },
+    })
     expect(ownRuns.map((run) => run.body.stamps)).toContainEqual(rows.score!.stamps)
-    expect(ownRuns.map((run) => pgTextOfPyIso(run.body.last_score_timestamp!))).toContain(rows.score!.last_score_timestamp)
+    expect(ownRuns.map((run) => pgTextOfPyIso(run.body.last_score_timestamp!))).toContain(
+      rows.score!.last_score_timestamp,
+    )
     expect(rows.stamps.map((stamp) => stamp.provider).sort()).toEqual([...kept].sort())
     const events = await listEvents(sql, address, setup.communityId)
     expect(events.filter((event) => event.action === 'SCU')).toHaveLength(ownRuns.length)
@@ -133,7 +175,10 @@ describe('concurrent scoring (issue 3 "Concurrency")', () => {
   it('the same new address scored many times at once: one passport, one score, its stamps once', async () => {
     const setup = await setUp()
     const address = setup.addresses[0]!
-    const runs = await fire(setup, Array.from({ length: 6 }, () => address))
+    const runs = await fire(
+      setup,
+      Array.from({ length: 6 }, () => address),
+    )
     for (const run of runs) expect([run.status, run.body.error, run.body.score]).toEqual([200, null, '5.00000'])
     const rows = await readScoringRows(ctx.database.sql, address, setup.communityId)
     expect(rows.passports).toHaveLength(1)

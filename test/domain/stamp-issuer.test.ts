@@ -18,7 +18,12 @@ import {
   type IssuerKey,
   type StampCredential,
 } from '../../src/domain/stamp-issuer.js'
-import { CredentialFormatError, createSignatureCache, verifyCredentialJson, verifyCredentialSignature } from '../../src/domain/credential-verifier.js'
+import {
+  CredentialFormatError,
+  createSignatureCache,
+  verifyCredentialJson,
+  verifyCredentialSignature,
+} from '../../src/domain/credential-verifier.js'
 
 const ADDRESS = '0x0636F974D29d947d4946b2091d769ec6D2d415DE'
 const ISSUED = new Date('2025-01-15T10:20:30.123Z')
@@ -34,7 +39,11 @@ beforeAll(async () => {
   ethrKey = await demoIssuerKey()
   edKey = await demoEd25519IssuerKey()
   const base = { address: ADDRESS, issuanceDate: ISSUED, expirationDate: EXPIRES }
-  nullifierStamp = await issueStampCredential(ethrKey, { ...base, provider: 'Google', nullifiers: ['v0:aaaa', 'v1:bbbb'] })
+  nullifierStamp = await issueStampCredential(ethrKey, {
+    ...base,
+    provider: 'Google',
+    nullifiers: ['v0:aaaa', 'v1:bbbb'],
+  })
   legacyHashStamp = await issueStampCredential(ethrKey, { ...base, provider: 'Ens', hash: 'v0.0.0:c2FtcGxl' })
   ed25519Stamp = await issueStampCredential(edKey, { ...base, provider: 'Github' })
 })
@@ -50,14 +59,24 @@ describe('demo issuer keys', () => {
   it('are the committed constants, re-derivable from their seeds, with stable DIDs', async () => {
     expect(secp256k1JwkFromSeed('passport-scorer-ts demo IAM issuer (secp256k1)')).toEqual(DEMO_ISSUER_JWK)
     expect(ed25519JwkFromSeed('passport-scorer-ts demo IAM issuer (Ed25519)')).toEqual(DEMO_ED25519_ISSUER_JWK)
-    expect(ethrKey).toMatchObject({ kind: 'secp256k1', did: DEMO_ISSUER_DID, verificationMethod: `${DEMO_ISSUER_DID}#controller` })
+    expect(ethrKey).toMatchObject({
+      kind: 'secp256k1',
+      did: DEMO_ISSUER_DID,
+      verificationMethod: `${DEMO_ISSUER_DID}#controller`,
+    })
     expect(DIDKit.keyToDID('ethr', JSON.stringify(DEMO_ISSUER_JWK))).toBe(DEMO_ISSUER_DID)
     const fragment = DEMO_ED25519_ISSUER_DID.slice('did:key:'.length)
-    expect(edKey).toMatchObject({ kind: 'ed25519', did: DEMO_ED25519_ISSUER_DID, verificationMethod: `${DEMO_ED25519_ISSUER_DID}#${fragment}` })
+    expect(edKey).toMatchObject({
+      kind: 'ed25519',
+      did: DEMO_ED25519_ISSUER_DID,
+      verificationMethod: `${DEMO_ED25519_ISSUER_DID}#${fragment}`,
+    })
   })
 
   it('rejects JWKs that are not secp256k1 or Ed25519 private keys', async () => {
-    await expect(issuerKeyFromJwk({ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' })).rejects.toThrow(/unsupported key/)
+    await expect(issuerKeyFromJwk({ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' })).rejects.toThrow(
+      /unsupported key/,
+    )
     const { d: _d, ...publicOnly } = DEMO_ISSUER_JWK
     await expect(issuerKeyFromJwk(publicOnly)).rejects.toThrow(/private d/)
     await expect(issuerKeyFromJwk('nope')).rejects.toThrow(/JSON object/)
@@ -73,7 +92,10 @@ describe('issueStampCredential: production formats (scoring §2.1)', () => {
       issuanceDate: '2025-01-15T10:20:30.123Z',
       expirationDate: '2099-04-15T10:20:30.123Z',
       credentialSubject: {
-        '@context': { nullifiers: { '@container': '@list', '@type': 'https://schema.org/Text' }, provider: 'https://schema.org/Text' },
+        '@context': {
+          nullifiers: { '@container': '@list', '@type': 'https://schema.org/Text' },
+          provider: 'https://schema.org/Text',
+        },
         id: 'did:pkh:eip155:1:0x0636f974d29d947d4946b2091d769ec6d2d415de',
         provider: 'Google',
         nullifiers: ['v0:aaaa', 'v1:bbbb'],
@@ -85,7 +107,11 @@ describe('issueStampCredential: production formats (scoring §2.1)', () => {
         verificationMethod: `${DEMO_ISSUER_DID}#controller`,
         proofValue: expect.stringMatching(/^0x[0-9a-f]{130}$/),
         created: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-        eip712Domain: { domain: { name: 'VerifiableCredential' }, primaryType: 'Document', types: EIP712_NULLIFIER_TYPES },
+        eip712Domain: {
+          domain: { name: 'VerifiableCredential' },
+          primaryType: 'Document',
+          types: EIP712_NULLIFIER_TYPES,
+        },
       },
     })
     expect(nullifierStamp.credentialSubject).not.toHaveProperty('hash')
@@ -95,13 +121,35 @@ describe('issueStampCredential: production formats (scoring §2.1)', () => {
   it('EIP-712 types are the table of scoring §2.1, in field order', () => {
     const names = (fields: { name: string; type: string }[]): string[] => fields.map((f) => `${f.name}: ${f.type}`)
     expect(names(EIP712_NULLIFIER_TYPES.Document)).toEqual([
-      '@context: string[]', 'credentialSubject: CredentialSubject', 'expirationDate: string', 'issuanceDate: string', 'issuer: string', 'proof: Proof', 'type: string[]',
+      '@context: string[]',
+      'credentialSubject: CredentialSubject',
+      'expirationDate: string',
+      'issuanceDate: string',
+      'issuer: string',
+      'proof: Proof',
+      'type: string[]',
     ])
-    expect(names(EIP712_NULLIFIER_TYPES.CredentialSubject)).toEqual(['@context: @context', 'nullifiers: string[]', 'id: string', 'provider: string'])
+    expect(names(EIP712_NULLIFIER_TYPES.CredentialSubject)).toEqual([
+      '@context: @context',
+      'nullifiers: string[]',
+      'id: string',
+      'provider: string',
+    ])
     expect(names(EIP712_NULLIFIER_TYPES['@context'])).toEqual(['nullifiers: NullifiersContext', 'provider: string'])
     expect(names(EIP712_NULLIFIER_TYPES.NullifiersContext)).toEqual(['@container: string', '@type: string'])
-    expect(names(EIP712_NULLIFIER_TYPES.Proof)).toEqual(['@context: string', 'created: string', 'proofPurpose: string', 'type: string', 'verificationMethod: string'])
-    expect(names(EIP712_LEGACY_HASH_TYPES.CredentialSubject)).toEqual(['@context: @context', 'hash: string', 'id: string', 'provider: string'])
+    expect(names(EIP712_NULLIFIER_TYPES.Proof)).toEqual([
+      '@context: string',
+      'created: string',
+      'proofPurpose: string',
+      'type: string',
+      'verificationMethod: string',
+    ])
+    expect(names(EIP712_LEGACY_HASH_TYPES.CredentialSubject)).toEqual([
+      '@context: @context',
+      'hash: string',
+      'id: string',
+      'provider: string',
+    ])
     expect(names(EIP712_LEGACY_HASH_TYPES['@context'])).toEqual(['hash: string', 'provider: string'])
     expect(EIP712_LEGACY_HASH_TYPES).not.toHaveProperty('NullifiersContext')
   })
@@ -121,8 +169,17 @@ describe('issueStampCredential: production formats (scoring §2.1)', () => {
     expect(ed25519Stamp).toMatchObject({
       '@context': ['https://www.w3.org/2018/credentials/v1'],
       issuer: DEMO_ED25519_ISSUER_DID,
-      credentialSubject: { '@context': [{ hash: 'https://schema.org/Text', provider: 'https://schema.org/Text' }], provider: 'Github', hash: expect.stringMatching(/^v0\.0\.0:[A-Za-z0-9+/]+=*$/) },
-      proof: { type: 'Ed25519Signature2018', proofPurpose: 'assertionMethod', verificationMethod: edKey.verificationMethod, jws: expect.stringMatching(/^eyJ[^.]+\.\.[^.]+$/) },
+      credentialSubject: {
+        '@context': [{ hash: 'https://schema.org/Text', provider: 'https://schema.org/Text' }],
+        provider: 'Github',
+        hash: expect.stringMatching(/^v0\.0\.0:[A-Za-z0-9+/]+=*$/),
+      },
+      proof: {
+        type: 'Ed25519Signature2018',
+        proofPurpose: 'assertionMethod',
+        verificationMethod: edKey.verificationMethod,
+        jws: expect.stringMatching(/^eyJ[^.]+\.\.[^.]+$/),
+      },
     })
     expect(ed25519Stamp.proof).not.toHaveProperty('proofValue')
     expect(await verifyCredentialSignature(ed25519Stamp)).toEqual([])
@@ -150,32 +207,61 @@ describe('issueStampCredential: production formats (scoring §2.1)', () => {
   })
 
   it('signs string dates verbatim (offsets, microseconds), but didkit refuses naive dates', async () => {
-    const stamp = await issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', issuanceDate: '2025-02-20T12:34:56.789123Z', expirationDate: '2099-01-01T00:00:00+02:00' })
-    expect(stamp).toMatchObject({ issuanceDate: '2025-02-20T12:34:56.789123Z', expirationDate: '2099-01-01T00:00:00+02:00' })
+    const stamp = await issueStampCredential(ethrKey, {
+      address: ADDRESS,
+      provider: 'Google',
+      issuanceDate: '2025-02-20T12:34:56.789123Z',
+      expirationDate: '2099-01-01T00:00:00+02:00',
+    })
+    expect(stamp).toMatchObject({
+      issuanceDate: '2025-02-20T12:34:56.789123Z',
+      expirationDate: '2099-01-01T00:00:00+02:00',
+    })
     expect(await verifyCredentialSignature(stamp)).toEqual([])
     // So a stamp with a naive expirationDate (scoring §13.11) can only be an unsigned fixture.
-    await expect(issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', expirationDate: '2099-01-01T00:00:00' })).rejects.toThrow(/didkit could not sign/)
-    await expect(verifyCredentialSignature({ ...stamp, expirationDate: '2099-01-01T00:00:00' })).rejects.toBeInstanceOf(CredentialFormatError)
+    await expect(
+      issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', expirationDate: '2099-01-01T00:00:00' }),
+    ).rejects.toThrow(/didkit could not sign/)
+    await expect(verifyCredentialSignature({ ...stamp, expirationDate: '2099-01-01T00:00:00' })).rejects.toBeInstanceOf(
+      CredentialFormatError,
+    )
   })
 
   it('signs another subject id when asked (scoring §2 step 4f fixtures)', async () => {
-    const stamp = await issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', subjectId: `did:pkh:eip155:10:${ADDRESS}` })
+    const stamp = await issueStampCredential(ethrKey, {
+      address: ADDRESS,
+      provider: 'Google',
+      subjectId: `did:pkh:eip155:10:${ADDRESS}`,
+    })
     expect(stamp.credentialSubject.id).toBe(`did:pkh:eip155:10:${ADDRESS}`)
     expect(await verifyCredentialSignature(stamp)).toEqual([])
   })
 
   it('rejects inconsistent requests before signing', async () => {
-    await expect(issueStampCredential(ethrKey, { address: '0x123', provider: 'Google' })).rejects.toThrow(/invalid address/)
+    await expect(issueStampCredential(ethrKey, { address: '0x123', provider: 'Google' })).rejects.toThrow(
+      /invalid address/,
+    )
     await expect(issueStampCredential(ethrKey, { address: ADDRESS, provider: '' })).rejects.toThrow(/provider/)
-    await expect(issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', nullifiers: ['v0:a'], hash: 'v0.0.0:b' })).rejects.toThrow(/not both/)
-    await expect(issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', nullifiers: [] })).rejects.toThrow(/empty/)
-    await expect(issueStampCredential(edKey, { address: ADDRESS, provider: 'Google', nullifiers: ['v0:a'] })).rejects.toThrow(/hash variant/)
-    await expect(issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', issuanceDate: 'garbage' })).rejects.toThrow(/expirationDate/)
+    await expect(
+      issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', nullifiers: ['v0:a'], hash: 'v0.0.0:b' }),
+    ).rejects.toThrow(/not both/)
+    await expect(
+      issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', nullifiers: [] }),
+    ).rejects.toThrow(/empty/)
+    await expect(
+      issueStampCredential(edKey, { address: ADDRESS, provider: 'Google', nullifiers: ['v0:a'] }),
+    ).rejects.toThrow(/hash variant/)
+    await expect(
+      issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', issuanceDate: 'garbage' }),
+    ).rejects.toThrow(/expirationDate/)
   })
 
   it('issues many stamps in input order with one key', async () => {
     const providers = Array.from({ length: 20 }, (_, i) => `Provider${i}`)
-    const stamps = await issueStampCredentials(ethrKey, providers.map((provider) => ({ address: ADDRESS, provider })))
+    const stamps = await issueStampCredentials(
+      ethrKey,
+      providers.map((provider) => ({ address: ADDRESS, provider })),
+    )
     expect(stamps.map((s) => s.credentialSubject.provider)).toEqual(providers)
     for (const stamp of stamps) expect(await verifyCredentialSignature(stamp)).toEqual([])
   })
@@ -188,22 +274,25 @@ describe('verifyCredentialSignature (scoring §2 step 4g, D14 fixtures)', () => 
     ['Ed25519', ed25519Stamp],
   ]
 
-  it.each(['EIP-712 nullifiers', 'EIP-712 legacy hash', 'Ed25519'])('%s: a tampered provider, nullifier/hash or expirationDate fails', async (name) => {
-    const [, stamp] = variants().find(([n]) => n === name)!
-    const edits: ((c: StampCredential) => void)[] = [
-      (c) => (c.credentialSubject.provider = 'TrustaLabs'),
-      (c) => {
-        if (c.credentialSubject.nullifiers) c.credentialSubject.nullifiers[0] = 'v0:zzzz'
-        else c.credentialSubject.hash = 'v0.0.0:other'
-      },
-      (c) => (c.expirationDate = '2199-01-01T00:00:00.000Z'),
-      (c) => (c.credentialSubject.id = 'did:pkh:eip155:1:0x0000000000000000000000000000000000000001'),
-    ]
-    for (const edit of edits) {
-      const errors = await verifyCredentialSignature(tampered(stamp, edit))
-      expect(errors.length).toBeGreaterThan(0)
-    }
-  })
+  it.each(['EIP-712 nullifiers', 'EIP-712 legacy hash', 'Ed25519'])(
+    '%s: a tampered provider, nullifier/hash or expirationDate fails',
+    async (name) => {
+      const [, stamp] = variants().find(([n]) => n === name)!
+      const edits: ((c: StampCredential) => void)[] = [
+        (c) => (c.credentialSubject.provider = 'TrustaLabs'),
+        (c) => {
+          if (c.credentialSubject.nullifiers) c.credentialSubject.nullifiers[0] = 'v0:zzzz'
+          else c.credentialSubject.hash = 'v0.0.0:other'
+        },
+        (c) => (c.expirationDate = '2199-01-01T00:00:00.000Z'),
+        (c) => (c.credentialSubject.id = 'did:pkh:eip155:1:0x0000000000000000000000000000000000000001'),
+      ]
+      for (const edit of edits) {
+        const errors = await verifyCredentialSignature(tampered(stamp, edit))
+        expect(errors.length).toBeGreaterThan(0)
+      }
+    },
+  )
 
   it('a credential signed by another key but claiming the demo issuer fails (both proof types)', async () => {
     const cases: [IssuerKey, IssuerKey][] = [
@@ -211,7 +300,12 @@ describe('verifyCredentialSignature (scoring §2 step 4g, D14 fixtures)', () => 
       [await generateIssuerKey('ed25519'), edKey],
     ]
     for (const [forger, victim] of cases) {
-      const forged = await issueStampCredential(forger, { address: ADDRESS, provider: 'Google', issuanceDate: ISSUED, expirationDate: EXPIRES })
+      const forged = await issueStampCredential(forger, {
+        address: ADDRESS,
+        provider: 'Google',
+        issuanceDate: ISSUED,
+        expirationDate: EXPIRES,
+      })
       expect(await verifyCredentialSignature(forged)).toEqual([])
       const claimed = tampered(forged, (c) => {
         c.issuer = victim.did
@@ -225,14 +319,23 @@ describe('verifyCredentialSignature (scoring §2 step 4g, D14 fixtures)', () => 
 
   it('the wrong proof purpose fails: verifying for "authentication", or a proof claiming it', async () => {
     for (const [, stamp] of variants()) {
-      const result = JSON.parse(await DIDKit.verifyCredential(JSON.stringify(stamp), '{"proofPurpose":"authentication"}')) as { errors: string[] }
+      const result = JSON.parse(
+        await DIDKit.verifyCredential(JSON.stringify(stamp), '{"proofPurpose":"authentication"}'),
+      ) as { errors: string[] }
       expect(result.errors.length).toBeGreaterThan(0)
-      expect(await verifyCredentialSignature(tampered(stamp, (c) => (c.proof.proofPurpose = 'authentication')))).not.toEqual([])
+      expect(
+        await verifyCredentialSignature(tampered(stamp, (c) => (c.proof.proofPurpose = 'authentication'))),
+      ).not.toEqual([])
     }
   })
 
   it('does not judge expiry: an expired but genuine stamp passes the signature check', async () => {
-    const expired = await issueStampCredential(ethrKey, { address: ADDRESS, provider: 'Google', issuanceDate: new Date('2020-01-01T00:00:00Z'), expirationDate: new Date('2020-02-01T00:00:00Z') })
+    const expired = await issueStampCredential(ethrKey, {
+      address: ADDRESS,
+      provider: 'Google',
+      issuanceDate: new Date('2020-01-01T00:00:00Z'),
+      expirationDate: new Date('2020-02-01T00:00:00Z'),
+    })
     expect(await verifyCredentialSignature(expired)).toEqual([])
   })
 
@@ -245,7 +348,9 @@ describe('verifyCredentialSignature (scoring §2 step 4g, D14 fixtures)', () => 
     await expect(verifyCredentialSignature({})).rejects.toBeInstanceOf(CredentialFormatError)
     await expect(verifyCredentialSignature(undefined)).rejects.toThrow(/null/)
     await expect(verifyCredentialJson('not json')).rejects.toBeInstanceOf(CredentialFormatError)
-    await expect(verifyCredentialSignature(tampered(nullifierStamp, (c) => ((c as { issuer: unknown }).issuer = 42)))).rejects.toBeInstanceOf(CredentialFormatError)
+    await expect(
+      verifyCredentialSignature(tampered(nullifierStamp, (c) => ((c as { issuer: unknown }).issuer = 42))),
+    ).rejects.toBeInstanceOf(CredentialFormatError)
   })
 })
 
@@ -307,7 +412,11 @@ describe('createSignatureCache', () => {
 
   it('shares one didkit call between concurrent checks of the same stamp', async () => {
     const { cache, calls } = countingCache(10)
-    const results = await Promise.all([cache.verify(nullifierStamp), cache.verify(nullifierStamp), cache.verify(nullifierStamp)])
+    const results = await Promise.all([
+      cache.verify(nullifierStamp),
+      cache.verify(nullifierStamp),
+      cache.verify(nullifierStamp),
+    ])
     expect(results).toEqual([[], [], []])
     expect(calls).toHaveLength(1)
   })

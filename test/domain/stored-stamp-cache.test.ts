@@ -9,11 +9,19 @@ import { verifyCredentialSignature } from '../../src/domain/credential-verifier.
 describe('slimCredential', () => {
   it('keeps exactly the fields the scoring rules read, with key presence preserved', () => {
     const credential = {
-      '@context': ['x'], type: ['VerifiableCredential'], issuer: 'did:ethr:0x1', issuanceDate: 'a', expirationDate: 'b',
+      '@context': ['x'],
+      type: ['VerifiableCredential'],
+      issuer: 'did:ethr:0x1',
+      issuanceDate: 'a',
+      expirationDate: 'b',
       credentialSubject: { '@context': {}, id: 'did:pkh:eip155:1:0xab', provider: 'Google', nullifiers: ['v0:n'] },
       proof: { proofValue: '0x00' },
     }
-    expect(slimCredential(credential)).toEqual({ issuer: 'did:ethr:0x1', expirationDate: 'b', credentialSubject: { id: 'did:pkh:eip155:1:0xab', provider: 'Google', nullifiers: ['v0:n'] } })
+    expect(slimCredential(credential)).toEqual({
+      issuer: 'did:ethr:0x1',
+      expirationDate: 'b',
+      credentialSubject: { id: 'did:pkh:eip155:1:0xab', provider: 'Google', nullifiers: ['v0:n'] },
+    })
     expect('hash' in slimCredential({ credentialSubject: { hash: undefined } }).credentialSubject!).toBe(true)
     expect(slimCredential({ credentialSubject: 'odd' } as never)).toEqual({ credentialSubject: 'odd' })
   })
@@ -39,14 +47,24 @@ describe('scoring with the stored-stamp cache', () => {
 
   it('a rescore of unchanged stamps needs no DIDKit call; a changed credential is checked again; results are identical', async () => {
     const { accountId } = await createAccount(ctx.database.sql)
-    const { communityId } = await createCommunity(ctx.database.sql, { accountId, weights: { Google: 0.525, Ens: 0.208 } })
+    const { communityId } = await createCommunity(ctx.database.sql, {
+      accountId,
+      weights: { Google: 0.525, Ens: 0.208 },
+    })
     const address = randomAddress()
-    await addCacheStamps(ctx.database.sql, address, await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }]))
+    await addCacheStamps(
+      ctx.database.sql,
+      address,
+      await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }]),
+    )
     const checked: unknown[] = []
     const deps: ScoringDeps = {
       sql: ctx.database.sql,
       config: ctx.app.config,
-      verifySignature: (credential) => { checked.push(credential); return verifyCredentialSignature(credential) },
+      verifySignature: (credential) => {
+        checked.push(credential)
+        return verifyCredentialSignature(credential)
+      },
       log: { info: () => {}, warn: () => {}, error: () => {} },
       storedStampCache: new StoredStampCache(100),
     }
@@ -54,12 +72,16 @@ describe('scoring with the stored-stamp cache', () => {
     expect(checked).toHaveLength(2)
     const second = await scorePassport(deps, address, communityId)
     expect(checked).toHaveLength(2)
-    expect({ ...second.response, last_score_timestamp: null }).toEqual({ ...first.response, last_score_timestamp: null })
+    expect({ ...second.response, last_score_timestamp: null }).toEqual({
+      ...first.response,
+      last_score_timestamp: null,
+    })
     expect(second.response.score).toBe('0.73300')
     expect(deps.storedStampCache!.hits).toBe(2)
 
     // A tampered row (same id, other JSON) has another digest: checked again, and rejected.
-    await ctx.database.sql`update ceramic_cache_ceramiccache set stamp = jsonb_set(stamp, '{credentialSubject,nullifiers}', '["v0:tampered"]') where address = ${address} and provider = 'Google'`
+    await ctx.database
+      .sql`update ceramic_cache_ceramiccache set stamp = jsonb_set(stamp, '{credentialSubject,nullifiers}', '["v0:tampered"]') where address = ${address} and provider = 'Google'`
     const third = await scorePassport(deps, address, communityId)
     expect(checked).toHaveLength(3)
     expect(Object.keys(third.response.stamps)).toEqual(['Ens'])

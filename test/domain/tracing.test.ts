@@ -3,16 +3,36 @@ import { context, trace, type Span, type Tracer, type TracerProvider } from '@op
 import { withSpan } from '../../src/domain/tracing.js'
 
 // A minimal recording provider: enough to see the spans the domain emits, without an SDK.
-function recordingProvider(spans: { name: string; attributes: Record<string, unknown>; ended: boolean; status?: number; exceptions: number }[]): TracerProvider {
+function recordingProvider(
+  spans: { name: string; attributes: Record<string, unknown>; ended: boolean; status?: number; exceptions: number }[],
+): TracerProvider {
   const tracer: Tracer = {
-    startSpan: () => { throw new Error('unused') },
-    startActiveSpan: ((name: string, options: { attributes?: Record<string, unknown> }, fn: (span: Span) => unknown) => {
-      const record = { name, attributes: { ...options.attributes }, ended: false, status: undefined as number | undefined, exceptions: 0 }
+    startSpan: () => {
+      throw new Error('unused')
+    },
+    startActiveSpan: ((
+      name: string,
+      options: { attributes?: Record<string, unknown> },
+      fn: (span: Span) => unknown,
+    ) => {
+      const record = {
+        name,
+        attributes: { ...options.attributes },
+        ended: false,
+        status: undefined as number | undefined,
+        exceptions: 0,
+      }
       spans.push(record)
       const span = {
-        end: () => { record.ended = true },
-        setStatus: (status: { code: number }) => { record.status = status.code },
-        recordException: () => { record.exceptions++ },
+        end: () => {
+          record.ended = true
+        },
+        setStatus: (status: { code: number }) => {
+          record.status = status.code
+        },
+        recordException: () => {
+          record.exceptions++
+        },
       } as unknown as Span
       return context.with(trace.setSpan(context.active(), span), () => fn(span))
     }) as Tracer['startActiveSpan'],
@@ -27,7 +47,11 @@ describe('withSpan', () => {
     const spans: Parameters<typeof recordingProvider>[0] = []
     trace.setGlobalTracerProvider(recordingProvider(spans))
     await expect(withSpan('ok', { address: '0xabc', 'scorer.id': 3 }, async () => 42)).resolves.toBe(42)
-    await expect(withSpan('boom', {}, async () => { throw new Error('nope') })).rejects.toThrow('nope')
+    await expect(
+      withSpan('boom', {}, async () => {
+        throw new Error('nope')
+      }),
+    ).rejects.toThrow('nope')
     expect(spans).toEqual([
       { name: 'ok', attributes: { address: '0xabc', 'scorer.id': 3 }, ended: true, status: undefined, exceptions: 0 },
       { name: 'boom', attributes: {}, ended: true, status: 2, exceptions: 1 },

@@ -59,7 +59,10 @@ let writers: { address: string; token: string }[]
 
 async function startServer(env: Record<string, string>): Promise<Server> {
   const { DATABASE_URL: _ignored, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -68,7 +71,11 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`)
     await sleep(50)
   }
-  const logLines = () => output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
+  const logLines = () =>
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
   return { child, base: /listening on (http:\/\/\S+)/.exec(output)![1]!, logLines, output: () => output }
 }
 
@@ -145,16 +152,27 @@ beforeAll(async () => {
   sql = createSql({ url: cluster.url, max: 2, prepare: false })
   await applyMigrations(sql)
   const { accountId } = await createAccount(sql)
-  const { communityId } = await createCommunity(sql, { accountId, weights: { Google: 1, Ens: 1, Github: 2 }, threshold: '1' })
+  const { communityId } = await createCommunity(sql, {
+    accountId,
+    weights: { Google: 1, Ens: 1, Github: 2 },
+    threshold: '1',
+  })
   apiKey = (await createTestApiKey(sql, accountId, { withSha256: true })).key
   const scored = Array.from({ length: 6 }, () => randomAddress())
-  for (const address of scored) await addCacheStamps(sql, address, await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }, { provider: 'Github' }]))
+  for (const address of scored)
+    await addCacheStamps(
+      sql,
+      address,
+      await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }, { provider: 'Github' }]),
+    )
   scoreUrls = scored.map((address) => `/v2/stamps/${communityId}/score/${address}`)
   const keys = generateSiweKeyPair()
-  writers = await Promise.all(Array.from({ length: WORKERS }, async () => {
-    const address = randomAddress()
-    return { address, token: await mintSiweToken(address, keys.privateKey) }
-  }))
+  writers = await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      const address = randomAddress()
+      return { address, token: await mintSiweToken(address, keys.privateKey) }
+    }),
+  )
   proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster.port })
   server = await startServer({
     DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
@@ -183,62 +201,97 @@ describe('database faults under load (issue 10, D24)', () => {
   const recoveries: { fault: string; ms: number }[] = []
   let outcomes: Outcome[] = []
 
-  it('cuts, crashes and a freeze under 8 clients: the process survives, every request is answered in time, service resumes within 2 s', { timeout: 600_000 }, async () => {
-    const load = startLoad()
-    await sleep(1_000)
-    for (let sever = 0; sever < SEVERS; sever++) {
-      proxy.sever()
-      await sleep(200 + Math.random() * 300)
-    }
-    recoveries.push({ fault: `${SEVERS} connection cuts`, ms: await timeToRecover() })
-    for (let crash = 0; crash < CRASHES; crash++) {
-      await cluster.crash()
-      await sleep(CRASH_DOWNTIME_MS)
-      await cluster.start()
-      recoveries.push({ fault: `crash ${crash + 1} (pg_ctl stop -m immediate, restart)`, ms: await timeToRecover() })
-      await sleep(300)
-    }
-    proxy.stall()
-    await sleep(FREEZE_MS)
-    proxy.resume()
-    recoveries.push({ fault: `freeze of ${FREEZE_MS} ms`, ms: await timeToRecover() })
-    await sleep(500)
-    await load.stop()
-    outcomes = load.outcomes
+  it(
+    'cuts, crashes and a freeze under 8 clients: the process survives, every request is answered in time, service resumes within 2 s',
+    { timeout: 600_000 },
+    async () => {
+      const load = startLoad()
+      await sleep(1_000)
+      for (let sever = 0; sever < SEVERS; sever++) {
+        proxy.sever()
+        await sleep(200 + Math.random() * 300)
+      }
+      recoveries.push({ fault: `${SEVERS} connection cuts`, ms: await timeToRecover() })
+      for (let crash = 0; crash < CRASHES; crash++) {
+        await cluster.crash()
+        await sleep(CRASH_DOWNTIME_MS)
+        await cluster.start()
+        recoveries.push({ fault: `crash ${crash + 1} (pg_ctl stop -m immediate, restart)`, ms: await timeToRecover() })
+        await sleep(300)
+      }
+      proxy.stall()
+      await sleep(FREEZE_MS)
+      proxy.resume()
+      recoveries.push({ fault: `freeze of ${FREEZE_MS} ms`, ms: await timeToRecover() })
+      await sleep(500)
+      await load.stop()
+      outcomes = load.outcomes
 
-    const byStatus = Object.fromEntries([...new Set(outcomes.map((outcome) => outcome.status))].map((status) => [status, outcomes.filter((outcome) => outcome.status === status).length]))
-    const longest = Math.max(...outcomes.map((outcome) => outcome.durationMs))
-    console.info(`fault test: ${outcomes.length} requests ${JSON.stringify(byStatus)}, longest ${Math.round(longest)} ms; recoveries ${JSON.stringify(recoveries.map((r) => `${r.fault}: ${Math.round(r.ms)} ms`))}`)
+      const byStatus = Object.fromEntries(
+        [...new Set(outcomes.map((outcome) => outcome.status))].map((status) => [
+          status,
+          outcomes.filter((outcome) => outcome.status === status).length,
+        ]),
+      )
+      const longest = Math.max(...outcomes.map((outcome) => outcome.durationMs))
+      console.info(
+        `fault test: ${outcomes.length} requests ${JSON.stringify(byStatus)}, longest ${Math.round(longest)} ms; recoveries ${JSON.stringify(recoveries.map((r) => `${r.fault}: ${Math.round(r.ms)} ms`))}`,
+      )
 
-    expect(server.child.exitCode, server.output().split('\n').filter((line) => !line.startsWith('{"level":30')).slice(-15).join('\n')).toBeNull()
-    expect(server.output()).not.toMatch(/TypeError|uncaught|unhandled/i)
-    expect((await fetch(`${server.base}/health/`)).status).toBe(200)
-    expect(outcomes.filter((outcome) => outcome.status === 'no answer')).toEqual([])
-    expect(outcomes.filter((outcome) => outcome.durationMs > REQUEST_TIMEOUT_MS + ANSWER_SLACK_MS).map((outcome) => [outcome.kind, outcome.status, Math.round(outcome.durationMs)])).toEqual([])
-    const unexpected = outcomes.filter((outcome) => ![200, 201, 503].includes(outcome.status as number))
-    expect(unexpected.map((outcome) => [outcome.kind, outcome.status, outcome.body])).toEqual([])
-    for (const outcome of outcomes.filter((candidate) => candidate.status === 503)) expect(outcome.body).toEqual({ detail: expect.any(String) })
-    expect(outcomes.filter((outcome) => outcome.status === 503).length).toBeGreaterThan(0)
-    expect(outcomes.filter((outcome) => outcome.status === 200 || outcome.status === 201).length).toBeGreaterThan(50)
-    for (const recovery of recoveries) expect(recovery, recovery.fault).toMatchObject({ ms: expect.any(Number) })
-    expect(recoveries.filter((recovery) => recovery.ms > RECOVERY_LIMIT_MS)).toEqual([])
-  })
+      expect(
+        server.child.exitCode,
+        server
+          .output()
+          .split('\n')
+          .filter((line) => !line.startsWith('{"level":30'))
+          .slice(-15)
+          .join('\n'),
+      ).toBeNull()
+      expect(server.output()).not.toMatch(/TypeError|uncaught|unhandled/i)
+      expect((await fetch(`${server.base}/health/`)).status).toBe(200)
+      expect(outcomes.filter((outcome) => outcome.status === 'no answer')).toEqual([])
+      expect(
+        outcomes
+          .filter((outcome) => outcome.durationMs > REQUEST_TIMEOUT_MS + ANSWER_SLACK_MS)
+          .map((outcome) => [outcome.kind, outcome.status, Math.round(outcome.durationMs)]),
+      ).toEqual([])
+      const unexpected = outcomes.filter((outcome) => ![200, 201, 503].includes(outcome.status as number))
+      expect(unexpected.map((outcome) => [outcome.kind, outcome.status, outcome.body])).toEqual([])
+      for (const outcome of outcomes.filter((candidate) => candidate.status === 503))
+        expect(outcome.body).toEqual({ detail: expect.any(String) })
+      expect(outcomes.filter((outcome) => outcome.status === 503).length).toBeGreaterThan(0)
+      expect(outcomes.filter((outcome) => outcome.status === 200 || outcome.status === 201).length).toBeGreaterThan(50)
+      for (const recovery of recoveries) expect(recovery, recovery.fault).toMatchObject({ ms: expect.any(Number) })
+      expect(recoveries.filter((recovery) => recovery.ms > RECOVERY_LIMIT_MS)).toEqual([])
+    },
+  )
 
   it('nothing half-written: no PROCESSING score, every acknowledged write stored, every DONE score matches its stamps', async () => {
     const processing = await sql`select s.id from registry_score s where s.status = 'PROCESSING'`
     expect(processing).toEqual([])
     const acknowledged = outcomes.flatMap((outcome) => (outcome.acknowledgedProof ? [outcome.acknowledgedProof] : []))
     expect(acknowledged.length).toBeGreaterThan(0)
-    const stored = new Set((await sql<{ proof_value: string }[]>`select proof_value from ceramic_cache_ceramiccache where proof_value like 'fault-%'`).map((row) => row.proof_value))
+    const stored = new Set(
+      (
+        await sql<
+          { proof_value: string }[]
+        >`select proof_value from ceramic_cache_ceramiccache where proof_value like 'fault-%'`
+      ).map((row) => row.proof_value),
+    )
     expect(acknowledged.filter((proof) => !stored.has(proof))).toEqual([])
     // A run writes the stamps and the score together: the non-deduplicated stamps of a DONE score
     // are exactly its passport's registry_stamp rows.
-    const scores = await sql<{ passport_id: number; stamps: Record<string, { dedup: boolean }>; providers: string[] | null }[]>`
+    const scores = await sql<
+      { passport_id: number; stamps: Record<string, { dedup: boolean }>; providers: string[] | null }[]
+    >`
       select s.passport_id, s.stamps, (select array_agg(st.provider order by st.provider) from registry_stamp st where st.passport_id = s.passport_id) as providers
       from registry_score s where s.status = 'DONE'`
     expect(scores.length).toBeGreaterThan(0)
     for (const score of scores) {
-      const kept = Object.entries(score.stamps).filter(([, stamp]) => !stamp.dedup).map(([provider]) => provider).sort()
+      const kept = Object.entries(score.stamps)
+        .filter(([, stamp]) => !stamp.dedup)
+        .map(([provider]) => provider)
+        .sort()
       expect(score.providers ?? [], `passport ${score.passport_id}`).toEqual(kept)
     }
   })
@@ -248,7 +301,9 @@ describe('database faults under load (issue 10, D24)', () => {
     const { port } = new URL(server.base)
     await new Promise<void>((resolve) => {
       const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(`POST /ceramic-cache/stamps/bulk HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${writers[0]!.token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n[{"provider"`)
+        socket.write(
+          `POST /ceramic-cache/stamps/bulk HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${writers[0]!.token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n[{"provider"`,
+        )
         setTimeout(() => {
           socket.destroy()
           resolve()
@@ -282,7 +337,9 @@ describe('database faults under load (issue 10, D24)', () => {
     const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => Number(match[1]))
     expect(statuses).toEqual([200, 503])
     expect(received).toContain('{"detail":"Service Unavailable"}')
-    const exitCode = await new Promise<number | null>((resolve) => (server.child.exitCode !== null ? resolve(server.child.exitCode) : server.child.on('exit', resolve)))
+    const exitCode = await new Promise<number | null>((resolve) =>
+      server.child.exitCode !== null ? resolve(server.child.exitCode) : server.child.on('exit', resolve),
+    )
     expect(exitCode).toBe(0)
   }, 30_000)
 })

@@ -35,11 +35,16 @@ beforeAll(async () => {
     jwt: await mintSiweToken(address, keys.privateKey),
     credentials: await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }, { provider: 'Github' }]),
   }
-  const config = await scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(communityId), FF_API_ANALYTICS: 'on' })
+  const config = await scoringTestConfig({
+    SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem,
+    CERAMIC_CACHE_SCORER_ID: String(communityId),
+    FF_API_ANALYTICS: 'on',
+  })
   // Fastify announces each new instance before any plugin runs: the route table comes from the app.
   const collectRoutes = (message: unknown): void => {
     ;(message as { fastify: FastifyInstance }).fastify.addHook('onRoute', (route: RouteOptions) => {
-      for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema: route.schema as FuzzRoute['schema'] })
+      for (const method of [route.method].flat())
+        routes.push({ method, url: route.url, schema: route.schema as FuzzRoute['schema'] })
     })
   }
   subscribe('fastify.initialization', collectRoutes)
@@ -72,7 +77,10 @@ function tally(counts: Map<number, number>, status: number): void {
 }
 
 function printCounts(label: string, counts: Map<number, number>): void {
-  const line = [...counts].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`).join(', ')
+  const line = [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([status, count]) => `${status}: ${count}`)
+    .join(', ')
   console.log(`${label} (seed ${SEED.toString(16)}): ${line}`)
 }
 
@@ -81,7 +89,13 @@ describe('hostile input (D17, D18, D24)', () => {
     const urls = new Set(routes.map((route) => route.url))
     // The route map of src/api/routes.ts plus the OpenAPI UI; a route added later is fuzzed too.
     expect(urls.size).toBeGreaterThanOrEqual(25)
-    for (const url of ['/v2/stamps/:scorer_id/score/:address', '/ceramic-cache/stamps/bulk', '/internal/check-bans', '/health/']) expect(urls).toContain(url)
+    for (const url of [
+      '/v2/stamps/:scorer_id/score/:address',
+      '/ceramic-cache/stamps/bulk',
+      '/internal/check-bans',
+      '/health/',
+    ])
+      expect(urls).toContain(url)
   })
 
   it(`${REQUESTS_PER_ROUTE} seeded requests per route: no 5xx, every error body is the envelope`, async () => {
@@ -93,8 +107,18 @@ describe('hostile input (D17, D18, D24)', () => {
         const request = buildRequest(route, fixtures, random)
         const response: LightMyRequestResponse = await app.inject(request)
         tally(counts, response.statusCode)
-        const problem = response.statusCode >= 500 ? `status ${response.statusCode}` : envelopeProblem(response.statusCode, response.headers['content-type'] as string | undefined, response.body)
-        if (problem) failures.push(`${problem}: ${request.method} ${request.url} ${JSON.stringify(request.payload ?? '').slice(0, 300)} → ${response.body.slice(0, 200)}`)
+        const problem =
+          response.statusCode >= 500
+            ? `status ${response.statusCode}`
+            : envelopeProblem(
+                response.statusCode,
+                response.headers['content-type'] as string | undefined,
+                response.body,
+              )
+        if (problem)
+          failures.push(
+            `${problem}: ${request.method} ${request.url} ${JSON.stringify(request.payload ?? '').slice(0, 300)} → ${response.body.slice(0, 200)}`,
+          )
       }
     }
     printCounts(`fuzz: ${REQUESTS_PER_ROUTE * routes.length} requests over ${routes.length} routes`, counts)
@@ -115,7 +139,10 @@ describe('hostile input (D17, D18, D24)', () => {
         continue
       }
       tally(counts, response.status)
-      const problem = response.status >= 500 ? `status ${response.status}` : envelopeProblem(response.status, response.headers['content-type'], response.body)
+      const problem =
+        response.status >= 500
+          ? `status ${response.status}`
+          : envelopeProblem(response.status, response.headers['content-type'], response.body)
       if (problem) failures.push(`${name}: ${problem} → ${response.status} ${response.body.slice(0, 200)}`)
     }
     printCounts(`raw HTTP: ${MALFORMED_REQUESTS.length} requests`, counts)

@@ -41,18 +41,76 @@ export interface FuzzFixtures {
 
 /** Path or query text, already percent-encoded as it goes on the wire. */
 const HOSTILE_URL_TEXT = [
-  '%00', 'a%00b', '%ED%A0%80', '%ED%B0%80x', '%F0%9F%98%80', '', '%20', 'x'.repeat(150), 'x'.repeat(1500), 'é', '%C3%A9',
-  '99999999999999999999999', '-99999999999999999999999', '9007199254740993', '1e308', '1e3', 'Infinity', '-Infinity', 'NaN',
-  '-1', '0', '1.5', '5.0', '0x10', '%zz', '%', '%2F', '..', 'null', '%27%3B--', `0x${'f'.repeat(40)}`, `0X${'F'.repeat(40)}`,
+  '%00',
+  'a%00b',
+  '%ED%A0%80',
+  '%ED%B0%80x',
+  '%F0%9F%98%80',
+  '',
+  '%20',
+  'x'.repeat(150),
+  'x'.repeat(1500),
+  'é',
+  '%C3%A9',
+  '99999999999999999999999',
+  '-99999999999999999999999',
+  '9007199254740993',
+  '1e308',
+  '1e3',
+  'Infinity',
+  '-Infinity',
+  'NaN',
+  '-1',
+  '0',
+  '1.5',
+  '5.0',
+  '0x10',
+  '%zz',
+  '%',
+  '%2F',
+  '..',
+  'null',
+  '%27%3B--',
+  `0x${'f'.repeat(40)}`,
+  `0X${'F'.repeat(40)}`,
 ]
 
 /** JSON text placeholders for numbers JSON.stringify cannot write. */
-const RAW_NUMBERS = ['1e400', '-1e400', '99999999999999999999999', '1e308', '-0', '0.1e1', '123456789012345678901234567890']
+const RAW_NUMBERS = [
+  '1e400',
+  '-1e400',
+  '99999999999999999999999',
+  '1e308',
+  '-0',
+  '0.1e1',
+  '123456789012345678901234567890',
+]
 
 const HOSTILE_STRINGS = [
-  '\u0000', 'a\u0000b', '\ud800', 'x\udfff', '\udc00\ud800', '\ud83d\ude00', '', ' ', 'x'.repeat(257), 'x'.repeat(5000),
-  '99999999999999999999999', '1e308', 'Infinity', '-1', '1.5', 'true', 'null', '\r\n', 'é', '\uffff', '2024-13-45T99:99:99Z',
-  'did:pkh:eip155:1:', 'v0.0.0:', `0x${'f'.repeat(40)}`,
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfff',
+  '\udc00\ud800',
+  '\ud83d\ude00',
+  '',
+  ' ',
+  'x'.repeat(257),
+  'x'.repeat(5000),
+  '99999999999999999999999',
+  '1e308',
+  'Infinity',
+  '-1',
+  '1.5',
+  'true',
+  'null',
+  '\r\n',
+  'é',
+  '\uffff',
+  '2024-13-45T99:99:99Z',
+  'did:pkh:eip155:1:',
+  'v0.0.0:',
+  `0x${'f'.repeat(40)}`,
 ]
 
 function hostileJsonValue(random: Random): unknown {
@@ -98,7 +156,12 @@ function validInstance(schema: SchemaNode | undefined, name: string, fixtures: F
     case 'array':
       return [validInstance(schema.items, name, fixtures, random)]
     case 'object':
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, child]) => [key, validInstance(child, key, fixtures, random)]))
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([key, child]) => [
+          key,
+          validInstance(child, key, fixtures, random),
+        ]),
+      )
     case 'integer':
     case 'number':
       return 1
@@ -116,7 +179,9 @@ function alignProviders(body: unknown): unknown {
   if (!Array.isArray(body)) return body
   return body.map((item: unknown) => {
     const record = item as { stamp?: StampCredential; provider?: unknown }
-    return record && typeof record === 'object' && record.stamp ? { ...record, provider: record.stamp.credentialSubject.provider } : item
+    return record && typeof record === 'object' && record.stamp
+      ? { ...record, provider: record.stamp.credentialSubject.provider }
+      : item
   })
 }
 
@@ -137,8 +202,9 @@ function authHeaders(route: FuzzRoute, fixtures: FuzzFixtures): Record<string, s
 
 /** JSON text of a body, with `{ raw }` placeholders written as bare number literals. */
 function toJsonText(body: unknown): string {
-  return JSON.stringify(body, (_key, value: unknown) => (value && typeof value === 'object' && 'raw' in value ? `<raw:${String((value as { raw: string }).raw)}>` : value))
-    .replace(/"<raw:([-+.\w]*)>"/g, '$1')
+  return JSON.stringify(body, (_key, value: unknown) =>
+    value && typeof value === 'object' && 'raw' in value ? `<raw:${String((value as { raw: string }).raw)}>` : value,
+  ).replace(/"<raw:([-+.\w]*)>"/g, '$1')
 }
 
 function replaceRandomNode(value: unknown, random: Random, replacement: () => unknown): unknown {
@@ -161,7 +227,9 @@ export function buildRequest(route: FuzzRoute, fixtures: FuzzFixtures, random: R
   const paramNames = [...route.url.matchAll(/:(\w+)|\*/g)].map((match) => match[1] ?? '*')
   const pathValues = Object.fromEntries(paramNames.map((name) => [name, validPathText(name, fixtures)]))
   const queryNames = Object.keys((route.schema?.querystring as SchemaNode | undefined)?.properties ?? {})
-  const query: Record<string, string> = Object.fromEntries(queryNames.map((name) => [name, validPathText(name, fixtures)]))
+  const query: Record<string, string> = Object.fromEntries(
+    queryNames.map((name) => [name, validPathText(name, fixtures)]),
+  )
   let headers: Record<string, string> = authHeaders(route, fixtures)
   let method = route.method
   const bodySchema = route.schema?.body as SchemaNode | undefined
@@ -176,14 +244,27 @@ export function buildRequest(route: FuzzRoute, fixtures: FuzzFixtures, random: R
   else if (damage === 7 && Array.isArray(body)) {
     const items: unknown[] = body
     body = random.chance(0.5) ? [...items, ...items] : Array.from({ length: 101 }, () => items[0])
-  }
-  else if (damage === 8) payload = random.pick(['{', '[1,', '"\\ud800"', 'null', '', '\u0000', '[]', '{}'])
-  else if (damage === 9) contentType = random.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data'])
+  } else if (damage === 8) payload = random.pick(['{', '[1,', '"\\ud800"', 'null', '', '\u0000', '[]', '{}'])
+  else if (damage === 9)
+    contentType = random.pick([
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=latin1',
+      'multipart/form-data',
+    ])
   else if (damage === 10) method = random.pick(OTHER_METHODS.filter((other) => other !== route.method))
-  else if (damage === 11) headers = random.pick<Record<string, string>>([{}, { authorization: 'Bearer x.y.z' }, { 'x-api-key': 'nope' }, { authorization: '\u00ff' }])
+  else if (damage === 11)
+    headers = random.pick<Record<string, string>>([
+      {},
+      { authorization: 'Bearer x.y.z' },
+      { 'x-api-key': 'nope' },
+      { authorization: '\u00ff' },
+    ])
 
   const path = route.url.replace(/:(\w+)|\*/g, (_match, name: string | undefined) => pathValues[name ?? '*']!)
-  const search = Object.entries(query).map(([name, value]) => `${name}=${value}`).join('&')
+  const search = Object.entries(query)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&')
   const hasBody = body !== undefined || payload !== undefined
   return {
     method: method as InjectOptions['method'],

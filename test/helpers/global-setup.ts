@@ -41,13 +41,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // clones old enough to be leftovers of a crashed run (their name carries the creation time).
       await admin`select pg_advisory_lock(hashtext('passport-scorer-ts test template'))`
       const cutoff = Math.floor(Date.now() / 1000) - 3 * 3600
-      const clones = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'pst\\_t\\_%'`
+      const clones = await admin<
+        { datname: string }[]
+      >`select datname from pg_database where datname like 'pst\\_t\\_%'`
       for (const { datname } of clones) {
         const createdAt = Number(datname.split('_')[2])
-        if (Number.isFinite(createdAt) && createdAt < cutoff) await admin.unsafe(`drop database if exists "${datname}" with (force)`)
+        if (Number.isFinite(createdAt) && createdAt < cutoff)
+          await admin.unsafe(`drop database if exists "${datname}" with (force)`)
       }
-      const oldTemplates = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'pst\\_template\\_%' and datname not like ${template + '%'}`
-      for (const { datname } of oldTemplates) await admin.unsafe(`drop database if exists "${datname}"`).catch(() => undefined)
+      const oldTemplates = await admin<
+        { datname: string }[]
+      >`select datname from pg_database where datname like 'pst\\_template\\_%' and datname not like ${template + '%'}`
+      for (const { datname } of oldTemplates)
+        await admin.unsafe(`drop database if exists "${datname}"`).catch(() => undefined)
       const [exists] = await admin`select 1 from pg_database where datname = ${template}`
       if (!exists) {
         const building = `${template}_building`

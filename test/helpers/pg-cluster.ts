@@ -51,7 +51,10 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   const port = await freePort()
   await asOwner('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'])
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`
-  const start = () => asOwner('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']).then(() => undefined)
+  const start = () =>
+    asOwner('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']).then(
+      () => undefined,
+    )
   await start()
   return {
     port,

@@ -7,14 +7,21 @@ const MASKED_HEADERS = new Set(['x-api-key', 'authorization', 'cookie'])
 
 // Django's request.headers spells names in Title-Case ("X-Api-Key").
 function titleCase(name: string): string {
-  return name.split('-').map((word) => (word ? word[0]!.toUpperCase() + word.slice(1).toLowerCase() : word)).join('-')
+  return name
+    .split('-')
+    .map((word) => (word ? word[0]!.toUpperCase() + word.slice(1).toLowerCase() : word))
+    .join('-')
 }
 
 function maskedHeaders(request: FastifyRequest): Record<string, string> {
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue
-    headers[titleCase(name)] = MASKED_HEADERS.has(name.toLowerCase()) ? '***' : Array.isArray(value) ? value.join(', ') : value
+    headers[titleCase(name)] = MASKED_HEADERS.has(name.toLowerCase())
+      ? '***'
+      : Array.isArray(value)
+        ? value.join(', ')
+        : value
   }
   return headers
 }
@@ -37,7 +44,12 @@ declare module 'fastify' {
  * scoring §7.6 / endpoints §1.9: one row per authenticated request, written after the response has
  * been sent, so it never delays or fails the request; write failures are only logged.
  */
-export function recordApiKeyAnalytics(sql: Sql, request: FastifyRequest, reply: FastifyReply, apiKey: AuthenticatedApiKey): void {
+export function recordApiKeyAnalytics(
+  sql: Sql,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  apiKey: AuthenticatedApiKey,
+): void {
   const path = request.url.split('?')[0] ?? request.url
   reply.raw.once('finish', () => {
     // parity (endpoints §1.9): Python's tracking decorator wraps the view, which ninja calls only

@@ -1,5 +1,10 @@
 import type { FastifyRequest } from 'fastify'
-import { authenticateCeramicToken, parseBearer, type AuthenticatedSubject, type JwtKeys } from '../../domain/ceramic-jwt.js'
+import {
+  authenticateCeramicToken,
+  parseBearer,
+  type AuthenticatedSubject,
+  type JwtKeys,
+} from '../../domain/ceramic-jwt.js'
 import { DomainError } from '../../domain/errors.js'
 
 declare module 'fastify' {

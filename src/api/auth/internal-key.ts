@@ -18,7 +18,11 @@ export function requireInternalKey(config: Config): (request: FastifyRequest) =>
   return async (request) => {
     const presented = request.headers.authorization
     // A missing header never matches, even when the configured token is '' (ninja passes None).
-    if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expected) || presented !== config.cgrantsApiToken) {
+    if (
+      typeof presented !== 'string' ||
+      !timingSafeEqual(digest(presented), expected) ||
+      presented !== config.cgrantsApiToken
+    ) {
       throw new DomainError('unauthorized', 'Unauthorized')
     }
   }

@@ -11,25 +11,36 @@ import { nowUtc } from '../../domain/formats/py-datetime.js'
 
 // endpoints Endpoint 6 with D8: the JWT's address is the one scored; another path address is 403.
 export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/ceramic-cache/score/:address', {
-    onRequest: requireCeramicJwt(app.jwtKeys),
-    schema: {
-      tags: ['ceramic-cache'],
-      summary: "The Passport app's score of the authenticated address (stored if unexpired, else re-scored)",
-      security: [{ jwt: [] }],
-      params: Type.Object({ address: Type.String() }),
-      querystring: Type.Object({ alternate_scorer_id: Type.Optional(Type.Integer()) }),
-      response: { 200: V2ScoreResponse, 400: DetailError, 401: DetailError, 403: DetailError, 404: DetailError, 422: ValidationErrorList },
+  app.get(
+    '/ceramic-cache/score/:address',
+    {
+      onRequest: requireCeramicJwt(app.jwtKeys),
+      schema: {
+        tags: ['ceramic-cache'],
+        summary: "The Passport app's score of the authenticated address (stored if unexpired, else re-scored)",
+        security: [{ jwt: [] }],
+        params: Type.Object({ address: Type.String() }),
+        querystring: Type.Object({ alternate_scorer_id: Type.Optional(Type.Integer()) }),
+        response: {
+          200: V2ScoreResponse,
+          400: DetailError,
+          401: DetailError,
+          403: DetailError,
+          404: DetailError,
+          422: ValidationErrorList,
+        },
+      },
     },
-  }, async (request) => {
-    if (request.params.address.toLowerCase() !== request.ceramicSubject!.address.toLowerCase()) {
-      throw new DomainError('forbidden', 'Address does not match the authenticated address.')
-    }
-    const address = normalizeAddress(request.ceramicSubject!.address)
-    if (address === null) throw invalidAddress()
-    // parity: `alternate_scorer_id or CERAMIC_CACHE_SCORER_ID` — 0 falls back too.
-    const requested = request.query.alternate_scorer_id
-    const scorerId = requested ? rowIdOf(requested) : requireCeramicCacheScorerId(app.config.ceramicCacheScorerId)
-    return getAppScore(scoringDeps(app, request), { address, scorerId, now: nowUtc() })
-  })
+    async (request) => {
+      if (request.params.address.toLowerCase() !== request.ceramicSubject!.address.toLowerCase()) {
+        throw new DomainError('forbidden', 'Address does not match the authenticated address.')
+      }
+      const address = normalizeAddress(request.ceramicSubject!.address)
+      if (address === null) throw invalidAddress()
+      // parity: `alternate_scorer_id or CERAMIC_CACHE_SCORER_ID` — 0 falls back too.
+      const requested = request.query.alternate_scorer_id
+      const scorerId = requested ? rowIdOf(requested) : requireCeramicCacheScorerId(app.config.ceramicCacheScorerId)
+      return getAppScore(scoringDeps(app, request), { address, scorerId, now: nowUtc() })
+    },
+  )
 }

@@ -5,15 +5,23 @@ import { loadScorerWeights, ScorerWeightsCache, weightsResponseJson } from '../.
 // endpoints §5.5: Endpoint 8's logic for CERAMIC_CACHE_SCORER_ID, no auth.
 export const ceramicCacheWeightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const cache = new ScorerWeightsCache()
-  app.get('/ceramic-cache/weights', {
-    schema: {
-      tags: ['ceramic-cache'],
-      summary: "Weights of the Passport app's scorer",
-      response: { 200: Type.Unsafe<string>(Type.Record(Type.String(), Type.Number())), 500: DetailError },
+  app.get(
+    '/ceramic-cache/weights',
+    {
+      schema: {
+        tags: ['ceramic-cache'],
+        summary: "Weights of the Passport app's scorer",
+        response: { 200: Type.Unsafe<string>(Type.Record(Type.String(), Type.Number())), 500: DetailError },
+      },
     },
-  }, async (_request, reply) => {
-    const weights = await loadScorerWeights(app.sql, cache, { communityId: undefined, defaultCommunityId: app.config.ceramicCacheScorerId, nowMs: Date.now() })
-    const body = weightsResponseJson(weights)
-    return reply.type('application/json; charset=utf-8').send(body)
-  })
+    async (_request, reply) => {
+      const weights = await loadScorerWeights(app.sql, cache, {
+        communityId: undefined,
+        defaultCommunityId: app.config.ceramicCacheScorerId,
+        nowMs: Date.now(),
+      })
+      const body = weightsResponseJson(weights)
+      return reply.type('application/json; charset=utf-8').send(body)
+    },
+  )
 }

@@ -47,24 +47,34 @@ function requireUsableSubjects(subjects: readonly CredentialSubjectRef[]): void 
   const field = subjects[0]!.id === null ? 'id' : 'hash'
   const index = subjects.findIndex((subject) => subject[field] === null)
   if (index === -1) return
-  throw new ValidationFailure([{ type: 'string_type', loc: ['body', 'payload', index, 'credentialSubject', field], msg: 'Input should be a valid string' }])
+  throw new ValidationFailure([
+    {
+      type: 'string_type',
+      loc: ['body', 'payload', index, 'credentialSubject', field],
+      msg: 'Input should be a valid string',
+    },
+  ])
 }
 
 // endpoints Endpoint 9.
 export const checkBansRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.post('/internal/check-bans', {
-    onRequest: requireInternalKey(app.config),
-    schema: {
-      tags: ['internal'],
-      summary: 'Check credentials against active bans',
-      security: [{ internalKey: [] }],
-      body: Type.Array(CredentialRef),
-      response: { 200: Type.Array(BanCheckWire), 400: DetailError, 401: DetailError, 500: DetailError },
+  app.post(
+    '/internal/check-bans',
+    {
+      onRequest: requireInternalKey(app.config),
+      schema: {
+        tags: ['internal'],
+        summary: 'Check credentials against active bans',
+        security: [{ internalKey: [] }],
+        body: Type.Array(CredentialRef),
+        response: { 200: Type.Array(BanCheckWire), 400: DetailError, 401: DetailError, 500: DetailError },
+      },
     },
-  }, async (request) => {
-    const subjects = request.body.map((credential) => credential.credentialSubject)
-    requireUsableSubjects(subjects)
-    const checks = await checkCredentialsForBans(app.sql, subjects)
-    return checks.map(toBanCheckWire)
-  })
+    async (request) => {
+      const subjects = request.body.map((credential) => credential.credentialSubject)
+      requireUsableSubjects(subjects)
+      const checks = await checkCredentialsForBans(app.sql, subjects)
+      return checks.map(toBanCheckWire)
+    },
+  )
 }

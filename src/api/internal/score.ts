@@ -11,18 +11,26 @@ import { scorePassport } from '../../domain/score-passport.js'
 // endpoints Endpoint 7: the same scoring operation, community by id only (no account check), and a
 // run that ended in ERROR is a 500 here — after the ERROR row was written.
 export const internalScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/internal/score/v2/:scorer_id/:address', {
-    onRequest: [requireDigitSegment('scorer_id'), requireInternalKey(app.config)],
-    schema: {
-      tags: ['internal'],
-      summary: 'Score an address for a community (internal key)',
-      security: [{ internalKey: [] }],
-      params: Type.Object({ scorer_id: Type.String(), address: Type.String() }),
-      response: { 200: V2ScoreResponse, 400: DetailError, 401: DetailError, 404: DetailError, 500: DetailError },
+  app.get(
+    '/internal/score/v2/:scorer_id/:address',
+    {
+      onRequest: [requireDigitSegment('scorer_id'), requireInternalKey(app.config)],
+      schema: {
+        tags: ['internal'],
+        summary: 'Score an address for a community (internal key)',
+        security: [{ internalKey: [] }],
+        params: Type.Object({ scorer_id: Type.String(), address: Type.String() }),
+        response: { 200: V2ScoreResponse, 400: DetailError, 401: DetailError, 404: DetailError, 500: DetailError },
+      },
     },
-  }, async (request) => {
-    const outcome = await scorePassport(scoringDeps(app, request), request.params.address, rowIdOf(request.params.scorer_id))
-    if (outcome.response.error !== null) throw new DomainError('internal', 'Failed to calculate score.')
-    return outcome.response
-  })
+    async (request) => {
+      const outcome = await scorePassport(
+        scoringDeps(app, request),
+        request.params.address,
+        rowIdOf(request.params.scorer_id),
+      )
+      if (outcome.response.error !== null) throw new DomainError('internal', 'Failed to calculate score.')
+      return outcome.response
+    },
+  )
 }

@@ -3,7 +3,12 @@ import { requireInternalKey } from '../auth/internal-key.js'
 import { requireDigitSegment } from '../path-params.js'
 import { DetailError } from '../schemas/common.js'
 import { requireStrSegments } from './path-converters.js'
-import { loadGtcStakes, loadLegacyGtcStakeEvents, type GtcStake, type LegacyGtcStakeEvent } from '../../domain/stakes.js'
+import {
+  loadGtcStakes,
+  loadLegacyGtcStakeEvents,
+  type GtcStake,
+  type LegacyGtcStakeEvent,
+} from '../../domain/stakes.js'
 import { pyJsonDumps } from '../../domain/formats/py-json.js'
 
 // stake/schema.py StakeSchema, for the OpenAPI document only: the body is written by pyJsonDumps
@@ -58,32 +63,50 @@ function toLegacyStakeWire(event: LegacyGtcStakeEvent): Static<typeof LegacyStak
 
 // endpoints Endpoints 13 and 14.
 export const stakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/internal/stake/gtc/:address', {
-    onRequest: [requireStrSegments('address'), requireInternalKey(app.config)],
-    schema: {
-      tags: ['internal'],
-      summary: 'GTC stakes where the address is staker or stakee',
-      security: [{ internalKey: [] }],
-      params: Type.Object({ address: Type.String() }),
-      response: { 200: Type.Unsafe<string>(Type.Object({ items: Type.Array(StakeWire) })), 400: DetailError, 401: DetailError, 404: DetailError },
+  app.get(
+    '/internal/stake/gtc/:address',
+    {
+      onRequest: [requireStrSegments('address'), requireInternalKey(app.config)],
+      schema: {
+        tags: ['internal'],
+        summary: 'GTC stakes where the address is staker or stakee',
+        security: [{ internalKey: [] }],
+        params: Type.Object({ address: Type.String() }),
+        response: {
+          200: Type.Unsafe<string>(Type.Object({ items: Type.Array(StakeWire) })),
+          400: DetailError,
+          401: DetailError,
+          404: DetailError,
+        },
+      },
     },
-  }, async (request, reply) => {
-    const stakes = await loadGtcStakes(app.sql, request.params.address)
-    return reply.type('application/json; charset=utf-8').send(`{"items": [${stakes.map(stakeJson).join(', ')}]}`)
-  })
+    async (request, reply) => {
+      const stakes = await loadGtcStakes(app.sql, request.params.address)
+      return reply.type('application/json; charset=utf-8').send(`{"items": [${stakes.map(stakeJson).join(', ')}]}`)
+    },
+  )
 
-  app.get('/internal/stake/legacy-gtc/:address/:round_id', {
-    // `{int:round_id}`: a non-digit segment is no route at all (404), before authentication.
-    onRequest: [requireStrSegments('address'), requireDigitSegment('round_id'), requireInternalKey(app.config)],
-    schema: {
-      tags: ['internal'],
-      summary: 'Legacy GTC staking events of an address in a round',
-      security: [{ internalKey: [] }],
-      params: Type.Object({ address: Type.String(), round_id: Type.String() }),
-      response: { 200: Type.Object({ results: Type.Array(LegacyStakeWire) }), 400: DetailError, 401: DetailError, 404: DetailError },
+  app.get(
+    '/internal/stake/legacy-gtc/:address/:round_id',
+    {
+      // `{int:round_id}`: a non-digit segment is no route at all (404), before authentication.
+      onRequest: [requireStrSegments('address'), requireDigitSegment('round_id'), requireInternalKey(app.config)],
+      schema: {
+        tags: ['internal'],
+        summary: 'Legacy GTC staking events of an address in a round',
+        security: [{ internalKey: [] }],
+        params: Type.Object({ address: Type.String(), round_id: Type.String() }),
+        response: {
+          200: Type.Object({ results: Type.Array(LegacyStakeWire) }),
+          400: DetailError,
+          401: DetailError,
+          404: DetailError,
+        },
+      },
     },
-  }, async (request) => {
-    const events = await loadLegacyGtcStakeEvents(app.sql, request.params.address, request.params.round_id)
-    return { results: events.map(toLegacyStakeWire) }
-  })
+    async (request) => {
+      const events = await loadLegacyGtcStakeEvents(app.sql, request.params.address, request.params.round_id)
+      return { results: events.map(toLegacyStakeWire) }
+    },
+  )
 }

@@ -6,22 +6,26 @@ import { loadScorerWeights, ScorerWeightsCache, weightsResponseJson } from '../.
 export const embedWeightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // One cache per app, standing in for Python's 60 s Redis entry (see ScorerWeightsCache).
   const cache = new ScorerWeightsCache()
-  app.get('/internal/embed/weights', {
-    schema: {
-      tags: ['internal'],
-      summary: 'Weights of a scorer (default: CERAMIC_CACHE_SCORER_ID)',
-      deprecated: true,
-      querystring: Type.Object({ community_id: Type.Optional(Type.String()) }),
-      // The documented shape; the handler sends the JSON text itself (Python float spelling).
-      response: { 200: Type.Unsafe<string>(Type.Record(Type.String(), Type.Number())), 500: DetailError },
+  app.get(
+    '/internal/embed/weights',
+    {
+      schema: {
+        tags: ['internal'],
+        summary: 'Weights of a scorer (default: CERAMIC_CACHE_SCORER_ID)',
+        deprecated: true,
+        querystring: Type.Object({ community_id: Type.Optional(Type.String()) }),
+        // The documented shape; the handler sends the JSON text itself (Python float spelling).
+        response: { 200: Type.Unsafe<string>(Type.Record(Type.String(), Type.Number())), 500: DetailError },
+      },
     },
-  }, async (request, reply) => {
-    const weights = await loadScorerWeights(app.sql, cache, {
-      communityId: request.query.community_id,
-      defaultCommunityId: app.config.ceramicCacheScorerId,
-      nowMs: Date.now(),
-    })
-    const body = weightsResponseJson(weights)
-    return reply.type('application/json; charset=utf-8').send(body)
-  })
+    async (request, reply) => {
+      const weights = await loadScorerWeights(app.sql, cache, {
+        communityId: request.query.community_id,
+        defaultCommunityId: app.config.ceramicCacheScorerId,
+        nowMs: Date.now(),
+      })
+      const body = weightsResponseJson(weights)
+      return reply.type('application/json; charset=utf-8').send(body)
+    },
+  )
 }

@@ -30,10 +30,13 @@ export interface BenchDatabase {
 
 async function dropLeftovers(admin: Sql): Promise<void> {
   const cutoff = Math.floor(Date.now() / 1000) - LEFTOVER_AGE_SECONDS
-  const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${NAME_PREFIX.replaceAll('_', '\\_') + '%'}`
+  const rows = await admin<
+    { datname: string }[]
+  >`select datname from pg_database where datname like ${NAME_PREFIX.replaceAll('_', '\\_') + '%'}`
   for (const { datname } of rows) {
     const createdAt = Number(datname.split('_')[2])
-    if (Number.isFinite(createdAt) && createdAt < cutoff) await admin.unsafe(`drop database if exists "${datname}" with (force)`)
+    if (Number.isFinite(createdAt) && createdAt < cutoff)
+      await admin.unsafe(`drop database if exists "${datname}" with (force)`)
   }
 }
 
@@ -81,16 +84,34 @@ export interface BenchTenant {
 /** The partner: an account, its binary scorer with the reference weights, and its API keys. */
 export async function createBenchTenant(sql: Sql, keys: { sha256: number; pbkdf2: number }): Promise<BenchTenant> {
   const { accountId, communityId } = await sql.begin(async (tx) => {
-    const accountId = await insertDemoAccount(tx, `0x${randomBytes(20).toString('hex')}`, randomBytes(16).toString('hex'))
-    const communityId = await insertDemoCommunity(tx, { accountId, name: 'Bench', weights: REFERENCE_WEIGHTS, threshold: REFERENCE_THRESHOLD })
+    const accountId = await insertDemoAccount(
+      tx,
+      `0x${randomBytes(20).toString('hex')}`,
+      randomBytes(16).toString('hex'),
+    )
+    const communityId = await insertDemoCommunity(tx, {
+      accountId,
+      name: 'Bench',
+      weights: REFERENCE_WEIGHTS,
+      threshold: REFERENCE_THRESHOLD,
+    })
     return { accountId, communityId }
   })
   const sha256Keys: CreatedApiKey[] = []
   for (let i = 0; i < keys.sha256; i++) {
-    sha256Keys.push(await createApiKey(sql, { accountId, name: `bench key ${i}`, withSha256: true, iterations: FAST_PATH_KEY_ITERATIONS }))
+    sha256Keys.push(
+      await createApiKey(sql, {
+        accountId,
+        name: `bench key ${i}`,
+        withSha256: true,
+        iterations: FAST_PATH_KEY_ITERATIONS,
+      }),
+    )
   }
   // Production iterations (Django's default, 600,000): their first use is what the scenario measures.
-  const pbkdf2Keys = await Promise.all(Array.from({ length: keys.pbkdf2 }, (_, i) => createApiKey(sql, { accountId, name: `bench pbkdf2 key ${i}` })))
+  const pbkdf2Keys = await Promise.all(
+    Array.from({ length: keys.pbkdf2 }, (_, i) => createApiKey(sql, { accountId, name: `bench pbkdf2 key ${i}` })),
+  )
   return { accountId, communityId, sha256Keys, pbkdf2Keys }
 }
 

@@ -34,7 +34,11 @@ interface ScoreTarget {
   headers: Record<string, string>
 }
 
-async function timeOneStart(env: Record<string, string | undefined>, target: (banner: string) => ScoreTarget, runtime: ServiceRuntime = 'tsx'): Promise<ColdStartRun> {
+async function timeOneStart(
+  env: Record<string, string | undefined>,
+  target: (banner: string) => ScoreTarget,
+  runtime: ServiceRuntime = 'tsx',
+): Promise<ColdStartRun> {
   let startedAt = performance.now()
   const service = await startService({ env, runtime, onSpawn: (at) => (startedAt = at) })
   try {
@@ -44,7 +48,8 @@ async function timeOneStart(env: Record<string, string | undefined>, target: (ba
     const response = await fetch(`${service.baseUrl}${path}`, { headers })
     const body = await response.text()
     const firstScoreMs = performance.now() - startedAt
-    if (response.status !== 200 || !body.includes('"error":null')) throw new Error(`first score answered ${response.status}: ${body.slice(0, 200)}`)
+    if (response.status !== 200 || !body.includes('"error":null'))
+      throw new Error(`first score answered ${response.status}: ${body.slice(0, 200)}`)
     return { listeningMs, firstScoreMs, rssAtStartMb }
   } finally {
     await service.stop()
@@ -53,28 +58,48 @@ async function timeOneStart(env: Record<string, string | undefined>, target: (ba
 
 function record(id: string, title: string, runs: ColdStartRun[]): ColdStartRecord {
   return {
-    id, title, runs,
+    id,
+    title,
+    runs,
     firstScoreMs: median(runs.map((run) => run.firstScoreMs)),
     listeningMs: median(runs.map((run) => run.listeningMs)),
     rssAtStartMb: median(runs.map((run) => run.rssAtStartMb)),
   }
 }
 
-async function measure(id: string, title: string, runs: number, once: () => Promise<ColdStartRun>): Promise<ColdStartRecord> {
+async function measure(
+  id: string,
+  title: string,
+  runs: number,
+  once: () => Promise<ColdStartRun>,
+): Promise<ColdStartRecord> {
   const results: ColdStartRun[] = []
   try {
     for (let i = 0; i < runs; i++) results.push(await once())
     return record(id, title, results)
   } catch (error) {
-    return { ...record(id, title, results.length > 0 ? results : [{ listeningMs: 0, firstScoreMs: 0, rssAtStartMb: 0 }]), error: error instanceof Error ? error.message : String(error) }
+    return {
+      ...record(id, title, results.length > 0 ? results : [{ listeningMs: 0, firstScoreMs: 0, rssAtStartMb: 0 }]),
+      error: error instanceof Error ? error.message : String(error),
+    }
   }
 }
 
 /** Against the bench database: a v2 score (API key, warm passport, empty signature cache). */
-export function measureRealPostgres(input: { env: Record<string, string | undefined>; runs: number; path: string; apiKey: string; runtime: ServiceRuntime }): Promise<ColdStartRecord> {
+export function measureRealPostgres(input: {
+  env: Record<string, string | undefined>
+  runs: number
+  path: string
+  apiKey: string
+  runtime: ServiceRuntime
+}): Promise<ColdStartRecord> {
   const how = input.runtime === 'tsx' ? '`node --import tsx` (npm start)' : 'esbuild bundle on plain node'
-  return measure(input.runtime === 'tsx' ? 'real-postgres' : 'real-postgres-bundle', `real PostgreSQL, ${how}: spawn → first 200 of a v2 score`, input.runs, () =>
-    timeOneStart(input.env, () => ({ path: input.path, headers: { 'x-api-key': input.apiKey } }), input.runtime))
+  return measure(
+    input.runtime === 'tsx' ? 'real-postgres' : 'real-postgres-bundle',
+    `real PostgreSQL, ${how}: spawn → first 200 of a v2 score`,
+    input.runs,
+    () => timeOneStart(input.env, () => ({ path: input.path, headers: { 'x-api-key': input.apiKey } }), input.runtime),
+  )
 }
 
 const DEMO_BANNER = /demo data: scorer (\d+) \("Demo"\), address (0x[0-9a-f]{40})/
@@ -84,17 +109,33 @@ const DEMO_BANNER = /demo data: scorer (\d+) \("Demo"\), address (0x[0-9a-f]{40}
  * its 12 signatures), then restarts on the same directory. The score is the internal endpoint's,
  * for the demo passport the server prints.
  */
-export async function measureEmbedded(input: { env: Record<string, string | undefined>; runs: number }): Promise<ColdStartRecord[]> {
+export async function measureEmbedded(input: {
+  env: Record<string, string | undefined>
+  runs: number
+}): Promise<ColdStartRecord[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pst-bench-embedded-'))
   const env: Record<string, string | undefined> = { ...input.env, DATABASE_URL: undefined, EMBEDDED_DATA_DIR: dataDir }
   const target = (banner: string): ScoreTarget => {
     const match = DEMO_BANNER.exec(banner)
     if (!match) throw new Error(`no demo scorer in the start banner: ${banner.slice(0, 300)}`)
-    return { path: `/internal/score/v2/${match[1]}/${match[2]}`, headers: { authorization: String(env.CGRANTS_API_TOKEN) } }
+    return {
+      path: `/internal/score/v2/${match[1]}/${match[2]}`,
+      headers: { authorization: String(env.CGRANTS_API_TOKEN) },
+    }
   }
   try {
-    const first = await measure('embedded-first-boot', 'embedded PGlite, empty data dir (initdb + migrate + demo seed), npm start: spawn → first 200 of a score', 1, () => timeOneStart(env, target))
-    const restart = await measure('embedded-restart', 'embedded PGlite, existing data dir, npm start: spawn → first 200 of a score', input.runs, () => timeOneStart(env, target))
+    const first = await measure(
+      'embedded-first-boot',
+      'embedded PGlite, empty data dir (initdb + migrate + demo seed), npm start: spawn → first 200 of a score',
+      1,
+      () => timeOneStart(env, target),
+    )
+    const restart = await measure(
+      'embedded-restart',
+      'embedded PGlite, existing data dir, npm start: spawn → first 200 of a score',
+      input.runs,
+      () => timeOneStart(env, target),
+    )
     return [first, restart]
   } finally {
     await rm(dataDir, { recursive: true, force: true })
@@ -102,7 +143,13 @@ export async function measureEmbedded(input: { env: Record<string, string | unde
 }
 
 /** Real PostgreSQL under both runtimes (the bundle when esbuild is there), then the embedded mode. */
-export async function measureColdStarts(input: { env: Record<string, string | undefined>; runs: number; path: string; apiKey: string; log: (line: string) => void }): Promise<ColdStartRecord[]> {
+export async function measureColdStarts(input: {
+  env: Record<string, string | undefined>
+  runs: number
+  path: string
+  apiKey: string
+  log: (line: string) => void
+}): Promise<ColdStartRecord[]> {
   const records: ColdStartRecord[] = []
   input.log('cold start: real PostgreSQL')
   records.push(await measureRealPostgres({ ...input, runtime: 'tsx' }))
@@ -114,6 +161,11 @@ export async function measureColdStarts(input: { env: Record<string, string | un
     }
   }
   input.log('cold start: embedded PGlite')
-  records.push(...await measureEmbedded({ env: { ...input.env, CERAMIC_CACHE_SCORER_ID: undefined, TRUSTED_IAM_ISSUERS: undefined }, runs: input.runs }))
+  records.push(
+    ...(await measureEmbedded({
+      env: { ...input.env, CERAMIC_CACHE_SCORER_ID: undefined, TRUSTED_IAM_ISSUERS: undefined },
+      runs: input.runs,
+    })),
+  )
   return records
 }

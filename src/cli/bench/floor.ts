@@ -55,8 +55,13 @@ export async function captureWarmRescores(input: CaptureInput): Promise<Captured
       if (!apiKey) throw new Error(`floor capture: key ${key.prefix} did not verify`)
       // Exactly as src/api/v2/score.ts: what the resolver returns goes to scorePassport as it is.
       const community = await resolveCommunityForAccount(sql, String(input.communityId), apiKey.accountId)
-      const outcome = await scorePassport({ sql, config: input.config, verifySignature: async () => [], log: silent }, address, community)
-      if (outcome.response.error !== null) throw new Error(`floor capture: scoring ${address} failed: ${outcome.response.error}`)
+      const outcome = await scorePassport(
+        { sql, config: input.config, verifySignature: async () => [], log: silent },
+        address,
+        community,
+      )
+      if (outcome.response.error !== null)
+        throw new Error(`floor capture: scoring ${address} failed: ${outcome.response.error}`)
       captured.push({ address, statements: current })
     }
   } finally {
@@ -77,7 +82,10 @@ export function labelStatement(text: string): string {
 }
 
 export function describeSequence(sequence: CapturedRescore): { label: string; text: string }[] {
-  return sequence.statements.map((statement) => ({ label: labelStatement(statement.text), text: statement.text.replace(/\s+/g, ' ').trim() }))
+  return sequence.statements.map((statement) => ({
+    label: labelStatement(statement.text),
+    text: statement.text.replace(/\s+/g, ' ').trim(),
+  }))
 }
 
 function bindValues(sql: Sql, statement: CapturedStatement): unknown[] {
@@ -99,7 +107,13 @@ export interface FloorResult {
   resources: ResourceWindow
 }
 
-export async function replayFloor(input: { url: string; sequences: readonly CapturedRescore[]; connections: number; durationSeconds: number; listBackends: BackendLister }): Promise<FloorResult> {
+export async function replayFloor(input: {
+  url: string
+  sequences: readonly CapturedRescore[]
+  connections: number
+  durationSeconds: number
+  listBackends: BackendLister
+}): Promise<FloorResult> {
   const sql = createSql({ url: input.url, max: input.connections, prepare: true })
   const latencies: number[] = []
   let errors = 0
@@ -107,27 +121,34 @@ export async function replayFloor(input: { url: string; sequences: readonly Capt
   try {
     const connections = await Promise.all(Array.from({ length: input.connections }, () => sql.reserve()))
     // One untimed pass per connection, so every client has its statements prepared, as a warm pool has.
-    await Promise.all(connections.map(async (connection, c) => {
-      for (const statement of input.sequences[c % input.sequences.length]!.statements) await connection.unsafe(statement.text, bindValues(sql, statement) as never[], { prepare: true })
-    }))
+    await Promise.all(
+      connections.map(async (connection, c) => {
+        for (const statement of input.sequences[c % input.sequences.length]!.statements)
+          await connection.unsafe(statement.text, bindValues(sql, statement) as never[], { prepare: true })
+      }),
+    )
     const watch = watchResources(undefined, input.listBackends)
     const startedAt = performance.now()
     const deadline = startedAt + input.durationSeconds * 1000
-    await Promise.all(connections.map(async (connection) => {
-      while (performance.now() < deadline) {
-        const sequence = input.sequences[next++ % input.sequences.length]!
-        const begun = performance.now()
-        try {
-          for (const statement of sequence.statements) {
-            await connection.unsafe(statement.text, bindValues(sql, statement) as never[], { prepare: statement.params.length > 0 })
+    await Promise.all(
+      connections.map(async (connection) => {
+        while (performance.now() < deadline) {
+          const sequence = input.sequences[next++ % input.sequences.length]!
+          const begun = performance.now()
+          try {
+            for (const statement of sequence.statements) {
+              await connection.unsafe(statement.text, bindValues(sql, statement) as never[], {
+                prepare: statement.params.length > 0,
+              })
+            }
+            latencies.push(performance.now() - begun)
+          } catch {
+            errors++
+            await connection.unsafe('rollback').catch(() => undefined)
           }
-          latencies.push(performance.now() - begun)
-        } catch {
-          errors++
-          await connection.unsafe('rollback').catch(() => undefined)
         }
-      }
-    }))
+      }),
+    )
     const durationSeconds = (performance.now() - startedAt) / 1000
     const resources = await watch.stop()
     for (const connection of connections) connection.release()
@@ -172,7 +193,11 @@ interface PlanNode {
 const BIG_TABLE_ROWS = 10_000
 
 function flattenPlan(node: PlanNode, into: PlanNodeSummary[] = []): PlanNodeSummary[] {
-  into.push({ node: node['Node Type'], ...(node['Relation Name'] ? { relation: node['Relation Name'] } : {}), ...(node['Index Name'] ? { index: node['Index Name'] } : {}) })
+  into.push({
+    node: node['Node Type'],
+    ...(node['Relation Name'] ? { relation: node['Relation Name'] } : {}),
+    ...(node['Index Name'] ? { index: node['Index Name'] } : {}),
+  })
   for (const child of node.Plans ?? []) flattenPlan(child, into)
   return into
 }
@@ -185,8 +210,12 @@ export async function explainRescore(url: string, sequence: CapturedRescore): Pr
   const sql = createSql({ url, max: 1, prepare: false })
   const explained: ExplainedStatement[] = []
   try {
-    const sizes = new Map((await sql<{ relname: string; rows: number }[]>`
-      select relname, reltuples::float8 as rows from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace`).map((row) => [row.relname, row.rows]))
+    const sizes = new Map(
+      (
+        await sql<{ relname: string; rows: number }[]>`
+      select relname, reltuples::float8 as rows from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace`
+      ).map((row) => [row.relname, row.rows]),
+    )
     const connection = await sql.reserve()
     try {
       await connection.unsafe('begin')
@@ -196,15 +225,23 @@ export async function explainRescore(url: string, sequence: CapturedRescore): Pr
           await connection.unsafe(statement.text)
           continue
         }
-        const rows = await connection.unsafe(`explain (analyze, buffers, format json) ${statement.text}`, bindValues(sql, statement) as never[])
-        const document = (rows[0] as Record<string, unknown>)['QUERY PLAN'] as { Plan: PlanNode; 'Execution Time': number }[]
+        const rows = await connection.unsafe(
+          `explain (analyze, buffers, format json) ${statement.text}`,
+          bindValues(sql, statement) as never[],
+        )
+        const document = (rows[0] as Record<string, unknown>)['QUERY PLAN'] as {
+          Plan: PlanNode
+          'Execution Time': number
+        }[]
         const plan = document[0]!
         const nodes = flattenPlan(plan.Plan)
         explained.push({
           label: labelStatement(statement.text),
           nodes,
           executionMs: plan['Execution Time'],
-          hasSeqScanOnBigTable: nodes.some((node) => node.node === 'Seq Scan' && (sizes.get(node.relation ?? '') ?? 0) > BIG_TABLE_ROWS),
+          hasSeqScanOnBigTable: nodes.some(
+            (node) => node.node === 'Seq Scan' && (sizes.get(node.relation ?? '') ?? 0) > BIG_TABLE_ROWS,
+          ),
           plan: plan.Plan,
         })
       }
@@ -219,8 +256,13 @@ export async function explainRescore(url: string, sequence: CapturedRescore): Pr
 }
 
 export function describePlan(nodes: readonly PlanNodeSummary[]): string {
-  return nodes
-    .filter((node) => node.relation !== undefined || node.index !== undefined)
-    .map((node) => `${node.node}${node.index ? ` using ${node.index}` : ''}${node.relation && !node.index ? ` on ${node.relation}` : ''}`)
-    .join('; ') || nodes.map((node) => node.node).join(' → ')
+  return (
+    nodes
+      .filter((node) => node.relation !== undefined || node.index !== undefined)
+      .map(
+        (node) =>
+          `${node.node}${node.index ? ` using ${node.index}` : ''}${node.relation && !node.index ? ` on ${node.relation}` : ''}`,
+      )
+      .join('; ') || nodes.map((node) => node.node).join(' → ')
+  )
 }

@@ -51,7 +51,8 @@ export function summarize(latencies: readonly number[]): LatencySummary {
   if (latencies.length === 0) return { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 }
   const sorted = Float64Array.from(latencies).sort()
   // Nearest rank: the smallest value with at least p% of the samples at or below it.
-  const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+  const rank = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
   let sum = 0
   for (const value of sorted) sum += value
   return { p50: rank(50), p95: rank(95), p99: rank(99), max: sorted[sorted.length - 1]!, mean: sum / sorted.length }
@@ -70,28 +71,36 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const startedAt = performance.now()
   let responses = 0
   const result = await new Promise<Result>((resolve, reject) => {
-    const instance = autocannon({
-      url: spec.baseUrl,
-      connections: spec.connections,
-      ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.durationSeconds ?? 10 }),
-      timeout: REQUEST_TIMEOUT_SECONDS,
-      pipelining: 1,
-      requests: [{
-        setupRequest: (request) => ({ ...request, ...spec.next(issued++) }),
-        onResponse: (status, body) => {
-          statuses[status] = (statuses[status] ?? 0) + 1
-          if (spec.maxResponses !== undefined && ++responses === spec.maxResponses) instance.stop()
-          if (status === spec.expectedStatus && spec.isGoodBody && !spec.isGoodBody(body)) badBodies++
-        },
-      }],
-    }, (error, value) => (error ? reject(error) : resolve(value)))
+    const instance = autocannon(
+      {
+        url: spec.baseUrl,
+        connections: spec.connections,
+        ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.durationSeconds ?? 10 }),
+        timeout: REQUEST_TIMEOUT_SECONDS,
+        pipelining: 1,
+        requests: [
+          {
+            setupRequest: (request) => ({ ...request, ...spec.next(issued++) }),
+            onResponse: (status, body) => {
+              statuses[status] = (statuses[status] ?? 0) + 1
+              if (spec.maxResponses !== undefined && ++responses === spec.maxResponses) instance.stop()
+              if (status === spec.expectedStatus && spec.isGoodBody && !spec.isGoodBody(body)) badBodies++
+            },
+          },
+        ],
+      },
+      (error, value) => (error ? reject(error) : resolve(value)),
+    )
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
       latencies.push(responseTimeMs)
     })
   })
   const durationSeconds = (performance.now() - startedAt) / 1000
   const resources = await watch.stop()
-  const unexpected = Object.entries(statuses).reduce((sum, [status, count]) => sum + (Number(status) === spec.expectedStatus ? 0 : count), 0)
+  const unexpected = Object.entries(statuses).reduce(
+    (sum, [status, count]) => sum + (Number(status) === spec.expectedStatus ? 0 : count),
+    0,
+  )
   return {
     requests: latencies.length,
     durationSeconds,

@@ -64,7 +64,8 @@ export const CONTENDED_GROUP_SIZE = 8
 
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name}: expected a positive integer, got ${JSON.stringify(value)}`)
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new UsageError(`--${name}: expected a positive integer, got ${JSON.stringify(value)}`)
   return Number(value)
 }
 
@@ -112,10 +113,12 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
   const cohorts = cohortSizes(quick)
   const passports = positiveInt(values.passports, 'passports', quick ? 300 : 10_000)
   const minimum = cohortTotal(cohorts)
-  if (passports < minimum) throw new UsageError(`--passports: at least ${minimum} (the scored cohorts) are needed, got ${passports}`)
+  if (passports < minimum)
+    throw new UsageError(`--passports: at least ${minimum} (the scored cohorts) are needed, got ${passports}`)
   // 100k is not in the default: seeding ~2M cache rows alone would take the run past 10 minutes.
   const scaleSizes = sizeList(values.scale, quick ? [150, 300] : [1_000, 10_000])
-  if (scaleSizes.some((size) => size < cohorts.warm)) throw new UsageError(`--scale: every size must hold the ${cohorts.warm} warm passports`)
+  if (scaleSizes.some((size) => size < cohorts.warm))
+    throw new UsageError(`--scale: every size must hold the ${cohorts.warm} warm passports`)
   const rawUrl = env.DATABASE_URL?.trim()
   return {
     quick,
@@ -126,7 +129,8 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
     durationSeconds: positiveInt(values.duration, 'duration', quick ? 3 : 12),
     concurrency: positiveInt(values.concurrency, 'concurrency', 16),
     coldStartRuns: positiveInt(values['cold-start-runs'], 'cold-start-runs', quick ? 1 : 3),
-    dbPoolSize: values['db-pool-size'] === undefined ? undefined : positiveInt(values['db-pool-size'], 'db-pool-size', 5),
+    dbPoolSize:
+      values['db-pool-size'] === undefined ? undefined : positiveInt(values['db-pool-size'], 'db-pool-size', 5),
     logLevel: values['log-level'] ?? 'warn',
     signAll: values['sign-all'] === true,
     skipColdStart: values['skip-cold-start'] === true,

@@ -16,7 +16,12 @@ import { watchResources, type BackendLister } from './service.js'
 const run = promisify(execFile)
 // pgbench accepts at most 128 scripts (MAX_SCRIPTS).
 const MAX_SCRIPTS = 128
-const PGBENCH_CANDIDATES = ['/usr/lib/postgresql/17/bin/pgbench', '/usr/lib/postgresql/16/bin/pgbench', '/usr/lib/postgresql/15/bin/pgbench', '/usr/bin/pgbench']
+const PGBENCH_CANDIDATES = [
+  '/usr/lib/postgresql/17/bin/pgbench',
+  '/usr/lib/postgresql/16/bin/pgbench',
+  '/usr/lib/postgresql/15/bin/pgbench',
+  '/usr/bin/pgbench',
+]
 
 export async function findPgbench(): Promise<string | undefined> {
   for (const candidate of PGBENCH_CANDIDATES) {
@@ -32,13 +37,18 @@ export async function findPgbench(): Promise<string | undefined> {
 
 // An escape string with every ':' written as \x3a: pgbench takes ":name" as one of its variables
 // anywhere in a command, quoted or not, and JSON and DIDs are full of colons.
-const quote = (text: string): string => `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll(':', '\\x3a')}'`
+const quote = (text: string): string =>
+  `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll(':', '\\x3a')}'`
 
 /**
  * The parameter types the server infers for a statement (what postgres.js gets back from Describe
  * for untyped values), from a PREPARE on the bench database.
  */
-async function inferParameterTypes(sql: Sql, text: string, statementNumber: number): Promise<{ oid: number; name: string }[]> {
+async function inferParameterTypes(
+  sql: Sql,
+  text: string,
+  statementNumber: number,
+): Promise<{ oid: number; name: string }[]> {
   const name = `pst_bench_pgbench_${statementNumber}`
   await sql.unsafe(`prepare ${name} as ${text}`)
   try {
@@ -66,9 +76,12 @@ async function writeScripts(sql: Sql, sequences: readonly CapturedRescore[], dir
   for (const [s, sequence] of sequences.slice(0, MAX_SCRIPTS).entries()) {
     const lines: string[] = []
     for (const statement of sequence.statements) {
-      if (!types.has(statement.text) && statement.params.length > 0) types.set(statement.text, await inferParameterTypes(sql, statement.text, types.size))
+      if (!types.has(statement.text) && statement.params.length > 0)
+        types.set(statement.text, await inferParameterTypes(sql, statement.text, types.size))
       const inferred = types.get(statement.text) ?? []
-      const text = statement.text.replace(/\$(\d+)/g, (_, n: string) => literal(sql, statement, Number(n) - 1, inferred[Number(n) - 1]!))
+      const text = statement.text.replace(/\$(\d+)/g, (_, n: string) =>
+        literal(sql, statement, Number(n) - 1, inferred[Number(n) - 1]!),
+      )
       lines.push(`${text.trim()};`)
     }
     const file = join(dir, `rescore-${s}.sql`)
@@ -90,25 +103,61 @@ async function readLatencies(dir: string): Promise<number[]> {
   return latencies
 }
 
-export async function runPgbenchFloor(input: { pgbench: string; url: string; sequences: readonly CapturedRescore[]; connections: number; durationSeconds: number; listBackends: BackendLister }): Promise<FloorResult> {
+export async function runPgbenchFloor(input: {
+  pgbench: string
+  url: string
+  sequences: readonly CapturedRescore[]
+  connections: number
+  durationSeconds: number
+  listBackends: BackendLister
+}): Promise<FloorResult> {
   const dir = await mkdtemp(join(tmpdir(), 'pst-bench-pgbench-'))
   const sql = createSql({ url: input.url, max: 1, prepare: false })
   try {
     const files = await writeScripts(sql, input.sequences, dir)
     const url = new URL(input.url)
-    const env = { ...process.env, PGHOST: url.hostname, PGPORT: url.port || '5432', PGUSER: decodeURIComponent(url.username || 'postgres'), PGPASSWORD: decodeURIComponent(url.password), PGDATABASE: url.pathname.slice(1) }
+    const env = {
+      ...process.env,
+      PGHOST: url.hostname,
+      PGPORT: url.port || '5432',
+      PGUSER: decodeURIComponent(url.username || 'postgres'),
+      PGPASSWORD: decodeURIComponent(url.password),
+      PGDATABASE: url.pathname.slice(1),
+    }
     const watch = watchResources(undefined, input.listBackends)
     const startedAt = performance.now()
-    const { stdout } = await run(input.pgbench, [
-      '--no-vacuum', '--protocol=prepared', `--client=${input.connections}`, `--jobs=${Math.min(2, input.connections)}`, `--time=${input.durationSeconds}`,
-      '--log', `--log-prefix=${join(dir, 'tx')}`, ...files.map((file) => `--file=${file}`),
-    ], { env, maxBuffer: 16 * 1024 * 1024 })
+    const { stdout } = await run(
+      input.pgbench,
+      [
+        '--no-vacuum',
+        '--protocol=prepared',
+        `--client=${input.connections}`,
+        `--jobs=${Math.min(2, input.connections)}`,
+        `--time=${input.durationSeconds}`,
+        '--log',
+        `--log-prefix=${join(dir, 'tx')}`,
+        ...files.map((file) => `--file=${file}`),
+      ],
+      { env, maxBuffer: 16 * 1024 * 1024 },
+    )
     const durationSeconds = (performance.now() - startedAt) / 1000
     const resources = await watch.stop()
     const latencies = await readLatencies(dir)
     const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0)
-    const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1] ?? latencies.length / input.durationSeconds)
-    return { client: 'pgbench', connections: input.connections, transactions: latencies.length, durationSeconds, transactionsPerSecond: tps, latencyMs: summarize(latencies), errors: failed, resources }
+    const tps = Number(
+      /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1] ??
+        latencies.length / input.durationSeconds,
+    )
+    return {
+      client: 'pgbench',
+      connections: input.connections,
+      transactions: latencies.length,
+      durationSeconds,
+      transactionsPerSecond: tps,
+      latencyMs: summarize(latencies),
+      errors: failed,
+      resources,
+    }
   } finally {
     await sql.end({ timeout: 5 })
     await rm(dir, { recursive: true, force: true })

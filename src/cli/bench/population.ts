@@ -73,7 +73,8 @@ function ownStamps(address: string, providers: readonly string[]): StampPlan[] {
 function coldPassport(index: number, backgroundStart: number, backgroundSize: number): PassportPlan {
   const address = addressFor(index)
   const count = stampCountFor(index)
-  if (index % 5 !== 0 || backgroundSize === 0) return { index, address, stamps: ownStamps(address, providersFor(index, count)) }
+  if (index % 5 !== 0 || backgroundSize === 0)
+    return { index, address, stamps: ownStamps(address, providersFor(index, count)) }
   const owner = backgroundStart + (index % backgroundSize)
   const ownerAddress = addressFor(owner)
   const ownerProviders = providersFor(owner, stampCountFor(owner))
@@ -81,13 +82,17 @@ function coldPassport(index: number, backgroundStart: number, backgroundSize: nu
   return {
     index,
     address,
-    stamps: providers.map((provider, k) => ({ provider, nullifiers: [nullifierFor(k < 2 ? ownerAddress : address, provider)] })),
+    stamps: providers.map((provider, k) => ({
+      provider,
+      nullifiers: [nullifierFor(k < 2 ? ownerAddress : address, provider)],
+    })),
   }
 }
 
 export function planCohorts(cohorts: CohortSizes, backgroundSize: number): CohortLayout {
   let next = 0
-  const take = (count: number, build: (index: number) => PassportPlan): PassportPlan[] => Array.from({ length: count }, () => build(next++))
+  const take = (count: number, build: (index: number) => PassportPlan): PassportPlan[] =>
+    Array.from({ length: count }, () => build(next++))
   const tenStamps = (index: number): PassportPlan => {
     const address = addressFor(index)
     return { index, address, stamps: ownStamps(address, providersFor(index, MIN_STAMPS)) }
@@ -99,17 +104,21 @@ export function planCohorts(cohorts: CohortSizes, backgroundSize: number): Cohor
   const contended: PassportPlan[] = []
   for (let group = 0; group < cohorts.contendedGroups; group++) {
     const providers = providersFor(group, MIN_STAMPS)
-    contended.push(...take(CONTENDED_GROUP_SIZE, (index) => {
-      const address = addressFor(index)
-      return {
-        index,
-        address,
-        stamps: providers.map((provider, k) => ({
-          provider,
-          nullifiers: [k < CONTENDED_SHARED_PROVIDERS ? contendedNullifier(group, provider) : nullifierFor(address, provider)],
-        })),
-      }
-    }))
+    contended.push(
+      ...take(CONTENDED_GROUP_SIZE, (index) => {
+        const address = addressFor(index)
+        return {
+          index,
+          address,
+          stamps: providers.map((provider, k) => ({
+            provider,
+            nullifiers: [
+              k < CONTENDED_SHARED_PROVIDERS ? contendedNullifier(group, provider) : nullifierFor(address, provider),
+            ],
+          })),
+        }
+      }),
+    )
   }
   return { warm, embed, cold, contended, backgroundStart }
 }

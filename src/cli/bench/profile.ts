@@ -82,8 +82,20 @@ export function summarizeProfile(profile: CpuProfile, file: string, fromMicros: 
     const module = frame.functionName === '(garbage collector)' ? '(garbage collector)' : moduleOf(frame.url)
     modules.set(module, (modules.get(module) ?? 0) + delta)
   }
-  const clock = { startMicros: profile.startTime, endMicros: profile.endTime, fromMicros, windowFound: from === fromMicros }
-  return { file, clock, windowMs: windowMicros / 1000, busyMs: busyMicros / 1000, topFunctions: top(functions, busyMicros, count), topModules: top(modules, busyMicros, count) }
+  const clock = {
+    startMicros: profile.startTime,
+    endMicros: profile.endTime,
+    fromMicros,
+    windowFound: from === fromMicros,
+  }
+  return {
+    file,
+    clock,
+    windowMs: windowMicros / 1000,
+    busyMs: busyMicros / 1000,
+    topFunctions: top(functions, busyMicros, count),
+    topModules: top(modules, busyMicros, count),
+  }
 }
 
 /**

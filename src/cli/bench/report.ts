@@ -26,7 +26,15 @@ export interface BenchReport {
   startedAt: string
   totalSeconds: number
   quick: boolean
-  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string; loadAverageStart: number[]; loadAverageEnd: number[] }
+  machine: {
+    cpus: number
+    cpuModel: string
+    memoryGb: number
+    node: string
+    postgres: string
+    loadAverageStart: number[]
+    loadAverageEnd: number[]
+  }
   git: { commit: string; dirty: boolean }
   database: { server: string; name: string; defaultUrlUsed: boolean }
   options: Record<string, unknown>
@@ -52,14 +60,24 @@ export interface BenchReport {
 const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '—')
 
 /** The floor is what PostgreSQL allowed: the faster of the two replays unless a client is named. */
-export function floorFor(report: BenchReport, connections: number, client?: FloorResult['client']): FloorResult | undefined {
-  const matching = report.floor.results.filter((result) => result.connections === connections && (client === undefined || result.client === client))
-  return matching.reduce<FloorResult | undefined>((best, result) => (!best || result.transactionsPerSecond > best.transactionsPerSecond ? result : best), undefined)
+export function floorFor(
+  report: BenchReport,
+  connections: number,
+  client?: FloorResult['client'],
+): FloorResult | undefined {
+  const matching = report.floor.results.filter(
+    (result) => result.connections === connections && (client === undefined || result.client === client),
+  )
+  return matching.reduce<FloorResult | undefined>(
+    (best, result) => (!best || result.transactionsPerSecond > best.transactionsPerSecond ? result : best),
+    undefined,
+  )
 }
 
 export function ratioToFloor(report: BenchReport, record: ScenarioRecord): string {
   if (!record.result || !record.id.startsWith('warm-rescore')) return ''
-  const share = (floor: FloorResult | undefined): string => (floor ? `${fixed((100 * record.result!.requestsPerSecond) / floor.transactionsPerSecond, 0)} %` : '—')
+  const share = (floor: FloorResult | undefined): string =>
+    floor ? `${fixed((100 * record.result!.requestsPerSecond) / floor.transactionsPerSecond, 0)} %` : '—'
   const strict = floorFor(report, record.connections)
   return `${share(floorFor(report, record.connections, 'pgbench'))} / ${share(floorFor(report, record.connections, 'postgres.js'))}${strict ? ` (p50 ×${fixed(record.result.latencyMs.p50 / strict.latencyMs.p50, 1)})` : ''}`
 }
@@ -79,7 +97,18 @@ interface Row {
 function rows(report: BenchReport): Row[] {
   const scenarioRows = report.scenarios.map((record): Row => {
     const result = record.result
-    if (!result) return { name: record.id, connections: String(record.connections), rps: 'skipped', latency: undefined, errors: '', serviceCpu: '', postgresCpu: '', rss: '', vsFloor: '' }
+    if (!result)
+      return {
+        name: record.id,
+        connections: String(record.connections),
+        rps: 'skipped',
+        latency: undefined,
+        errors: '',
+        serviceCpu: '',
+        postgresCpu: '',
+        rss: '',
+        vsFloor: '',
+      }
     return {
       name: record.id,
       connections: String(record.connections),
@@ -106,45 +135,106 @@ function rows(report: BenchReport): Row[] {
   return [...scenarioRows, ...floorRows]
 }
 
-const HEADERS = ['scenario', 'conn', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'svc CPU', 'pg CPU', 'RSS MB', 'vs floor pgbench / pg.js']
+const HEADERS = [
+  'scenario',
+  'conn',
+  'req/s',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'max ms',
+  'errors',
+  'svc CPU',
+  'pg CPU',
+  'RSS MB',
+  'vs floor pgbench / pg.js',
+]
 
 function cells(row: Row): string[] {
   const l = row.latency
-  return [row.name, row.connections, row.rps, l ? fixed(l.p50, 2) : '', l ? fixed(l.p95, 2) : '', l ? fixed(l.p99, 2) : '', l ? fixed(l.max, 1) : '', row.errors, row.serviceCpu, row.postgresCpu, row.rss, row.vsFloor]
+  return [
+    row.name,
+    row.connections,
+    row.rps,
+    l ? fixed(l.p50, 2) : '',
+    l ? fixed(l.p95, 2) : '',
+    l ? fixed(l.p99, 2) : '',
+    l ? fixed(l.max, 1) : '',
+    row.errors,
+    row.serviceCpu,
+    row.postgresCpu,
+    row.rss,
+    row.vsFloor,
+  ]
 }
 
 export function formatTable(report: BenchReport): string {
   const table = [HEADERS, ...rows(report).map(cells)]
   const widths = HEADERS.map((_, column) => Math.max(...table.map((line) => line[column]!.length)))
-  const line = (values: string[]): string => values.map((value, column) => (column === 0 ? value.padEnd(widths[column]!) : value.padStart(widths[column]!))).join('  ')
+  const line = (values: string[]): string =>
+    values
+      .map((value, column) => (column === 0 ? value.padEnd(widths[column]!) : value.padStart(widths[column]!)))
+      .join('  ')
   return [line(table[0]!), widths.map((width) => '─'.repeat(width)).join('  '), ...table.slice(1).map(line)].join('\n')
 }
 
 function markdownTable(headers: string[], body: string[][]): string {
   const escape = (value: string): string => value.replaceAll('|', '\\|')
-  return [`| ${headers.join(' | ')} |`, `|${headers.map(() => ' --- ').join('|')}|`, ...body.map((line) => `| ${line.map(escape).join(' | ')} |`)].join('\n')
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map(() => ' --- ').join('|')}|`,
+    ...body.map((line) => `| ${line.map(escape).join(' | ')} |`),
+  ].join('\n')
 }
 
 function scaleSection(report: BenchReport): string[] {
   if (report.scale.length === 0) return []
   const lines = ['## Scale check: warm rescore as the tables grow', '']
-  lines.push(markdownTable(
-    ['scored passports', 'cache passports', 'cache rows', 'hash links', 'DB MB', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'],
-    report.scale.map((point) => [
-      String(point.counts.passports), String(point.counts.cacheAddresses), String(point.counts.cacheRows), String(point.counts.hashLinks), String(point.counts.databaseMb),
-      fixed(point.warm.requestsPerSecond, 0), fixed(point.warm.latencyMs.p50, 2), fixed(point.warm.latencyMs.p95, 2), fixed(point.warm.latencyMs.p99, 2), String(point.warm.errors),
-    ]),
-  ))
-  lines.push('', 'EXPLAIN (ANALYZE) of each statement of one warm rescore, at each size (execution ms; plan at the largest size):', '')
+  lines.push(
+    markdownTable(
+      [
+        'scored passports',
+        'cache passports',
+        'cache rows',
+        'hash links',
+        'DB MB',
+        'req/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'errors',
+      ],
+      report.scale.map((point) => [
+        String(point.counts.passports),
+        String(point.counts.cacheAddresses),
+        String(point.counts.cacheRows),
+        String(point.counts.hashLinks),
+        String(point.counts.databaseMb),
+        fixed(point.warm.requestsPerSecond, 0),
+        fixed(point.warm.latencyMs.p50, 2),
+        fixed(point.warm.latencyMs.p95, 2),
+        fixed(point.warm.latencyMs.p99, 2),
+        String(point.warm.errors),
+      ]),
+    ),
+  )
+  lines.push(
+    '',
+    'EXPLAIN (ANALYZE) of each statement of one warm rescore, at each size (execution ms; plan at the largest size):',
+    '',
+  )
   const largest = report.scale.at(-1)!
-  lines.push(markdownTable(
-    ['#', 'statement', ...report.scale.map((point) => `${point.passports} ms`), `plan at ${largest.passports}`],
-    largest.explain.map((statement, i) => [
-      String(i + 1), statement.label,
-      ...report.scale.map((point) => (point.explain[i] ? fixed(point.explain[i]!.executionMs, 3) : '')),
-      `${describePlan(statement.nodes)}${statement.hasSeqScanOnBigTable ? ' ⚠ seq scan' : ''}`,
-    ]),
-  ))
+  lines.push(
+    markdownTable(
+      ['#', 'statement', ...report.scale.map((point) => `${point.passports} ms`), `plan at ${largest.passports}`],
+      largest.explain.map((statement, i) => [
+        String(i + 1),
+        statement.label,
+        ...report.scale.map((point) => (point.explain[i] ? fixed(point.explain[i]!.executionMs, 3) : '')),
+        `${describePlan(statement.nodes)}${statement.hasSeqScanOnBigTable ? ' ⚠ seq scan' : ''}`,
+      ]),
+    ),
+  )
   return [...lines, '']
 }
 
@@ -152,7 +242,11 @@ function profileSection(report: BenchReport): string[] {
   const profile = report.profile
   if (!profile) return []
   if ('error' in profile) return ['## CPU profile of the warm path', '', `not available: ${profile.error}`, '']
-  const entry = (e: { name: string; selfMs: number; percent: number }): string[] => [e.name, fixed(e.selfMs, 0), `${fixed(e.percent, 1)} %`]
+  const entry = (e: { name: string; selfMs: number; percent: number }): string[] => [
+    e.name,
+    fixed(e.selfMs, 0),
+    `${fixed(e.percent, 1)} %`,
+  ]
   return [
     '## CPU profile of the warm path (service, `--cpu-prof`)',
     '',
@@ -180,14 +274,29 @@ export function formatMarkdown(report: BenchReport): string {
     '',
     markdownTable(HEADERS, rows(report).map(cells)),
     '',
-    '`svc CPU` / `pg CPU`: % of one core used by the service process / by the bench database\'s backends. `vs floor`: throughput as a share of the same SQL replayed at the same connection count by pgbench / by postgres.js, and the p50 ratio to the faster of the two (the floor). `bad`: a 200 whose body carries a scoring error.',
+    "`svc CPU` / `pg CPU`: % of one core used by the service process / by the bench database's backends. `vs floor`: throughput as a share of the same SQL replayed at the same connection count by pgbench / by postgres.js, and the p50 ratio to the faster of the two (the floor). `bad`: a 200 whose body carries a scoring error.",
     '',
   ]
   const skipped = report.scenarios.filter((record) => record.status === 'skipped')
-  if (skipped.length > 0) lines.push('Skipped:', '', ...skipped.map((record) => `- \`${record.id}\`: ${record.skipReason}`), '')
+  if (skipped.length > 0)
+    lines.push('Skipped:', '', ...skipped.map((record) => `- \`${record.id}\`: ${record.skipReason}`), '')
   const noted = report.scenarios.filter((record) => record.notes.length > 0)
-  if (noted.length > 0) lines.push('Notes:', '', ...noted.map((record) => `- \`${record.id}\` (${record.title}): ${record.notes.join('; ')}`), '')
-  lines.push('## Targets (issue 7)', '', markdownTable(['target', 'wanted', 'measured', ''], report.targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? 'n/a' : t.pass ? 'met' : 'MISSED'])), '')
+  if (noted.length > 0)
+    lines.push(
+      'Notes:',
+      '',
+      ...noted.map((record) => `- \`${record.id}\` (${record.title}): ${record.notes.join('; ')}`),
+      '',
+    )
+  lines.push(
+    '## Targets (issue 7)',
+    '',
+    markdownTable(
+      ['target', 'wanted', 'measured', ''],
+      report.targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? 'n/a' : t.pass ? 'met' : 'MISSED']),
+    ),
+    '',
+  )
   lines.push(
     '## The floor',
     '',
@@ -199,7 +308,16 @@ export function formatMarkdown(report: BenchReport): string {
   lines.push(
     '## Cold start',
     '',
-    markdownTable(['how', 'spawn → listening ms', 'spawn → first score ms', 'RSS at listening MB', 'runs'], report.coldStart.map((c) => [c.title, fixed(c.listeningMs, 0), c.error ? `failed: ${c.error.slice(0, 120)}` : fixed(c.firstScoreMs, 0), fixed(c.rssAtStartMb, 0), String(c.runs.length)])),
+    markdownTable(
+      ['how', 'spawn → listening ms', 'spawn → first score ms', 'RSS at listening MB', 'runs'],
+      report.coldStart.map((c) => [
+        c.title,
+        fixed(c.listeningMs, 0),
+        c.error ? `failed: ${c.error.slice(0, 120)}` : fixed(c.firstScoreMs, 0),
+        fixed(c.rssAtStartMb, 0),
+        String(c.runs.length),
+      ]),
+    ),
     '',
   )
   lines.push(...scaleSection(report), ...profileSection(report))
@@ -210,7 +328,10 @@ export function formatMarkdown(report: BenchReport): string {
 
 /** File-name form of the run's start: 2026-01-15T10-20-30Z. */
 export function resultStamp(startedAt: Date): string {
-  return startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')
+  return startedAt
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z')
 }
 
 export async function writeReport(report: BenchReport, outDir: string): Promise<{ json: string; markdown: string }> {

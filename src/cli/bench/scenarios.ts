@@ -55,20 +55,46 @@ function rotate<T>(items: readonly T[], i: number): T {
 }
 
 async function countEvents(sql: Sql): Promise<Record<string, number>> {
-  const rows = await sql<{ action: string; count: number }[]>`select action, count(*)::int as count from registry_event group by action`
+  const rows = await sql<
+    { action: string; count: number }[]
+  >`select action, count(*)::int as count from registry_event group by action`
   return Object.fromEntries(rows.map((row) => [row.action, row.count]))
 }
 
 /** Fires one request; a 404 means the route is not there yet (another issue is writing it). */
 async function probe(ctx: ScenarioContext, request: LoadRequest): Promise<{ skip: string } | undefined> {
-  const response = await fetch(`${ctx.baseUrl}${request.path}`, { method: request.method, headers: request.headers, body: request.body ?? null })
+  const response = await fetch(`${ctx.baseUrl}${request.path}`, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body ?? null,
+  })
   const text = await response.text()
-  if (response.status === 404) return { skip: `${request.method} ${request.path.split('?')[0]!.replace(/0x[0-9a-f]{40}/, '{address}')} answers 404 (route not registered yet): ${text.slice(0, 80)}` }
+  if (response.status === 404)
+    return {
+      skip: `${request.method} ${request.path.split('?')[0]!.replace(/0x[0-9a-f]{40}/, '{address}')} answers 404 (route not registered yet): ${text.slice(0, 80)}`,
+    }
   return undefined
 }
 
-function load(ctx: ScenarioContext, connections: number, next: (i: number) => LoadRequest, expectedStatus: number, isGoodBody?: (body: string) => boolean, maxResponses?: number): Promise<LoadResult> {
-  return runLoad({ baseUrl: ctx.baseUrl, connections, durationSeconds: ctx.durationSeconds, next, expectedStatus, isGoodBody, maxResponses, servicePid: ctx.servicePid, listBackends: ctx.listBackends })
+function load(
+  ctx: ScenarioContext,
+  connections: number,
+  next: (i: number) => LoadRequest,
+  expectedStatus: number,
+  isGoodBody?: (body: string) => boolean,
+  maxResponses?: number,
+): Promise<LoadResult> {
+  return runLoad({
+    baseUrl: ctx.baseUrl,
+    connections,
+    durationSeconds: ctx.durationSeconds,
+    next,
+    expectedStatus,
+    isGoodBody,
+    maxResponses,
+    servicePid: ctx.servicePid,
+    listBackends: ctx.listBackends,
+  })
 }
 
 function ceramicJwt(secretKey: string, address: string): Promise<string> {
@@ -80,7 +106,10 @@ function ceramicJwt(secretKey: string, address: string): Promise<string> {
     .sign(new TextEncoder().encode(secretKey))
 }
 
-async function withEventCounts(ctx: ScenarioContext, run: () => Promise<LoadResult>): Promise<{ result: LoadResult; notes: string[] }> {
+async function withEventCounts(
+  ctx: ScenarioContext,
+  run: () => Promise<LoadResult>,
+): Promise<{ result: LoadResult; notes: string[] }> {
   const before = await countEvents(ctx.sql)
   const result = await run()
   const after = await countEvents(ctx.sql)
@@ -104,8 +133,24 @@ export const SCENARIOS: Scenario[] = [
     // DIDKit verification (~2 ms per stamp) runs on the service's one JS thread: more connections only queue.
     connections: () => 4,
     async run(ctx, connections) {
-      const outcome = await withEventCounts(ctx, () => load(ctx, connections, (i) => v2Score(ctx, rotate(ctx.cold, i).address, rotate(ctx.sha256Keys, i)), 200, scoredWithoutError, ctx.cold.length))
-      outcome.notes.push(poolNote(outcome.result, ctx.cold.length, ctx.durationSeconds, 'never-scored passports (10–30 stamps, 1 in 5 clashing with an existing owner)'))
+      const outcome = await withEventCounts(ctx, () =>
+        load(
+          ctx,
+          connections,
+          (i) => v2Score(ctx, rotate(ctx.cold, i).address, rotate(ctx.sha256Keys, i)),
+          200,
+          scoredWithoutError,
+          ctx.cold.length,
+        ),
+      )
+      outcome.notes.push(
+        poolNote(
+          outcome.result,
+          ctx.cold.length,
+          ctx.durationSeconds,
+          'never-scored passports (10–30 stamps, 1 in 5 clashing with an existing owner)',
+        ),
+      )
       return outcome
     },
   },
@@ -113,14 +158,29 @@ export const SCENARIOS: Scenario[] = [
     id: 'warm-rescore-1',
     title: 'rescore of an already scored 10-stamp passport, 1 connection',
     connections: () => 1,
-    run: async (ctx, connections) => ({ result: await load(ctx, connections, (i) => v2Score(ctx, rotate(ctx.warm, i).address, rotate(ctx.sha256Keys, i)), 200, scoredWithoutError), notes: [] }),
+    run: async (ctx, connections) => ({
+      result: await load(
+        ctx,
+        connections,
+        (i) => v2Score(ctx, rotate(ctx.warm, i).address, rotate(ctx.sha256Keys, i)),
+        200,
+        scoredWithoutError,
+      ),
+      notes: [],
+    }),
   },
   {
     id: 'warm-rescore',
     title: 'rescore of an already scored 10-stamp passport',
     connections: (ctx) => ctx.concurrency,
     run: async (ctx, connections) => ({
-      result: await load(ctx, connections, (i) => v2Score(ctx, rotate(ctx.warm, i).address, rotate(ctx.sha256Keys, i)), 200, scoredWithoutError),
+      result: await load(
+        ctx,
+        connections,
+        (i) => v2Score(ctx, rotate(ctx.warm, i).address, rotate(ctx.sha256Keys, i)),
+        200,
+        scoredWithoutError,
+      ),
       notes: [`${ctx.warm.length} passports, ${ctx.sha256Keys.length} API keys in rotation`],
     }),
   },
@@ -131,11 +191,18 @@ export const SCENARIOS: Scenario[] = [
     async run(ctx, connections) {
       // Exactly one request per key: its second use already takes the sha256 path.
       const result = await runLoad({
-        baseUrl: ctx.baseUrl, connections, amount: ctx.pbkdf2Keys.length, expectedStatus: 200, isGoodBody: scoredWithoutError,
+        baseUrl: ctx.baseUrl,
+        connections,
+        amount: ctx.pbkdf2Keys.length,
+        expectedStatus: 200,
+        isGoodBody: scoredWithoutError,
         next: (i) => v2Score(ctx, rotate(ctx.warm, i).address, rotate(ctx.pbkdf2Keys, i)),
-        servicePid: ctx.servicePid, listBackends: ctx.listBackends,
+        servicePid: ctx.servicePid,
+        listBackends: ctx.listBackends,
       })
-      const [row] = await ctx.sql<{ migrated: number }[]>`select count(*)::int as migrated from account_accountapikey where id = any(${ctx.sql.array(ctx.pbkdf2Keys.map((key) => key.id))}) and hashed_key_sha256 is not null`
+      const [row] = await ctx.sql<
+        { migrated: number }[]
+      >`select count(*)::int as migrated from account_accountapikey where id = any(${ctx.sql.array(ctx.pbkdf2Keys.map((key) => key.id))}) and hashed_key_sha256 is not null`
       return { result, notes: [`${row?.migrated ?? 0} of ${ctx.pbkdf2Keys.length} keys migrated to sha256`] }
     },
   },
@@ -143,11 +210,20 @@ export const SCENARIOS: Scenario[] = [
     id: 'v2-sha256-after-migration',
     title: 'v2 score (warm) with the same keys, now on the sha256 path',
     connections: (ctx) => ctx.concurrency,
-    run: async (ctx, connections) => ({ result: await load(ctx, connections, (i) => v2Score(ctx, rotate(ctx.warm, i).address, rotate(ctx.pbkdf2Keys, i)), 200, scoredWithoutError), notes: [] }),
+    run: async (ctx, connections) => ({
+      result: await load(
+        ctx,
+        connections,
+        (i) => v2Score(ctx, rotate(ctx.warm, i).address, rotate(ctx.pbkdf2Keys, i)),
+        200,
+        scoredWithoutError,
+      ),
+      notes: [],
+    }),
   },
   {
     id: 'embed-add-rescore',
-    title: 'embed add-stamps (re-adding a passport\'s 10 stamps) + rescore',
+    title: "embed add-stamps (re-adding a passport's 10 stamps) + rescore",
     connections: () => 8,
     async run(ctx, connections) {
       const request = (i: number): LoadRequest => {
@@ -161,8 +237,12 @@ export const SCENARIOS: Scenario[] = [
       }
       const skip = await probe(ctx, request(0))
       if (skip) return skip
-      const outcome = await withEventCounts(ctx, () => load(ctx, connections, (i) => request(i + 1), 200, scoredWithoutError))
-      outcome.notes.push('the same signed credentials each time: the service\'s signature cache answers, as for any re-added stamp')
+      const outcome = await withEventCounts(ctx, () =>
+        load(ctx, connections, (i) => request(i + 1), 200, scoredWithoutError),
+      )
+      outcome.notes.push(
+        "the same signed credentials each time: the service's signature cache answers, as for any re-added stamp",
+      )
       return outcome
     },
   },
@@ -192,7 +272,11 @@ export const SCENARIOS: Scenario[] = [
     title: 'GET /internal/embed/weights?community_id=',
     connections: (ctx) => ctx.concurrency,
     async run(ctx, connections) {
-      const request: LoadRequest = { method: 'GET', path: `/internal/embed/weights?community_id=${ctx.communityId}`, headers: {} }
+      const request: LoadRequest = {
+        method: 'GET',
+        path: `/internal/embed/weights?community_id=${ctx.communityId}`,
+        headers: {},
+      }
       const skip = await probe(ctx, request)
       if (skip) return skip
       return { result: await load(ctx, connections, () => request, 200), notes: [] }
@@ -210,7 +294,11 @@ export const SCENARIOS: Scenario[] = [
           method: 'POST',
           path: '/internal/check-bans',
           headers: { 'content-type': 'application/json', authorization: ctx.internalToken },
-          body: JSON.stringify(plan.stamps.map((stamp) => ({ credentialSubject: { hash: stamp.nullifiers[0], provider: stamp.provider, id: did } }))),
+          body: JSON.stringify(
+            plan.stamps.map((stamp) => ({
+              credentialSubject: { hash: stamp.nullifiers[0], provider: stamp.provider, id: did },
+            })),
+          ),
         }
       }
       const skip = await probe(ctx, request(0))
@@ -223,7 +311,16 @@ export const SCENARIOS: Scenario[] = [
     title: 'contended LIFO: groups of 8 never-scored addresses racing for 4 shared nullifiers',
     connections: (ctx) => ctx.concurrency,
     async run(ctx, connections) {
-      const outcome = await withEventCounts(ctx, () => load(ctx, connections, (i) => v2Score(ctx, rotate(ctx.contended, i).address, rotate(ctx.sha256Keys, i)), 200, scoredWithoutError, ctx.contended.length))
+      const outcome = await withEventCounts(ctx, () =>
+        load(
+          ctx,
+          connections,
+          (i) => v2Score(ctx, rotate(ctx.contended, i).address, rotate(ctx.sha256Keys, i)),
+          200,
+          scoredWithoutError,
+          ctx.contended.length,
+        ),
+      )
       outcome.notes.push(poolNote(outcome.result, ctx.contended.length, ctx.durationSeconds, 'contended passports'))
       return outcome
     },
@@ -233,6 +330,21 @@ export const SCENARIOS: Scenario[] = [
 export async function runScenario(scenario: Scenario, ctx: ScenarioContext): Promise<ScenarioRecord> {
   const connections = scenario.connections(ctx)
   const outcome = await scenario.run(ctx, connections)
-  if ('skip' in outcome) return { id: scenario.id, title: scenario.title, connections, status: 'skipped', skipReason: outcome.skip, notes: [] }
-  return { id: scenario.id, title: scenario.title, connections, status: 'ok', result: outcome.result, notes: outcome.notes }
+  if ('skip' in outcome)
+    return {
+      id: scenario.id,
+      title: scenario.title,
+      connections,
+      status: 'skipped',
+      skipReason: outcome.skip,
+      notes: [],
+    }
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    connections,
+    status: 'ok',
+    result: outcome.result,
+    notes: outcome.notes,
+  }
 }

@@ -11,19 +11,28 @@ const PASSPORTS_PER_INSERT = 100
 const BACKGROUND_CHUNK = 2_000
 
 /** Cache rows as the Passport app's add path writes them (scoring §9.1), one statement per batch. */
-export async function insertSignedPassports(sql: Sql, passports: readonly SignedPassport[], sourceApp: CeramicCacheSourceApp = 1): Promise<void> {
+export async function insertSignedPassports(
+  sql: Sql,
+  passports: readonly SignedPassport[],
+  sourceApp: CeramicCacheSourceApp = 1,
+): Promise<void> {
   for (let i = 0; i < passports.length; i += PASSPORTS_PER_INSERT) {
     const batch = passports.slice(i, i + PASSPORTS_PER_INSERT)
-    await insertCeramicCacheStamps(sql, batch.flatMap(({ plan, credentials }) => credentials.map((credential) => ({
-      address: plan.address,
-      provider: credential.credentialSubject.provider,
-      stamp: credential,
-      proof_value: credential.proof.proofValue ?? '',
-      issuance_date: credential.issuanceDate,
-      expiration_date: credential.expirationDate,
-      source_app: sourceApp,
-      source_scorer_id: null,
-    }))))
+    await insertCeramicCacheStamps(
+      sql,
+      batch.flatMap(({ plan, credentials }) =>
+        credentials.map((credential) => ({
+          address: plan.address,
+          provider: credential.credentialSubject.provider,
+          stamp: credential,
+          proof_value: credential.proof.proofValue ?? '',
+          issuance_date: credential.issuanceDate,
+          expiration_date: credential.expirationDate,
+          source_app: sourceApp,
+          source_scorer_id: null,
+        })),
+      ),
+    )
   }
 }
 
@@ -47,7 +56,11 @@ export function credentialTemplate(credential: StampCredential): CredentialTempl
     credentialSubject: { ...subject, id: SUBJECT_MARK, provider: PROVIDER_MARK, nullifiers: [NULLIFIER_MARK] },
     proof: { ...credential.proof, proofValue: PROOF_MARK },
   }
-  return { json: JSON.stringify(marked), issuanceDate: credential.issuanceDate, expirationDate: credential.expirationDate }
+  return {
+    json: JSON.stringify(marked),
+    issuanceDate: credential.issuanceDate,
+    expirationDate: credential.expirationDate,
+  }
 }
 
 export interface BackgroundRange {

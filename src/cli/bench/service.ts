@@ -26,7 +26,15 @@ export async function buildServerBundle(): Promise<string | undefined> {
   try {
     const esbuild = await import('esbuild')
     await mkdir(dirname(BUNDLE_FILE), { recursive: true })
-    await esbuild.build({ entryPoints: [SERVER_ENTRY], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: BUNDLE_FILE, logLevel: 'error' })
+    await esbuild.build({
+      entryPoints: [SERVER_ENTRY],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile: BUNDLE_FILE,
+      logLevel: 'error',
+    })
     return BUNDLE_FILE
   } catch {
     return undefined
@@ -74,7 +82,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const entry = options.runtime === 'bundle' ? [BUNDLE_FILE] : ['--import', 'tsx', SERVER_ENTRY]
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: REPO_ROOT,
-    env: definedOnly({ PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', ...options.env }),
+    env: definedOnly({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...options.env,
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   options.onSpawn?.(startedAt)
@@ -86,7 +101,13 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (stderr.length < 100_000) stderr += chunk.toString('utf8')
   })
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not print its address within ${START_TIMEOUT_MS} ms:\n${stderr.slice(-2000)}`)), START_TIMEOUT_MS)
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`the service did not print its address within ${START_TIMEOUT_MS} ms:\n${stderr.slice(-2000)}`),
+        ),
+      START_TIMEOUT_MS,
+    )
     child.stdout!.on('data', (chunk: Buffer) => {
       if (stdout.length > 100_000) return
       stdout += chunk.toString('utf8')
@@ -194,7 +215,10 @@ export type BackendLister = () => Promise<number[]>
  * window are counted too: from their first sighting (or zero, when they were born after the
  * window opened) to their last, losing at most one tick at the end.
  */
-export function watchResources(pid: number | undefined, listBackends: BackendLister): { stop(): Promise<ResourceWindow> } {
+export function watchResources(
+  pid: number | undefined,
+  listBackends: BackendLister,
+): { stop(): Promise<ResourceWindow> } {
   const startedAt = performance.now()
   const benchStart = process.cpuUsage()
   const backendsAtStart = new Map<number, number>()
@@ -205,15 +229,21 @@ export function watchResources(pid: number | undefined, listBackends: BackendLis
       backendsLatest.set(backend, ticks)
     }
   }
-  const first = Promise.all([pid === undefined ? undefined : sampleProcess(pid), recordBackends(true), sampleMachineTicks()])
+  const first = Promise.all([
+    pid === undefined ? undefined : sampleProcess(pid),
+    recordBackends(true),
+    sampleMachineTicks(),
+  ])
   let rssPeak = 0
   let sampling = Promise.resolve()
   const timer = setInterval(() => {
-    sampling = sampling.then(async () => {
-      const sample = pid === undefined ? undefined : await sampleProcess(pid)
-      if (sample) rssPeak = Math.max(rssPeak, sample.rssBytes)
-      await recordBackends(false)
-    }).catch(() => undefined)
+    sampling = sampling
+      .then(async () => {
+        const sample = pid === undefined ? undefined : await sampleProcess(pid)
+        if (sample) rssPeak = Math.max(rssPeak, sample.rssBytes)
+        await recordBackends(false)
+      })
+      .catch(() => undefined)
   }, 250)
   return {
     async stop() {
@@ -227,7 +257,7 @@ export function watchResources(pid: number | undefined, listBackends: BackendLis
       ])
       const seconds = (performance.now() - startedAt) / 1000
       const bench = process.cpuUsage(benchStart)
-      const percent = (ms: number): number => (ms / 10) / seconds
+      const percent = (ms: number): number => ms / 10 / seconds
       const serviceCpuMs = service0 && service1 ? ticksToMs(service1.cpuTicks - service0.cpuTicks) : 0
       let postgresTicks = 0
       for (const [backend, ticks] of backendsLatest) postgresTicks += ticks - (backendsAtStart.get(backend) ?? 0)

@@ -1,5 +1,10 @@
 import { parentPort } from 'node:worker_threads'
-import { demoIssuerKey, issueStampCredentials, type StampCredential, type StampToIssue } from '../../domain/stamp-issuer.js'
+import {
+  demoIssuerKey,
+  issueStampCredentials,
+  type StampCredential,
+  type StampToIssue,
+} from '../../domain/stamp-issuer.js'
 
 // One signing thread of signing.ts: DIDKit's wasm signs on the thread that calls it, so the
 // cohorts are signed by one worker per core.
@@ -21,7 +26,11 @@ const key = await demoIssuerKey()
 port.on('message', (job: SignJob) => {
   issueStampCredentials(key, job.stamps).then(
     (credentials) => port.postMessage({ id: job.id, credentials } satisfies SignResult),
-    (error: unknown) => port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) } satisfies SignResult),
+    (error: unknown) =>
+      port.postMessage({
+        id: job.id,
+        error: error instanceof Error ? error.message : String(error),
+      } satisfies SignResult),
   )
 })
 port.postMessage('ready')

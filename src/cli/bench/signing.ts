@@ -20,10 +20,15 @@ export interface SignedPassport {
 // loader that `tsx` installed in this process (Node 20).
 function startWorker(): Promise<Worker> {
   const url = new URL('./sign-worker.ts', import.meta.url).href
-  const worker = new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)}))`, { eval: true })
+  const worker = new Worker(
+    `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)}))`,
+    { eval: true },
+  )
   return new Promise((resolve, reject) => {
     worker.once('error', reject)
-    worker.once('message', (message) => (message === 'ready' ? resolve(worker) : reject(new Error(`sign worker: unexpected ${String(message)}`))))
+    worker.once('message', (message) =>
+      message === 'ready' ? resolve(worker) : reject(new Error(`sign worker: unexpected ${String(message)}`)),
+    )
   })
 }
 
@@ -45,20 +50,25 @@ function request(worker: Worker, job: SignJob): Promise<SignResult> {
 
 function stampsOf(plans: readonly PassportPlan[], issuedAt: Date): StampToIssue[] {
   const expiresAt = new Date(issuedAt.getTime() + LIFETIME_MS)
-  return plans.flatMap((plan) => plan.stamps.map((stamp) => ({
-    address: plan.address,
-    provider: stamp.provider,
-    nullifiers: stamp.nullifiers,
-    issuanceDate: issuedAt,
-    expirationDate: expiresAt,
-  })))
+  return plans.flatMap((plan) =>
+    plan.stamps.map((stamp) => ({
+      address: plan.address,
+      provider: stamp.provider,
+      nullifiers: stamp.nullifiers,
+      issuanceDate: issuedAt,
+      expirationDate: expiresAt,
+    })),
+  )
 }
 
 /**
  * Every stamp signed individually with the demo issuer's EIP-712 key: the subject's DID is part of
  * the signed document, so no signature can be shared between two addresses.
  */
-export async function signPassports(plans: readonly PassportPlan[], options: { issuedAt: Date; onProgress?: (done: number) => void }): Promise<SignedPassport[]> {
+export async function signPassports(
+  plans: readonly PassportPlan[],
+  options: { issuedAt: Date; onProgress?: (done: number) => void },
+): Promise<SignedPassport[]> {
   if (plans.length === 0) return []
   const jobs: PassportPlan[][] = []
   for (let i = 0; i < plans.length; i += PASSPORTS_PER_JOB) jobs.push(plans.slice(i, i + PASSPORTS_PER_JOB))
@@ -67,17 +77,20 @@ export async function signPassports(plans: readonly PassportPlan[], options: { i
   let nextJob = 0
   let done = 0
   try {
-    await Promise.all(workers.map(async (worker) => {
-      while (nextJob < jobs.length) {
-        const id = nextJob++
-        const job: SignJob = { id, stamps: stampsOf(jobs[id]!, options.issuedAt) }
-        const result = await request(worker, job)
-        if (result.error !== undefined || !result.credentials) throw new Error(`signing failed: ${result.error ?? 'no credentials'}`)
-        results[id] = result.credentials
-        done += jobs[id]!.length
-        options.onProgress?.(done)
-      }
-    }))
+    await Promise.all(
+      workers.map(async (worker) => {
+        while (nextJob < jobs.length) {
+          const id = nextJob++
+          const job: SignJob = { id, stamps: stampsOf(jobs[id]!, options.issuedAt) }
+          const result = await request(worker, job)
+          if (result.error !== undefined || !result.credentials)
+            throw new Error(`signing failed: ${result.error ?? 'no credentials'}`)
+          results[id] = result.credentials
+          done += jobs[id]!.length
+          options.onProgress?.(done)
+        }
+      }),
+    )
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()))
   }

@@ -43,17 +43,25 @@ export async function growBackground(state: RunState, end: number): Promise<void
   const startedAt = performance.now()
   const total = end - state.backgroundEnd
   state.log(`growing the background to ${end - state.backgroundStart} passports`)
-  await seedBackground(state.sql, { start: state.backgroundEnd, end }, {
-    ...state.background,
-    onProgress: (done) => state.log(`  background passports: ${done}/${total}`),
-  })
+  await seedBackground(
+    state.sql,
+    { start: state.backgroundEnd, end },
+    {
+      ...state.background,
+      onProgress: (done) => state.log(`  background passports: ${done}/${total}`),
+    },
+  )
   state.backgroundEnd = end
   await analyzeTables(state.sql)
   state.backgroundSeconds += (performance.now() - startedAt) / 1000
 }
 
 /** Every scenario in order; right after the warm one, the floor at 1 and at N connections. */
-export async function runScenariosAndFloor(ctx: ScenarioContext, state: RunState, sequences: readonly CapturedRescore[]): Promise<{ scenarios: ScenarioRecord[]; floor: FloorResult[]; notes: string[] }> {
+export async function runScenariosAndFloor(
+  ctx: ScenarioContext,
+  state: RunState,
+  sequences: readonly CapturedRescore[],
+): Promise<{ scenarios: ScenarioRecord[]; floor: FloorResult[]; notes: string[] }> {
   const scenarios: ScenarioRecord[] = []
   const floor: FloorResult[] = []
   const notes: string[] = []
@@ -66,13 +74,21 @@ export async function runScenariosAndFloor(ctx: ScenarioContext, state: RunState
     // Right after the warm scenario, so both see the same tables and the same machine.
     for (const connections of [...new Set([1, state.concurrency])]) {
       state.log(`floor: replaying the warm rescore's SQL at ${connections} connection(s)`)
-      const input = { url: state.url, sequences, connections, durationSeconds: state.durationSeconds, listBackends: state.listBackends }
+      const input = {
+        url: state.url,
+        sequences,
+        connections,
+        durationSeconds: state.durationSeconds,
+        listBackends: state.listBackends,
+      }
       floor.push(await replayFloor(input))
       if (!pgbench) continue
       try {
         floor.push(await runPgbenchFloor({ ...input, pgbench }))
       } catch (error) {
-        notes.push(`pgbench at ${connections} connection(s) failed: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`)
+        notes.push(
+          `pgbench at ${connections} connection(s) failed: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`,
+        )
         state.log(notes.at(-1)!)
       }
     }
@@ -80,14 +96,23 @@ export async function runScenariosAndFloor(ctx: ScenarioContext, state: RunState
   return { scenarios, floor, notes }
 }
 
-export function warmLoad(state: RunState, service: RunningService, passports: readonly PassportPlan[] = state.warm, connections = state.concurrency): Promise<LoadResult> {
+export function warmLoad(
+  state: RunState,
+  service: RunningService,
+  passports: readonly PassportPlan[] = state.warm,
+  connections = state.concurrency,
+): Promise<LoadResult> {
   return runLoad({
     baseUrl: service.baseUrl,
     connections,
     durationSeconds: state.durationSeconds,
     expectedStatus: 200,
     isGoodBody: (body) => body.includes('"error":null'),
-    next: (i) => ({ method: 'GET', path: `/v2/stamps/${state.communityId}/score/${passports[i % passports.length]!.address}`, headers: { 'x-api-key': state.keys[i % state.keys.length]!.key } }),
+    next: (i) => ({
+      method: 'GET',
+      path: `/v2/stamps/${state.communityId}/score/${passports[i % passports.length]!.address}`,
+      headers: { 'x-api-key': state.keys[i % state.keys.length]!.key },
+    }),
     servicePid: service.pid,
     listBackends: state.listBackends,
   })
@@ -104,18 +129,32 @@ export function captureRescores(state: RunState, passports: readonly PassportPla
 }
 
 /** The warm scenario at the current size, plus EXPLAIN ANALYZE of one rescore's statements. */
-export async function measureScalePoint(state: RunState, service: RunningService, warm?: LoadResult): Promise<ScalePoint> {
+export async function measureScalePoint(
+  state: RunState,
+  service: RunningService,
+  warm?: LoadResult,
+): Promise<ScalePoint> {
   const counts = await countTables(state.sql)
   state.log(`scale check at ${counts.passports} passports (${counts.cacheRows} cache rows)`)
-  const result = warm ?? await warmLoad(state, service)
+  const result = warm ?? (await warmLoad(state, service))
   const [sequence] = await captureRescores(state, state.warm.slice(0, 1))
   return { passports: counts.passports, counts, warm: result, explain: await explainRescore(state.url, sequence!) }
 }
 
-export async function startWarmService(state: RunState, passports: readonly PassportPlan[], nodeArgs: string[] = []): Promise<RunningService> {
+export async function startWarmService(
+  state: RunState,
+  passports: readonly PassportPlan[],
+  nodeArgs: string[] = [],
+): Promise<RunningService> {
   const service = await startService({ env: state.env, nodeArgs })
   try {
-    await scoreEach({ baseUrl: service.baseUrl, communityId: state.communityId, addresses: passports.map((plan) => plan.address), keys: state.keys, concurrency: WARM_UP_CONCURRENCY })
+    await scoreEach({
+      baseUrl: service.baseUrl,
+      communityId: state.communityId,
+      addresses: passports.map((plan) => plan.address),
+      keys: state.keys,
+      concurrency: WARM_UP_CONCURRENCY,
+    })
   } catch (error) {
     await service.stop()
     throw error

@@ -20,18 +20,32 @@ export function evaluateTargets(report: BenchReport, peakRssMb: number): TargetC
   const share = warm && floor ? warm.requestsPerSecond / floor.transactionsPerSecond : undefined
   const coldStart = report.coldStart.find((record) => record.id === 'real-postgres')
   const bundled = report.coldStart.find((record) => record.id === 'real-postgres-bundle' && !record.error)
-  const coldStartMs = coldStart && !coldStart.error ? Math.min(coldStart.firstScoreMs, bundled?.firstScoreMs ?? Infinity) : undefined
+  const coldStartMs =
+    coldStart && !coldStart.error ? Math.min(coldStart.firstScoreMs, bundled?.firstScoreMs ?? Infinity) : undefined
   const ran = report.scenarios.filter((record) => record.result)
   const errors = ran.reduce((sum, record) => sum + record.result!.errors + record.result!.badBodies, 0)
   return [
-    { name: 'warm rescore p50, 1 connection', target: `≤ ${P50_AT_ONE_CONNECTION_MS} ms`, measured: single ? ms(single.latencyMs.p50) : 'not run', pass: single ? single.latencyMs.p50 <= P50_AT_ONE_CONNECTION_MS : null },
+    {
+      name: 'warm rescore p50, 1 connection',
+      target: `≤ ${P50_AT_ONE_CONNECTION_MS} ms`,
+      measured: single ? ms(single.latencyMs.p50) : 'not run',
+      pass: single ? single.latencyMs.p50 <= P50_AT_ONE_CONNECTION_MS : null,
+    },
     {
       name: `warm rescore throughput, ${concurrency} connections, vs the floor`,
       target: `≥ ${SHARE_OF_FLOOR * 100} %`,
-      measured: share === undefined ? 'not run' : `${(share * 100).toFixed(0)} % (${warm!.requestsPerSecond.toFixed(0)} vs ${floor!.transactionsPerSecond.toFixed(0)} /s, ${floor!.client} floor)`,
+      measured:
+        share === undefined
+          ? 'not run'
+          : `${(share * 100).toFixed(0)} % (${warm!.requestsPerSecond.toFixed(0)} vs ${floor!.transactionsPerSecond.toFixed(0)} /s, ${floor!.client} floor)`,
       pass: share === undefined ? null : share >= SHARE_OF_FLOOR,
     },
-    { name: `warm rescore p99, ${concurrency} connections`, target: `≤ ${P99_AT_CONCURRENCY_MS} ms`, measured: warm ? ms(warm.latencyMs.p99) : 'not run', pass: warm ? warm.latencyMs.p99 <= P99_AT_CONCURRENCY_MS : null },
+    {
+      name: `warm rescore p99, ${concurrency} connections`,
+      target: `≤ ${P99_AT_CONCURRENCY_MS} ms`,
+      measured: warm ? ms(warm.latencyMs.p99) : 'not run',
+      pass: warm ? warm.latencyMs.p99 <= P99_AT_CONCURRENCY_MS : null,
+    },
     {
       name: 'service RSS, peak over all scenarios (tsx runtime)',
       target: `≤ ${RSS_MB} MB`,
@@ -41,9 +55,12 @@ export function evaluateTargets(report: BenchReport, peakRssMb: number): TargetC
     {
       name: 'cold start, real PostgreSQL (spawn → first 200 score), best runtime',
       target: `≤ ${COLD_START_MS} ms`,
-      measured: coldStartMs !== undefined
-        ? `${coldStartMs.toFixed(0)} ms (npm start/tsx ${coldStart!.firstScoreMs.toFixed(0)} ms${bundled ? `, bundle ${bundled.firstScoreMs.toFixed(0)} ms` : ''})`
-        : coldStart?.error ? `failed: ${coldStart.error.slice(0, 80)}` : 'not run',
+      measured:
+        coldStartMs !== undefined
+          ? `${coldStartMs.toFixed(0)} ms (npm start/tsx ${coldStart!.firstScoreMs.toFixed(0)} ms${bundled ? `, bundle ${bundled.firstScoreMs.toFixed(0)} ms` : ''})`
+          : coldStart?.error
+            ? `failed: ${coldStart.error.slice(0, 80)}`
+            : 'not run',
       pass: coldStartMs === undefined ? null : coldStartMs <= COLD_START_MS,
     },
     { name: `errors over ${ran.length} scenarios`, target: '0', measured: String(errors), pass: errors === 0 },
@@ -56,12 +73,21 @@ export function machineNotes(report: BenchReport, options: BenchOptions): string
   const ran = report.scenarios.filter((record) => record.result)
   const other = ran.reduce((sum, record) => sum + record.result!.resources.otherCpuPercent, 0) / Math.max(1, ran.length)
   if (other > 10) {
-    notes.push(`The machine was shared: processes other than the service, its database backends and the load generator used ${other.toFixed(0)} % of a core on average during the scenarios (load average ${report.machine.loadAverageStart[0]?.toFixed(1)} at start). Expect lower throughput and longer tails than on an idle machine.`)
+    notes.push(
+      `The machine was shared: processes other than the service, its database backends and the load generator used ${other.toFixed(0)} % of a core on average during the scenarios (load average ${report.machine.loadAverageStart[0]?.toFixed(1)} at start). Expect lower throughput and longer tails than on an idle machine.`,
+    )
   }
   if (report.database.defaultUrlUsed) notes.push(`DATABASE_URL was unset: the bench used ${report.database.server}.`)
-  notes.push(`The load generator (autocannon) runs in the bench process on the same ${report.machine.cpus} cores as the service and PostgreSQL; its CPU is in the JSON report (benchCpuPercent).`)
-  notes.push(`The service logs at LOG_LEVEL=${options.logLevel}; the floor is the same driver (postgres.js) without the service, so it includes the client-side driver cost but no HTTP, JSON, auth logic or scoring.`)
+  notes.push(
+    `The load generator (autocannon) runs in the bench process on the same ${report.machine.cpus} cores as the service and PostgreSQL; its CPU is in the JSON report (benchCpuPercent).`,
+  )
+  notes.push(
+    `The service logs at LOG_LEVEL=${options.logLevel}; the floor is the same driver (postgres.js) without the service, so it includes the client-side driver cost but no HTTP, JSON, auth logic or scoring.`,
+  )
   const largestScale = report.scale.at(-1)
-  if (largestScale && largestScale.passports < 100_000) notes.push('The default scale check stops at the main population; `--scale 1000,10000,100000` adds the 100k point (several minutes of seeding: ~2M cache rows).')
+  if (largestScale && largestScale.passports < 100_000)
+    notes.push(
+      'The default scale check stops at the main population; `--scale 1000,10000,100000` adds the 100k point (several minutes of seeding: ~2M cache rows).',
+    )
   return notes
 }

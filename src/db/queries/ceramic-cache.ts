@@ -42,8 +42,20 @@ export interface CeramicCacheRow {
 type InsertValues = Omit<CeramicCacheRow, 'id' | 'stamp'> & { stamp: unknown }
 // A mutable array on purpose: postgres.js' helper types reject a readonly column list on a `Db` union.
 const INSERT_COLUMNS: (keyof InsertValues)[] = [
-  'type', 'address', 'provider', 'stamp', 'proof_value', 'created_at', 'updated_at', 'deleted_at',
-  'compose_db_save_status', 'compose_db_stream_id', 'issuance_date', 'expiration_date', 'source_app', 'source_scorer_id',
+  'type',
+  'address',
+  'provider',
+  'stamp',
+  'proof_value',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'compose_db_save_status',
+  'compose_db_stream_id',
+  'issuance_date',
+  'expiration_date',
+  'source_app',
+  'source_scorer_id',
 ]
 
 // Only V1 rows are written: type 2 (V2) exists in the schema but no code path writes it (scoring §1).
@@ -54,7 +66,11 @@ const STAMP_TYPE_V1 = 1
  * §9.1 step 4), ids returned in the same order. No ON CONFLICT, like Python: a second live row for
  * (type, address, provider) is a unique violation for the caller to classify (db/errors.ts).
  */
-export async function insertCeramicCacheStamps(db: Db, rows: readonly NewCeramicCacheStamp[], options: { now?: string } = {}): Promise<number[]> {
+export async function insertCeramicCacheStamps(
+  db: Db,
+  rows: readonly NewCeramicCacheStamp[],
+  options: { now?: string } = {},
+): Promise<number[]> {
   if (rows.length === 0) return []
   const now = options.now ?? new Date().toISOString()
   const values = rows.map((row): InsertValues => ({
@@ -91,7 +107,12 @@ export interface SoftDeleteOptions {
  * not apply to queryset updates, so Django sets both). Revoked rows are included, as in Python.
  * Returns the number of rows soft-deleted.
  */
-export async function softDeleteLiveStamps(db: Db, address: string, providers: readonly string[], options: SoftDeleteOptions): Promise<number> {
+export async function softDeleteLiveStamps(
+  db: Db,
+  address: string,
+  providers: readonly string[],
+  options: SoftDeleteOptions,
+): Promise<number> {
   if (providers.length === 0) return 0
   const result = await db`
     update ceramic_cache_ceramiccache
@@ -144,7 +165,11 @@ export interface CachedStampRow {
  * `type = 1` on the add/embed paths, any type after a DELETE (§9.3). Python has no ORDER BY; id
  * order is the closest deterministic match (endpoints §1.5).
  */
-export async function listLiveCachedStamps(db: Db, address: string, options: { type?: 1 } = {}): Promise<CachedStampRow[]> {
+export async function listLiveCachedStamps(
+  db: Db,
+  address: string,
+  options: { type?: 1 } = {},
+): Promise<CachedStampRow[]> {
   return db<CachedStampRow[]>`
     select c.id, c.address, c.provider, c.stamp
     from ceramic_cache_ceramiccache c
@@ -155,7 +180,11 @@ export async function listLiveCachedStamps(db: Db, address: string, options: { t
 }
 
 /** Live rows of these providers, any type, revoked included (scoring §9.3 step 2). */
-export async function countLiveStampsForProviders(db: Db, address: string, providers: readonly string[]): Promise<number> {
+export async function countLiveStampsForProviders(
+  db: Db,
+  address: string,
+  providers: readonly string[],
+): Promise<number> {
   const [row] = await db<{ count: number }[]>`
     select count(*)::int as count from ceramic_cache_ceramiccache
     where address = ${address.toLowerCase()} and provider = any(${textArray(db, [...providers])}::varchar[]) and deleted_at is null`

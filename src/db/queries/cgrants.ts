@@ -9,7 +9,10 @@ export interface CgrantsContributionTotalsRow {
 
 // endpoints §15 step 3: only index rows whose contribution succeeded (the inner join also drops
 // rows with a NULL contribution_id, as Django's `contribution__success=True` does).
-export async function findCgrantsContributionTotals(db: Db, lowerAddress: string): Promise<CgrantsContributionTotalsRow> {
+export async function findCgrantsContributionTotals(
+  db: Db,
+  lowerAddress: string,
+): Promise<CgrantsContributionTotalsRow> {
   const [row] = await db<CgrantsContributionTotalsRow[]>`
     select count(*)::int as contribution_count,
            count(distinct gci.grant_id)::int as grant_count,
@@ -28,7 +31,11 @@ export interface ProtocolContributionTotalsRow {
 // endpoints §15 step 4: contributions of at least `minAmount`, outside the rounds (mapped to their
 // contract addresses) in which the address was squelched. round_eth_address is NOT NULL, so
 // `not in` behaves like Django's exclude(round__in=…).
-export async function findProtocolContributionTotals(db: Db, lowerAddress: string, minAmount: string): Promise<ProtocolContributionTotalsRow> {
+export async function findProtocolContributionTotals(
+  db: Db,
+  lowerAddress: string,
+  minAmount: string,
+): Promise<ProtocolContributionTotalsRow> {
   const [row] = await db<ProtocolContributionTotalsRow[]>`
     select count(distinct pc.project)::int as project_count, sum(pc.amount) as amount_sum
     from cgrants_protocolcontributions pc

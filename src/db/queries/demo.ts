@@ -2,7 +2,11 @@ import { textArray, type Db } from '../pool.js'
 
 // The few inserts the demo seed needs beyond the shared query modules; rows as Django writes them.
 
-export async function findDemoAccount(db: Db, ownerAddress: string, communityName: string): Promise<{ accountId: number; communityId: number } | undefined> {
+export async function findDemoAccount(
+  db: Db,
+  ownerAddress: string,
+  communityName: string,
+): Promise<{ accountId: number; communityId: number } | undefined> {
   const [row] = await db<{ account_id: number; community_id: number }[]>`
     select a.id as account_id, c.id as community_id
     from account_account a join account_community c on c.account_id = a.id
@@ -17,12 +21,19 @@ export async function insertDemoAccount(db: Db, address: string, username: strin
     insert into auth_user (password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
     values (${'!' + username + username.slice(0, 8)}, null, false, ${username}, '', '', '', false, true, now())
     returning id`
-  const [account] = await db<{ id: number }[]>`insert into account_account (address, user_id) values (${address}, ${user!.id}) returning id`
+  const [account] = await db<
+    { id: number }[]
+  >`insert into account_account (address, user_id) values (${address}, ${user!.id}) returning id`
   return account!.id
 }
 
-export async function insertDemoCommunity(db: Db, community: { accountId: number; name: string; weights: Readonly<Record<string, number>>; threshold: string }): Promise<number> {
-  const [scorer] = await db<{ id: number }[]>`insert into scorer_weighted_scorer (type, exclude_from_weight_updates) values ('WEIGHTED_BINARY', false) returning id`
+export async function insertDemoCommunity(
+  db: Db,
+  community: { accountId: number; name: string; weights: Readonly<Record<string, number>>; threshold: string },
+): Promise<number> {
+  const [scorer] = await db<
+    { id: number }[]
+  >`insert into scorer_weighted_scorer (type, exclude_from_weight_updates) values ('WEIGHTED_BINARY', false) returning id`
   await db`insert into scorer_weighted_binaryweightedscorer (scorer_ptr_id, weights, threshold) values (${scorer!.id}, ${JSON.stringify(community.weights)}::text::jsonb, ${community.threshold})`
   const [row] = await db<{ id: number }[]>`
     insert into account_community (name, description, account_id, scorer_id, created_at, rule, use_case, deleted_at, external_scorer_id, human_points_program)
@@ -32,7 +43,11 @@ export async function insertDemoCommunity(db: Db, community: { accountId: number
 }
 
 /** Expiry (epoch ms) of each live demo stamp by provider. */
-export async function listDemoStampExpirations(db: Db, address: string, providers: string[]): Promise<Map<string, number>> {
+export async function listDemoStampExpirations(
+  db: Db,
+  address: string,
+  providers: string[],
+): Promise<Map<string, number>> {
   const rows = await db<{ provider: string; expires_ms: number }[]>`
     select provider, (extract(epoch from expiration_date) * 1000)::float8 as expires_ms
     from ceramic_cache_ceramiccache

@@ -14,8 +14,20 @@ export async function insertEvents(db: Db, events: readonly NewEvent[]): Promise
   await db`
     insert into registry_event (action, address, created_at, data, community_id)
     select action, address, clock_timestamp(), data::jsonb, community_id
-    from unnest(${textArray(db, events.map((e) => e.action))}::text[], ${textArray(db, events.map((e) => e.address))}::text[],
-                ${textArray(db, events.map((e) => e.dataJson))}::text[], ${bigintArray(db, events.map((e) => e.communityId))}::bigint[])
+    from unnest(${textArray(
+      db,
+      events.map((e) => e.action),
+    )}::text[], ${textArray(
+      db,
+      events.map((e) => e.address),
+    )}::text[],
+                ${textArray(
+                  db,
+                  events.map((e) => e.dataJson),
+                )}::text[], ${bigintArray(
+                  db,
+                  events.map((e) => e.communityId),
+                )}::bigint[])
       with ordinality as t(action, address, data, community_id, position)
     order by position`
 }

@@ -28,7 +28,16 @@ export async function insertHashLinks(db: Db, communityId: number, links: readon
   await db`
     insert into registry_hashscorerlink (hash, address, expires_at, community_id)
     select hash, address, expires_at::timestamptz, ${communityId}
-    from unnest(${textArray(db, links.map((l) => l.hash))}::text[], ${textArray(db, links.map((l) => l.address))}::text[], ${textArray(db, links.map((l) => l.expiresAt))}::text[])
+    from unnest(${textArray(
+      db,
+      links.map((l) => l.hash),
+    )}::text[], ${textArray(
+      db,
+      links.map((l) => l.address),
+    )}::text[], ${textArray(
+      db,
+      links.map((l) => l.expiresAt),
+    )}::text[])
       with ordinality as t(hash, address, expires_at, position)
     order by position`
 }
@@ -44,12 +53,26 @@ export async function updateHashLinks(db: Db, updates: readonly HashLinkUpdate[]
   if (updates.length === 0) return
   await db`
     update registry_hashscorerlink l set address = u.address, expires_at = u.expires_at::timestamptz
-    from unnest(${bigintArray(db, updates.map((u) => u.id))}::bigint[], ${textArray(db, updates.map((u) => u.address))}::text[], ${textArray(db, updates.map((u) => u.expiresAt))}::text[])
+    from unnest(${bigintArray(
+      db,
+      updates.map((u) => u.id),
+    )}::bigint[], ${textArray(
+      db,
+      updates.map((u) => u.address),
+    )}::text[], ${textArray(
+      db,
+      updates.map((u) => u.expiresAt),
+    )}::text[])
       as u(id, address, expires_at)
     where l.id = u.id`
 }
 
-export async function countHashLinksOwnedBy(db: Db, communityId: number, address: string, hashes: readonly string[]): Promise<number> {
+export async function countHashLinksOwnedBy(
+  db: Db,
+  communityId: number,
+  address: string,
+  hashes: readonly string[],
+): Promise<number> {
   const [row] = await db<{ count: number }[]>`
     select count(*)::int as count from registry_hashscorerlink
     where address = ${address} and community_id = ${communityId} and hash = any(${textArray(db, [...hashes])}::text[])`

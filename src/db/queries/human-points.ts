@@ -32,7 +32,11 @@ export async function hasQualifiedCommunity(db: Db, address: string): Promise<bo
 }
 
 /** The providers among `providers` that already hold an HKY row for the address (scoring §6.2 step 2). */
-export async function listHumanKeyProviders(db: Db, address: string, providers: readonly string[]): Promise<Set<string>> {
+export async function listHumanKeyProviders(
+  db: Db,
+  address: string,
+  providers: readonly string[],
+): Promise<Set<string>> {
   if (providers.length === 0) return new Set()
   const rows = await db<{ provider: string }[]>`
     select distinct provider from registry_humanpoints
@@ -44,13 +48,29 @@ export async function listHumanKeyProviders(db: Db, address: string, providers: 
  * Django `bulk_create(ignore_conflicts=True)`: one multi-row INSERT in the given order; a row that
  * clashes with `unique_human_points_constraint` (or with an earlier row of the same batch) is skipped.
  */
-export async function insertHumanPointsIgnoringConflicts(db: Db, address: string, rows: readonly NewHumanPointsRow[]): Promise<void> {
+export async function insertHumanPointsIgnoringConflicts(
+  db: Db,
+  address: string,
+  rows: readonly NewHumanPointsRow[],
+): Promise<void> {
   if (rows.length === 0) return
   await db`
     insert into registry_humanpoints (address, action, "timestamp", tx_hash, chain_id, provider)
     select ${address}, action, clock_timestamp(), tx_hash, chain_id, provider
-    from unnest(${textArray(db, rows.map((r) => r.action))}::text[], ${textArray(db, rows.map((r) => r.txHash))}::text[],
-                ${intArray(db, rows.map((r) => r.chainId))}::int[], ${textArray(db, rows.map((r) => r.provider))}::text[])
+    from unnest(${textArray(
+      db,
+      rows.map((r) => r.action),
+    )}::text[], ${textArray(
+      db,
+      rows.map((r) => r.txHash),
+    )}::text[],
+                ${intArray(
+                  db,
+                  rows.map((r) => r.chainId),
+                )}::int[], ${textArray(
+                  db,
+                  rows.map((r) => r.provider),
+                )}::text[])
       with ordinality as t(action, tx_hash, chain_id, provider, position)
     order by position
     on conflict do nothing`
@@ -77,7 +97,9 @@ export async function insertHumanPointsActionIfAbsent(db: Db, address: string, a
 
 /** Every row of the action, all addresses: the MM2 cap is global (scoring §6.2 step 4). */
 export async function countHumanPointsAction(db: Db, action: string): Promise<number> {
-  const [row] = await db<{ count: number }[]>`select count(*) as count from registry_humanpoints where action = ${action}`
+  const [row] = await db<
+    { count: number }[]
+  >`select count(*) as count from registry_humanpoints where action = ${action}`
   return row?.count ?? 0
 }
 

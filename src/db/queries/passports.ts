@@ -15,7 +15,9 @@ export async function getOrCreatePassportId(db: Db, address: string, communityId
     on conflict (address, community_id) do nothing
     returning id`
   if (inserted) return inserted.id
-  const [existing] = await db<{ id: number }[]>`select id from registry_passport where address = ${address} and community_id = ${communityId} for update`
+  const [existing] = await db<
+    { id: number }[]
+  >`select id from registry_passport where address = ${address} and community_id = ${communityId} for update`
   if (!existing) throw new Error(`registry_passport row for ${address} in community ${communityId} vanished`)
   return existing.id
 }
@@ -31,7 +33,11 @@ export interface ClaimedScore {
  * concurrent transaction created the passport after this statement's snapshot — the caller then
  * falls back to the two-step path, which waits for and sees that row.
  */
-export async function claimPassportAndScore(db: Db, address: string, communityId: number): Promise<ClaimedScore | undefined> {
+export async function claimPassportAndScore(
+  db: Db,
+  address: string,
+  communityId: number,
+): Promise<ClaimedScore | undefined> {
   const [row] = await db<{ passport_id: number | null; score_id: number | null }[]>`
     with new_passport as (
       insert into registry_passport (address, community_id, requires_calculation)
@@ -95,9 +101,18 @@ export async function finishScoringRun(db: Db, run: FinishedRun): Promise<void> 
   await db`
     with wanted as (
       select t.provider, coalesce(c.stamp, t.credential::jsonb) as credential, t.position
-      from unnest(${textArray(db, run.stamps.map((s) => s.provider))}::text[],
-                  ${bigintArray(db, run.stamps.map((s) => ('cacheId' in s.source ? s.source.cacheId : 0)))}::bigint[],
-                  ${textArray(db, run.stamps.map((s) => ('credentialJson' in s.source ? s.source.credentialJson : '')))}::text[])
+      from unnest(${textArray(
+        db,
+        run.stamps.map((s) => s.provider),
+      )}::text[],
+                  ${bigintArray(
+                    db,
+                    run.stamps.map((s) => ('cacheId' in s.source ? s.source.cacheId : 0)),
+                  )}::bigint[],
+                  ${textArray(
+                    db,
+                    run.stamps.map((s) => ('credentialJson' in s.source ? s.source.credentialJson : '')),
+                  )}::text[])
         with ordinality as t(provider, cache_id, credential, position)
       left join ceramic_cache_ceramiccache c on c.id = t.cache_id
     ), current_stamps as (
@@ -170,7 +185,11 @@ export interface StoredScoreRow {
   stamps: unknown
 }
 
-export async function findStoredScore(db: Db, address: string, communityId: number): Promise<StoredScoreRow | undefined> {
+export async function findStoredScore(
+  db: Db,
+  address: string,
+  communityId: number,
+): Promise<StoredScoreRow | undefined> {
   const [row] = await db<StoredScoreRow[]>`
     select s.id, s.passport_id, p.address, s.score, s.status, s.error, s.last_score_timestamp, s.expiration_date, s.evidence, s.stamp_scores, s.stamps
     from registry_score s join registry_passport p on p.id = s.passport_id

@@ -71,7 +71,11 @@ function idOrNull(scorerId: string): number | null {
 
 // endpoints §1.7: the external id first, then the id, both restricted to the caller's account;
 // soft-deleted communities are not excluded (parity).
-export async function findScoringCommunityForAccount(db: Db, scorerId: string, accountId: number): Promise<ScoringCommunityRow | undefined> {
+export async function findScoringCommunityForAccount(
+  db: Db,
+  scorerId: string,
+  accountId: number,
+): Promise<ScoringCommunityRow | undefined> {
   const [row] = await db<ScoringCommunityRow[]>`
     select ${scoringCommunityColumns(db)}
     from (

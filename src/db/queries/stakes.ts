@@ -39,7 +39,11 @@ export interface GtcStakeEventRow {
 }
 
 // endpoints §14 step 2; gtc_staking_index_by_staker and gtc_staking_index serve the two branches.
-export async function listLegacyGtcStakeEvents(db: Db, lowerAddress: string, roundId: number): Promise<GtcStakeEventRow[]> {
+export async function listLegacyGtcStakeEvents(
+  db: Db,
+  lowerAddress: string,
+  roundId: number,
+): Promise<GtcStakeEventRow[]> {
   return db<GtcStakeEventRow[]>`
     select id, event_type, round_id, staker, address, amount, staked, block_number, tx_hash
     from registry_gtcstakeevent

@@ -30,7 +30,7 @@ export function isLeapYear(year: number): boolean {
 }
 
 export function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (isLeapYear(year) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0
+  return month === 2 ? (isLeapYear(year) ? 29 : 28) : ([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0)
 }
 
 /** Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil). */
@@ -47,7 +47,9 @@ export function civilFromDays(days: number): [year: number, month: number, day: 
   const z = days + 719468
   const era = Math.floor(z / 146097)
   const dayOfEra = z - era * 146097
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365)
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365,
+  )
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100))
   const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153)
   const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
@@ -63,16 +65,31 @@ function floorDiv(a: bigint, b: bigint): bigint {
 }
 
 const offsetMicros = (offsetMinutes: number): bigint => BigInt(Math.round(offsetMinutes * MICROS_PER_MINUTE))
-const wallMicros = (dt: PyDateTime): bigint => dt.epochMicros + (dt.offsetMinutes === null ? 0n : offsetMicros(dt.offsetMinutes))
+const wallMicros = (dt: PyDateTime): bigint =>
+  dt.epochMicros + (dt.offsetMinutes === null ? 0n : offsetMicros(dt.offsetMinutes))
 
 function assertInRange(wall: bigint): void {
   if (wall < MIN_WALL_MICROS || wall > MAX_WALL_MICROS) throw new PyOverflowError('date value out of range')
 }
 
 /** Builds a PyDateTime from wall-clock fields; offset in microseconds, null = naive. */
-export function fromWallClock(fields: { year: number; month: number; day: number; hour: number; minute: number; second: number; microsecond: number }, offset: bigint | null): PyDateTime {
+export function fromWallClock(
+  fields: {
+    year: number
+    month: number
+    day: number
+    hour: number
+    minute: number
+    second: number
+    microsecond: number
+  },
+  offset: bigint | null,
+): PyDateTime {
   const { year, month, day, hour, minute, second, microsecond } = fields
-  const wall = BigInt(daysFromCivil(year, month, day)) * MICROS_PER_DAY + BigInt((hour * 60 + minute) * 60 + second) * MICROS_PER_SECOND + BigInt(microsecond)
+  const wall =
+    BigInt(daysFromCivil(year, month, day)) * MICROS_PER_DAY +
+    BigInt((hour * 60 + minute) * 60 + second) * MICROS_PER_SECOND +
+    BigInt(microsecond)
   if (offset === null) return { epochMicros: wall, offsetMinutes: null }
   return { epochMicros: wall - offset, offsetMinutes: Number(offset) / MICROS_PER_MINUTE }
 }
@@ -116,7 +133,8 @@ export function formatDjangoJson(dt: PyDateTime): string {
   return text.endsWith('+00:00') ? `${text.slice(0, -6)}Z` : text
 }
 
-const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::(\d{2}))?(?::(\d{2}))?)?$/
+const PG_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::(\d{2}))?(?::(\d{2}))?)?$/
 
 /**
  * timestamptz text as PostgreSQL prints it ("2025-01-15 10:20:30.123456+00", "+05:30", "-07").
@@ -125,13 +143,34 @@ const PG_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\
 export function parsePgTimestamp(text: string): PyDateTime {
   const match = PG_TIMESTAMP.exec(text)
   if (!match) throw new RangeError(`unsupported PostgreSQL timestamp: ${JSON.stringify(text)}`)
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   const microsecond = Number((match[7] ?? '').padEnd(6, '0'))
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+  if (
+    year < 1 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
     throw new RangeError(`unsupported PostgreSQL timestamp: ${JSON.stringify(text)}`)
   }
   const [, , , , , , , , sign, offsetHours, offsetMinutes = '0', offsetSeconds = '0'] = match
-  const offset = sign === undefined ? null : BigInt((sign === '-' ? -1 : 1) * ((Number(offsetHours) * 60 + Number(offsetMinutes)) * 60 + Number(offsetSeconds))) * MICROS_PER_SECOND
+  const offset =
+    sign === undefined
+      ? null
+      : BigInt(
+          (sign === '-' ? -1 : 1) * ((Number(offsetHours) * 60 + Number(offsetMinutes)) * 60 + Number(offsetSeconds)),
+        ) * MICROS_PER_SECOND
   return fromWallClock({ year, month, day, hour, minute, second, microsecond }, offset)
 }
 
@@ -270,7 +309,11 @@ function parseIsoDate(buf: Uint8Array, length: number, parsed: Parsed): number {
 }
 
 /** parse_hh_mm_ss_ff: 0 = consumed to the end, 1 = more text follows, < 0 = malformed. */
-function parseTimeFields(buf: Uint8Array, start: number, end: number): { rv: number; fields: [number, number, number]; micros: number } {
+function parseTimeFields(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+): { rv: number; fields: [number, number, number]; micros: number } {
   const fields: [number, number, number] = [0, 0, 0]
   let p = start
   let hasSeparator = true
@@ -335,7 +378,8 @@ function findSeparator(buf: Uint8Array, length: number): number {
   return index % 2 === 0 ? 7 : 8
 }
 
-const isLoneSurrogate = (char: string): boolean => char.length === 1 && char.charCodeAt(0) >= 0xd800 && char.charCodeAt(0) <= 0xdfff
+const isLoneSurrogate = (char: string): boolean =>
+  char.length === 1 && char.charCodeAt(0) >= 0xd800 && char.charCodeAt(0) <= 0xdfff
 
 /** _sanitize_isoformat_str + PyUnicode_AsUTF8AndSize; null where Python reports an invalid string. */
 function toUtf8Bytes(text: string): Uint8Array | null {
@@ -388,7 +432,9 @@ function offsetOf(parsed: Parsed): bigint {
   if (parsed.tzSeconds === 0) return 0n
   const offset = BigInt(parsed.tzSeconds) * MICROS_PER_SECOND + BigInt(parsed.tzMicros)
   if (offset <= -MICROS_PER_DAY || offset >= MICROS_PER_DAY) {
-    throw new PyValueError(`offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not ${timedeltaRepr(offset)}.`)
+    throw new PyValueError(
+      `offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not ${timedeltaRepr(offset)}.`,
+    )
   }
   return offset
 }
@@ -409,7 +455,18 @@ export function parsePyIsoDateTime(text: string): PyDateTime {
   const buf = toUtf8Bytes(text)
   if (buf === null) throw invalid()
   const length = buf.length - 1
-  const parsed: Parsed = { rv: 0, year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, microsecond: 0, tzSeconds: 0, tzMicros: 0 }
+  const parsed: Parsed = {
+    rv: 0,
+    year: 0,
+    month: 0,
+    day: 0,
+    hour: 0,
+    minute: 0,
+    second: 0,
+    microsecond: 0,
+    tzSeconds: 0,
+    tzMicros: 0,
+  }
   const separator = findSeparator(buf, length)
   // -1 is a size_t in C: "no limit" for the date parser (which then always fails).
   let rv = parseIsoDate(buf, separator < 0 ? Infinity : separator, parsed)

@@ -38,8 +38,9 @@ function dropDigitsHalfEven(coefficient: bigint, drop: number): bigint {
 }
 
 // Python's `isspace()` set: Decimal(str) strips exactly these from both ends (\x1c-\x1f included).
-// eslint-disable-next-line no-control-regex
-const PY_WHITESPACE = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g
+const PY_WHITESPACE =
+  // eslint-disable-next-line no-control-regex
+  /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g
 const DECIMAL_LITERAL = /^([+-]?)(?:(\d+)\.?(\d*)|\.(\d+))(?:[eE]([+-]?\d+))?$/
 const SPECIAL_LITERAL = /^[+-]?(?:inf|infinity|s?nan\d*)$/i
 const UNICODE_DIGIT = /\p{Nd}/u
@@ -79,13 +80,15 @@ export class PyDecimal {
     const ascii = toAsciiNumeral(text)
     const match = DECIMAL_LITERAL.exec(ascii)
     if (!match) {
-      if (SPECIAL_LITERAL.test(ascii)) throw new RangeError(`PyDecimal: special value ${JSON.stringify(text)} is not supported`)
+      if (SPECIAL_LITERAL.test(ascii))
+        throw new RangeError(`PyDecimal: special value ${JSON.stringify(text)} is not supported`)
       throw conversionSyntax()
     }
     const [, sign, intDigits = '', fracDigits = '', onlyFrac, exponentText] = match
     const fraction = onlyFrac ?? fracDigits
     const exponent = (exponentText === undefined ? 0 : Number(exponentText)) - fraction.length
-    if (Math.abs(exponent) > MAX_EXPONENT_MAGNITUDE) throw new RangeError(`PyDecimal: exponent of ${JSON.stringify(text)} is out of range`)
+    if (Math.abs(exponent) > MAX_EXPONENT_MAGNITUDE)
+      throw new RangeError(`PyDecimal: exponent of ${JSON.stringify(text)} is out of range`)
     return new PyDecimal(sign === '-' ? 1 : 0, BigInt(intDigits + fraction), exponent)
   }
 
@@ -110,7 +113,8 @@ export class PyDecimal {
   }
 
   static fromInt(value: number | bigint): PyDecimal {
-    if (typeof value === 'number' && !Number.isInteger(value)) throw new RangeError(`PyDecimal.fromInt: ${value} is not an integer`)
+    if (typeof value === 'number' && !Number.isInteger(value))
+      throw new RangeError(`PyDecimal.fromInt: ${value} is not an integer`)
     const integer = BigInt(value)
     return new PyDecimal(integer < 0n ? 1 : 0, integer < 0n ? -integer : integer, 0)
   }
@@ -191,7 +195,9 @@ export class PyDecimal {
   /** format(d, ".Nf"): the exact value rounded half-even; the sign survives ("-0.00"). */
   toFixed(places: number): string {
     assertPlaces(places)
-    const digits = dropDigitsHalfEven(this.coefficient, -places - this.exponent).toString().padStart(places + 1, '0')
+    const digits = dropDigitsHalfEven(this.coefficient, -places - this.exponent)
+      .toString()
+      .padStart(places + 1, '0')
     const sign = this.sign === 1 ? '-' : ''
     if (places === 0) return sign + digits
     return `${sign}${digits.slice(0, -places)}.${digits.slice(-places)}`

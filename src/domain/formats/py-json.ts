@@ -7,7 +7,15 @@ export class PyFloat {
   constructor(readonly value: number) {}
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' }
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+}
 
 /** ensure_ascii: every code unit outside space..tilde becomes \uxxxx (lower-case hex, UTF-16 pairs). */
 export function pyJsonString(text: string): string {

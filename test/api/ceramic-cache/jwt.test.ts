@@ -35,7 +35,10 @@ beforeAll(async () => {
   const { accountId } = await createAccount(database.sql)
   ;({ communityId: ceramicCommunityId } = await createCommunity(database.sql, { accountId, weights: { Google: 1 } }))
   const env = { SECRET_KEY, CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId) }
-  app = await buildTestApp(database.sql, await scoringTestConfig({ ...env, SIWE_JWT_PUBLIC_KEY: Buffer.from(keys.publicKeyPem).toString('base64') }))
+  app = await buildTestApp(
+    database.sql,
+    await scoringTestConfig({ ...env, SIWE_JWT_PUBLIC_KEY: Buffer.from(keys.publicKeyPem).toString('base64') }),
+  )
   legacyApp = await buildTestApp(database.sql, await scoringTestConfig(env))
 })
 afterAll(async () => {
@@ -57,7 +60,12 @@ describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
   it('endpoints §1.3.3: no Authorization header, or another scheme → 401 {"detail": "Unauthorized"}', async () => {
     const address = randomAddress()
     const token = await mintSiweToken(address, keys.privateKey)
-    const cases: Record<string, string>[] = [{}, { authorization: '' }, { authorization: `Token ${token}` }, { authorization: token }]
+    const cases: Record<string, string>[] = [
+      {},
+      { authorization: '' },
+      { authorization: `Token ${token}` },
+      { authorization: token },
+    ]
     for (const headers of cases) {
       const response = await getScore(address, headers)
       expect(response.statusCode, JSON.stringify(headers).slice(0, 40)).toBe(401)
@@ -71,9 +79,12 @@ describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
     const withKey = await getScore(address, bearer('garbage'))
     expect(withKey.statusCode).toBe(401)
     expect(withKey.headers['content-type']).toBe('application/json; charset=utf-8')
-    expect(withKey.body).toBe(JSON.stringify({
-      detail: "{'detail': ErrorDetail(string='Given token not valid for any token type', code='token_not_valid'), 'code': ErrorDetail(string='token_not_valid', code='token_not_valid'), 'messages': [{'token_class': ErrorDetail(string='SIWE_RS256', code='token_not_valid'), 'token_type': ErrorDetail(string='access', code='token_not_valid'), 'message': ErrorDetail(string='Not enough segments', code='token_not_valid')}, {'token_class': ErrorDetail(string='AccessToken', code='token_not_valid'), 'token_type': ErrorDetail(string='access', code='token_not_valid'), 'message': ErrorDetail(string='Token is invalid or expired', code='token_not_valid')}]}",
-    }))
+    expect(withKey.body).toBe(
+      JSON.stringify({
+        detail:
+          "{'detail': ErrorDetail(string='Given token not valid for any token type', code='token_not_valid'), 'code': ErrorDetail(string='token_not_valid', code='token_not_valid'), 'messages': [{'token_class': ErrorDetail(string='SIWE_RS256', code='token_not_valid'), 'token_type': ErrorDetail(string='access', code='token_not_valid'), 'message': ErrorDetail(string='Not enough segments', code='token_not_valid')}, {'token_class': ErrorDetail(string='AccessToken', code='token_not_valid'), 'token_type': ErrorDetail(string='access', code='token_not_valid'), 'message': ErrorDetail(string='Token is invalid or expired', code='token_not_valid')}]}",
+      }),
+    )
     const withoutKey = await getScore(address, bearer('garbage'), legacyApp)
     expect(withoutKey.statusCode).toBe(401)
     expect(withoutKey.json()).toEqual(invalidToken(invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
@@ -82,7 +93,12 @@ describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
   it('endpoints §1.3.3: a bare "Bearer" is validated as an empty token → 401 A′', async () => {
     const response = await getScore(randomAddress(), { authorization: 'Bearer' })
     expect(response.statusCode).toBe(401)
-    expect(response.json()).toEqual(invalidToken(invalidTokenEntry('SIWE_RS256', 'Not enough segments'), invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
+    expect(response.json()).toEqual(
+      invalidToken(
+        invalidTokenEntry('SIWE_RS256', 'Not enough segments'),
+        invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+      ),
+    )
   })
 
   it('scoring §13.69: the RS256 SIWE token (as issued by authenticate/v2) is accepted; the scheme is case-insensitive', async () => {
@@ -112,7 +128,12 @@ describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
       const token = await signHs256(legacyClaims(address, overrides), SECRET_KEY)
       const response = await getScore(address, bearer(token))
       expect(response.statusCode, message).toBe(401)
-      expect(response.json()).toEqual(invalidToken(invalidTokenEntry('SIWE_RS256', 'The specified alg value is not allowed'), invalidTokenEntry('AccessToken', message)))
+      expect(response.json()).toEqual(
+        invalidToken(
+          invalidTokenEntry('SIWE_RS256', 'The specified alg value is not allowed'),
+          invalidTokenEntry('AccessToken', message),
+        ),
+      )
     }
     expect(await findScoreRow(database.sql, address, ceramicCommunityId)).toBeUndefined()
   })
@@ -123,7 +144,10 @@ describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
     const cases: [string, string][] = [
       [await signRs256(siweClaims(address, { iss: 'other' }), keys.privateKey), 'Invalid issuer'],
       [await signRs256(siweClaims(address), generateSiweKeyPair().privateKey), 'Signature verification failed'],
-      [await signRs256(siweClaims(address, { iat: now - 7200, exp: now - 60 }), keys.privateKey), 'Signature has expired'],
+      [
+        await signRs256(siweClaims(address, { iat: now - 7200, exp: now - 60 }), keys.privateKey),
+        'Signature has expired',
+      ],
       [await signRs256(siweClaims(address, { aud: 'passport-app' }), keys.privateKey), 'Invalid audience'],
       [unsignedToken(siweClaims(address)), 'The specified alg value is not allowed'],
       [await signHs256(siweClaims(address), keys.publicKeyPem), 'The specified alg value is not allowed'],
@@ -131,7 +155,12 @@ describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
     for (const [token, message] of cases) {
       const response = await getScore(address, bearer(token))
       expect(response.statusCode, message).toBe(401)
-      expect(response.json()).toEqual(invalidToken(invalidTokenEntry('SIWE_RS256', message), invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
+      expect(response.json()).toEqual(
+        invalidToken(
+          invalidTokenEntry('SIWE_RS256', message),
+          invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+        ),
+      )
     }
     expect(await findScoreRow(database.sql, address, ceramicCommunityId)).toBeUndefined()
   })
@@ -145,7 +174,10 @@ describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
   })
 
   it('endpoints §1.2: authentication comes before parameter validation (a bad token and a bad query → 401)', async () => {
-    const response = await app.inject({ method: 'GET', url: `/ceramic-cache/score/${randomAddress()}?alternate_scorer_id=abc` })
+    const response = await app.inject({
+      method: 'GET',
+      url: `/ceramic-cache/score/${randomAddress()}?alternate_scorer_id=abc`,
+    })
     expect(response.statusCode).toBe(401)
     expect(response.json()).toEqual(UNAUTHORIZED)
   })
@@ -158,9 +190,19 @@ describe('POST, PATCH, DELETE /ceramic-cache/stamps/bulk: JWT (endpoints §1.3.3
       const missing = await app.inject({ method, url: '/ceramic-cache/stamps/bulk', payload: { not: 'a list' } })
       expect(missing.statusCode, method).toBe(401)
       expect(missing.json()).toEqual(UNAUTHORIZED)
-      const garbage = await app.inject({ method, url: '/ceramic-cache/stamps/bulk', headers: bearer('garbage'), payload: [{ provider: 'Google', stamp: { proof: { proofValue: '0x1' } } }] })
+      const garbage = await app.inject({
+        method,
+        url: '/ceramic-cache/stamps/bulk',
+        headers: bearer('garbage'),
+        payload: [{ provider: 'Google', stamp: { proof: { proofValue: '0x1' } } }],
+      })
       expect(garbage.statusCode, method).toBe(401)
-      expect(garbage.json()).toEqual(invalidToken(invalidTokenEntry('SIWE_RS256', 'Not enough segments'), invalidTokenEntry('AccessToken', 'Token is invalid or expired')))
+      expect(garbage.json()).toEqual(
+        invalidToken(
+          invalidTokenEntry('SIWE_RS256', 'Not enough segments'),
+          invalidTokenEntry('AccessToken', 'Token is invalid or expired'),
+        ),
+      )
     }
     expect(await listCacheRows(database.sql, address)).toEqual([])
   })
@@ -168,7 +210,12 @@ describe('POST, PATCH, DELETE /ceramic-cache/stamps/bulk: JWT (endpoints §1.3.3
   it('scoring §13.70: a legacy HS256 token authorises a write under its did address', async () => {
     const address = randomAddress()
     const token = await signHs256(legacyClaims(address), SECRET_KEY)
-    const response = await legacyApp.inject({ method: 'DELETE', url: '/ceramic-cache/stamps/bulk', headers: bearer(token), payload: [{ provider: 'Google' }] })
+    const response = await legacyApp.inject({
+      method: 'DELETE',
+      url: '/ceramic-cache/stamps/bulk',
+      headers: bearer(token),
+      payload: [{ provider: 'Google' }],
+    })
     // Authenticated: the handler ran and found nothing to delete for this address.
     expect(response.statusCode).toBe(404)
     expect(response.json()).toEqual({ detail: 'Unable to find stamp to delete.' })

@@ -4,7 +4,13 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/database.js
 import { buildTestApp, scoringTestConfig } from '../../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
 import { addCacheStamps, signStamps } from '../../helpers/factories/scoring.js'
-import { bearer, generateSiweKeyPair, signRs256, siweClaims, type SiweKeyPair } from '../../helpers/factories/ceramic-jwt.js'
+import {
+  bearer,
+  generateSiweKeyPair,
+  signRs256,
+  siweClaims,
+  type SiweKeyPair,
+} from '../../helpers/factories/ceramic-jwt.js'
 import { findScoreRow, insertStoredScore, listEvents, pyIsoOfPgText } from '../../helpers/factories/ceramic-cache.js'
 import { insertHumanPoints, insertQualifiedCommunityRow, setMultiplier } from '../../helpers/factories/human-points.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
@@ -24,8 +30,17 @@ beforeAll(async () => {
   database = await createTestDatabase()
   keys = generateSiweKeyPair()
   const { accountId } = await createAccount(database.sql)
-  ;({ communityId: ceramicCommunityId } = await createCommunity(database.sql, { accountId, weights: WEIGHTS, threshold: '3' }))
-  ;({ communityId: programCommunityId } = await createCommunity(database.sql, { accountId, weights: WEIGHTS, threshold: '3', humanPointsProgram: true }))
+  ;({ communityId: ceramicCommunityId } = await createCommunity(database.sql, {
+    accountId,
+    weights: WEIGHTS,
+    threshold: '3',
+  }))
+  ;({ communityId: programCommunityId } = await createCommunity(database.sql, {
+    accountId,
+    weights: WEIGHTS,
+    threshold: '3',
+    humanPointsProgram: true,
+  }))
   const env = { SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId) }
   app = await buildTestApp(database.sql, await scoringTestConfig(env))
   pointsApp = await buildTestApp(database.sql, await scoringTestConfig({ ...env, HUMAN_POINTS_ENABLED: 'true' }))
@@ -36,13 +51,24 @@ afterAll(async () => {
   await database?.close()
 })
 
-async function getScore(address: string, options: { path?: string; query?: string; target?: FastifyInstance; token?: string } = {}) {
+async function getScore(
+  address: string,
+  options: { path?: string; query?: string; target?: FastifyInstance; token?: string } = {},
+) {
   const token = options.token ?? (await mintSiweToken(address, keys.privateKey))
-  return (options.target ?? app).inject({ method: 'GET', url: `/ceramic-cache/score/${options.path ?? address}${options.query ?? ''}`, headers: bearer(token) })
+  return (options.target ?? app).inject({
+    method: 'GET',
+    url: `/ceramic-cache/score/${options.path ?? address}${options.query ?? ''}`,
+    headers: bearer(token),
+  })
 }
 
 // scoring §13.77's stored score, with a microsecond timestamp and a far-future expiration.
-async function storeScore(address: string, communityId: number, overrides: Partial<Parameters<typeof insertStoredScore>[1]> = {}) {
+async function storeScore(
+  address: string,
+  communityId: number,
+  overrides: Partial<Parameters<typeof insertStoredScore>[1]> = {},
+) {
   return insertStoredScore(database.sql, {
     address,
     communityId,
@@ -109,12 +135,28 @@ describe('GET /ceramic-cache/score/{address}', () => {
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({
       ...STORED_BODY(address),
-      points_data: { total_points: 1200, is_eligible: true, multiplier: 2, breakdown: { SCB: 500, PMT_10: 600, PMT: 600, HKY: 100 } },
+      points_data: {
+        total_points: 1200,
+        is_eligible: true,
+        multiplier: 2,
+        breakdown: { SCB: 500, PMT_10: 600, PMT: 600, HKY: 100 },
+      },
       possible_points_data: {
         total_points: 0,
         is_eligible: false,
         multiplier: 2,
-        breakdown: { SCB: 500, HKY: 100, ISB: 100, ISS: 200, ISG: 500, CSB: 100, CSE: 200, CST: 500, PMT: 300, HIM: 1000 },
+        breakdown: {
+          SCB: 500,
+          HKY: 100,
+          ISB: 100,
+          ISS: 200,
+          ISG: 500,
+          CSB: 100,
+          CSE: 200,
+          CST: 500,
+          PMT: 300,
+          HIM: 1000,
+        },
       },
     })
   })
@@ -184,7 +226,15 @@ describe('GET /ceramic-cache/score/{address}', () => {
 
   it('scoring §9.5: a stored ERROR score (expiration NULL) is returned as is, threshold "20.00000"', async () => {
     const address = randomAddress()
-    await storeScore(address, ceramicCommunityId, { score: null, status: 'ERROR', error: 'Failed to save HashScorerLinks', lastScoreTimestamp: null, expirationDate: null, evidenceJson: null, stampsJson: null })
+    await storeScore(address, ceramicCommunityId, {
+      score: null,
+      status: 'ERROR',
+      error: 'Failed to save HashScorerLinks',
+      lastScoreTimestamp: null,
+      expirationDate: null,
+      evidenceJson: null,
+      stampsJson: null,
+    })
     const response = await getScore(address)
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({
@@ -203,7 +253,7 @@ describe('GET /ceramic-cache/score/{address}', () => {
     expect(await listEvents(database.sql, address, ceramicCommunityId)).toEqual([])
   })
 
-  it('D8: a path address other than the token\'s → 403, nothing scored', async () => {
+  it("D8: a path address other than the token's → 403, nothing scored", async () => {
     const address = randomAddress()
     const other = randomAddress()
     const response = await getScore(address, { path: other })
@@ -227,20 +277,33 @@ describe('GET /ceramic-cache/score/{address}', () => {
     const address = randomAddress()
     await storeScore(address, ceramicCommunityId)
     expect((await getScore(address, { query: '?alternate_scorer_id=0' })).json()).toEqual(STORED_BODY(address))
-    expect((await getScore(address, { query: `?alternate_scorer_id=${programCommunityId}` })).json()).toMatchObject({ score: '0.00000', threshold: '3.00000' })
+    expect((await getScore(address, { query: `?alternate_scorer_id=${programCommunityId}` })).json()).toMatchObject({
+      score: '0.00000',
+      threshold: '3.00000',
+    })
     expect(await findScoreRow(database.sql, address, programCommunityId)).toBeDefined()
   })
 
   it('endpoints Endpoint 6: alternate_scorer_id not an integer → 422 int_parsing', async () => {
     const response = await getScore(randomAddress(), { query: '?alternate_scorer_id=abc' })
     expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({ detail: [{ type: 'int_parsing', loc: ['query', 'alternate_scorer_id'], msg: 'Input should be a valid integer, unable to parse string as an integer' }] })
+    expect(response.json()).toEqual({
+      detail: [
+        {
+          type: 'int_parsing',
+          loc: ['query', 'alternate_scorer_id'],
+          msg: 'Input should be a valid integer, unable to parse string as an integer',
+        },
+      ],
+    })
   })
 
   it('endpoints Endpoint 6 step 3: no such community → 404 with the misconfiguration text', async () => {
     const response = await getScore(randomAddress(), { query: '?alternate_scorer_id=987654321' })
     expect(response.statusCode).toBe(404)
-    expect(response.json()).toEqual({ detail: 'Community matching the configured scorer id does not exist! This is probably a misconfiguration!' })
+    expect(response.json()).toEqual({
+      detail: 'Community matching the configured scorer id does not exist! This is probably a misconfiguration!',
+    })
   })
 
   it('endpoints Endpoint 6 step 5: a failing re-score → 400 "Unable to get score for provided scorer."', async () => {

@@ -10,7 +10,11 @@ let ceramicCommunityId: number
 const ctx = useTestApp({
   config: async ({ sql }) => {
     const { accountId } = await createAccount(sql)
-    ;({ communityId: ceramicCommunityId } = await createCommunity(sql, { accountId, weights: { Google: 1, Ens: 1 }, threshold: '1' }))
+    ;({ communityId: ceramicCommunityId } = await createCommunity(sql, {
+      accountId,
+      weights: { Google: 1, Ens: 1 },
+      threshold: '1',
+    }))
     return scoringTestConfig({ CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId) })
   },
 })
@@ -45,8 +49,14 @@ describe('GET /ceramic-cache/stamp', () => {
       ],
     })
     const score = await findScoreRow(ctx.database.sql, address, ceramicCommunityId)
-    expect(score).toMatchObject({ status: 'DONE', score: '1.000000000', evidence: expect.objectContaining({ rawScore: '2' }) })
-    expect((await listEvents(ctx.database.sql, address, ceramicCommunityId)).map((event) => event.action)).toEqual(['SCU'])
+    expect(score).toMatchObject({
+      status: 'DONE',
+      score: '1.000000000',
+      evidence: expect.objectContaining({ rawScore: '2' }),
+    })
+    expect((await listEvents(ctx.database.sql, address, ceramicCommunityId)).map((event) => event.action)).toEqual([
+      'SCU',
+    ])
 
     // A score now exists: later calls only list.
     const again = await getStamps(`?address=${address}`)
@@ -61,7 +71,9 @@ describe('GET /ceramic-cache/stamp', () => {
     await addCacheStamps(ctx.database.sql, address, [google!])
     const response = await getStamps(`?address=${address.toUpperCase().replace(/^0X/, '0x')}`)
     expect(response.statusCode).toBe(200)
-    expect(response.json().stamps).toEqual([{ id: (await listLiveCacheRows(ctx.database.sql, address))[0]!.id, address, provider: 'Google', stamp: google }])
+    expect(response.json().stamps).toEqual([
+      { id: (await listLiveCacheRows(ctx.database.sql, address))[0]!.id, address, provider: 'Google', stamp: google },
+    ])
     expect(await findScoreRow(ctx.database.sql, address, ceramicCommunityId)).toBeDefined()
   })
 
@@ -70,7 +82,10 @@ describe('GET /ceramic-cache/stamp', () => {
     const response = await getStamps(`?address=${address}`)
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({ success: true, stamps: [] })
-    expect(await findScoreRow(ctx.database.sql, address, ceramicCommunityId)).toMatchObject({ status: 'DONE', score: '0.000000000' })
+    expect(await findScoreRow(ctx.database.sql, address, ceramicCommunityId)).toMatchObject({
+      status: 'DONE',
+      score: '0.000000000',
+    })
   })
 
   it('endpoints §5.4: an invalid address with no score → the scoring answers 400 "Invalid address."', async () => {
@@ -80,9 +95,15 @@ describe('GET /ceramic-cache/stamp', () => {
   })
 
   it('endpoints §5.4: no community for CERAMIC_CACHE_SCORER_ID → the scoring\'s 404 "Not Found" (get_object_or_404)', async () => {
-    const misconfigured = await buildTestApp(ctx.database.sql, await scoringTestConfig({ CERAMIC_CACHE_SCORER_ID: '987654321' }))
+    const misconfigured = await buildTestApp(
+      ctx.database.sql,
+      await scoringTestConfig({ CERAMIC_CACHE_SCORER_ID: '987654321' }),
+    )
     try {
-      const response = await misconfigured.inject({ method: 'GET', url: `/ceramic-cache/stamp?address=${randomAddress()}` })
+      const response = await misconfigured.inject({
+        method: 'GET',
+        url: `/ceramic-cache/stamp?address=${randomAddress()}`,
+      })
       expect(response.statusCode).toBe(404)
       expect(response.json()).toEqual({ detail: 'Not Found' })
     } finally {

@@ -3,7 +3,13 @@ import type { FastifyInstance } from 'fastify'
 import { buildTestApp, scoringTestConfig, useTestApp } from '../../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
 import { signStamps } from '../../helpers/factories/scoring.js'
-import { bearer, generateSiweKeyPair, signRs256, siweClaims, type SiweKeyPair } from '../../helpers/factories/ceramic-jwt.js'
+import {
+  bearer,
+  generateSiweKeyPair,
+  signRs256,
+  siweClaims,
+  type SiweKeyPair,
+} from '../../helpers/factories/ceramic-jwt.js'
 import {
   epochMsOfPgText,
   findScoreRow,
@@ -21,7 +27,19 @@ import type { StampCredential } from '../../../src/domain/stamp-issuer.js'
 
 // The Passport app's scorer (CERAMIC_CACHE_SCORER_ID): exact binary fractions, so every sum is exact.
 const WEIGHTS = { Twitter: 1, Github: 2, LinkedIn: 3.5, Google: 1, Ens: 1 }
-const SCORE_KEYS = ['address', 'score', 'passing_score', 'last_score_timestamp', 'expiration_timestamp', 'threshold', 'error', 'stamps', 'points_data', 'possible_points_data', 'linked_score']
+const SCORE_KEYS = [
+  'address',
+  'score',
+  'passing_score',
+  'last_score_timestamp',
+  'expiration_timestamp',
+  'threshold',
+  'error',
+  'stamps',
+  'points_data',
+  'possible_points_data',
+  'linked_score',
+]
 
 let keys: SiweKeyPair
 let ceramicCommunityId: number
@@ -31,20 +49,32 @@ const ctx = useTestApp({
     keys = generateSiweKeyPair()
     const { accountId } = await createAccount(sql)
     ;({ communityId: ceramicCommunityId } = await createCommunity(sql, { accountId, weights: WEIGHTS, threshold: '5' }))
-    return scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId) })
+    return scoringTestConfig({
+      SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem,
+      CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId),
+    })
   },
 })
 
 type Method = 'POST' | 'PATCH' | 'DELETE'
 
 async function bulk(method: Method, address: string, payload: unknown, target: FastifyInstance = ctx.app) {
-  return target.inject({ method, url: '/ceramic-cache/stamps/bulk', headers: bearer(await mintSiweToken(address, keys.privateKey)), payload: payload as object })
+  return target.inject({
+    method,
+    url: '/ceramic-cache/stamps/bulk',
+    headers: bearer(await mintSiweToken(address, keys.privateKey)),
+    payload: payload as object,
+  })
 }
 
-const itemsOf = (credentials: readonly StampCredential[]) => credentials.map((stamp) => ({ provider: stamp.credentialSubject.provider, stamp }))
+const itemsOf = (credentials: readonly StampCredential[]) =>
+  credentials.map((stamp) => ({ provider: stamp.credentialSubject.provider, stamp }))
 
 function sign(address: string, providers: readonly string[], issuanceDate?: Date): Promise<StampCredential[]> {
-  return signStamps(address, providers.map((provider) => ({ provider, ...(issuanceDate ? { issuanceDate } : {}) })))
+  return signStamps(
+    address,
+    providers.map((provider) => ({ provider, ...(issuanceDate ? { issuanceDate } : {}) })),
+  )
 }
 
 /** Adds the credentials through the endpoint (the state the other tests start from). */
@@ -66,21 +96,36 @@ async function expectedFreshScore(address: string, kept: readonly StampCredentia
     expiration_timestamp: earliest === undefined ? null : pyIsoOfJsIso(earliest),
     threshold: '5.00000',
     error: null,
-    stamps: Object.fromEntries(kept.map((c) => [c.credentialSubject.provider, {
-      score: WEIGHTS[c.credentialSubject.provider as keyof typeof WEIGHTS].toFixed(5),
-      dedup: false,
-      expiration_date: pyIsoOfJsIso(c.expirationDate),
-    }])),
+    stamps: Object.fromEntries(
+      kept.map((c) => [
+        c.credentialSubject.provider,
+        {
+          score: WEIGHTS[c.credentialSubject.provider as keyof typeof WEIGHTS].toFixed(5),
+          dedup: false,
+          expiration_date: pyIsoOfJsIso(c.expirationDate),
+        },
+      ]),
+    ),
     points_data: null,
     possible_points_data: null,
     linked_score: null,
   }
 }
 
-const cachedStamp = (row: CeramicCacheRow) => ({ id: row.id, address: row.address, provider: row.provider, stamp: row.stamp })
+const cachedStamp = (row: CeramicCacheRow) => ({
+  id: row.id,
+  address: row.address,
+  provider: row.provider,
+  stamp: row.stamp,
+})
 
 /** A row as the add path writes it (scoring §9.1 step 4), with the source columns of the path. */
-function expectWrittenRow(row: CeramicCacheRow | undefined, credential: StampCredential, address: string, source: { app: number | null; scorerId: number | null }): void {
+function expectWrittenRow(
+  row: CeramicCacheRow | undefined,
+  credential: StampCredential,
+  address: string,
+  source: { app: number | null; scorerId: number | null },
+): void {
   expect(row).toEqual({
     id: expect.any(Number),
     type: 1,
@@ -104,7 +149,10 @@ function expectWrittenRow(row: CeramicCacheRow | undefined, credential: StampCre
 
 /** Ninja-style 101-item payload: every item valid for the schema, none written. */
 const tooManyItems = (withStamp: boolean) =>
-  Array.from({ length: 101 }, (_, index) => ({ provider: `Provider${index}`, ...(withStamp ? { stamp: { proof: { proofValue: `0x${index}` } } } : {}) }))
+  Array.from({ length: 101 }, (_, index) => ({
+    provider: `Provider${index}`,
+    ...(withStamp ? { stamp: { proof: { proofValue: `0x${index}` } } } : {}),
+  }))
 
 describe('POST /ceramic-cache/stamps/bulk', () => {
   it('scoring §13.72: bulk POST → 201, 3 rows with every column (source_app 1, source_scorer_id NULL per D9) and a fresh score', async () => {
@@ -122,11 +170,17 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     const body = response.json()
     expect(Object.keys(body)).toEqual(['success', 'stamps', 'score'])
     expect(Object.keys(body.score)).toEqual(SCORE_KEYS)
-    expect(body).toEqual({ success: true, stamps: rows.map(cachedStamp), score: await expectedFreshScore(address, credentials) })
+    expect(body).toEqual({
+      success: true,
+      stamps: rows.map(cachedStamp),
+      score: await expectedFreshScore(address, credentials),
+    })
     expect(body.score.score).toBe('6.50000')
     const score = await findScoreRow(ctx.database.sql, address, ceramicCommunityId)
     expect(score).toMatchObject({ status: 'DONE', score: '1.000000000', error: null })
-    expect((await listEvents(ctx.database.sql, address, ceramicCommunityId)).map((event) => event.action)).toEqual(['SCU'])
+    expect((await listEvents(ctx.database.sql, address, ceramicCommunityId)).map((event) => event.action)).toEqual([
+      'SCU',
+    ])
   })
 
   it('scoring §13.73: re-POST of the same providers → old rows soft-deleted at the request time, exactly 3 live rows with the new proofs', async () => {
@@ -160,9 +214,16 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
 
     expect((await bulk('POST', address, itemsOf(again))).statusCode).toBe(201)
     const rows = await listCacheRows(ctx.database.sql, address)
-    expect(rows.filter((row) => row.deleted_at !== null).map((row) => row.proof_value)).toEqual([first[0]!.proof.proofValue, first[1]!.proof.proofValue])
-    expect(rows.filter((row) => row.deleted_at === null).map((row) => row.proof_value))
-      .toEqual([first[2]!.proof.proofValue, first[3]!.proof.proofValue, again[0]!.proof.proofValue, again[1]!.proof.proofValue])
+    expect(rows.filter((row) => row.deleted_at !== null).map((row) => row.proof_value)).toEqual([
+      first[0]!.proof.proofValue,
+      first[1]!.proof.proofValue,
+    ])
+    expect(rows.filter((row) => row.deleted_at === null).map((row) => row.proof_value)).toEqual([
+      first[2]!.proof.proofValue,
+      first[3]!.proof.proofValue,
+      again[0]!.proof.proofValue,
+      again[1]!.proof.proofValue,
+    ])
   })
 
   it('scoring §13.74: 101 items → 422 "You have submitted too many stamps.", nothing written or scored', async () => {
@@ -172,9 +233,13 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     expect(response.statusCode).toBe(422)
     expect(response.json()).toEqual({ detail: 'You have submitted too many stamps.' })
     // Counted first: a bad date among them does not change the answer.
-    const withBadDate = tooManyItems(true).map((item, index) => (index === 50 ? { ...item, stamp: { ...item.stamp, expirationDate: 'soon' } } : item))
+    const withBadDate = tooManyItems(true).map((item, index) =>
+      index === 50 ? { ...item, stamp: { ...item.stamp, expirationDate: 'soon' } } : item,
+    )
     expect((await bulk('POST', address, withBadDate)).json()).toEqual({ detail: 'You have submitted too many stamps.' })
-    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([[existing, null]])
+    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([
+      [existing, null],
+    ])
     expect(await findScoreRow(ctx.database.sql, address, ceramicCommunityId)).toBeUndefined()
   })
 
@@ -183,26 +248,49 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     const [twitter, github] = await sign(address, ['Twitter', 'Github'])
     const existing = await insertCacheRow(ctx.database.sql, { address, provider: 'Twitter' })
     const broken = { ...github!, proof: { ...github!.proof, proofValue: undefined } }
-    const response = await bulk('POST', address, [{ provider: 'Twitter', stamp: twitter }, { provider: 'Github', stamp: broken }])
+    const response = await bulk('POST', address, [
+      { provider: 'Twitter', stamp: twitter },
+      { provider: 'Github', stamp: broken },
+    ])
     expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({ detail: [{ type: 'missing', loc: ['body', 'payload', 1, 'stamp', 'proof', 'proofValue'], msg: 'Field required' }] })
-    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([[existing, null]])
+    expect(response.json()).toEqual({
+      detail: [{ type: 'missing', loc: ['body', 'payload', 1, 'stamp', 'proof', 'proofValue'], msg: 'Field required' }],
+    })
+    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([
+      [existing, null],
+    ])
   })
 
   it('scoring §9.1 (issue 4): an unparseable expirationDate → 422 ninja list, nothing written', async () => {
     const address = randomAddress()
     const [twitter] = await sign(address, ['Twitter'])
-    const response = await bulk('POST', address, [{ provider: 'Twitter', stamp: { ...twitter!, expirationDate: 'next tuesday' } }])
+    const response = await bulk('POST', address, [
+      { provider: 'Twitter', stamp: { ...twitter!, expirationDate: 'next tuesday' } },
+    ])
     expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({ detail: [{ type: 'datetime_from_date_parsing', loc: ['body', 'payload', 0, 'stamp', 'expirationDate'], msg: 'Input should be a valid datetime' }] })
+    expect(response.json()).toEqual({
+      detail: [
+        {
+          type: 'datetime_from_date_parsing',
+          loc: ['body', 'payload', 0, 'stamp', 'expirationDate'],
+          msg: 'Input should be a valid datetime',
+        },
+      ],
+    })
     expect(await listCacheRows(ctx.database.sql, address)).toEqual([])
   })
 
   it('endpoints §5.1: body not a list, item without provider or without stamp → 422 at the ninja loc; bad JSON → 400', async () => {
     const address = randomAddress()
     const cases: [unknown, object][] = [
-      [{ provider: 'Twitter', stamp: { proof: { proofValue: '0x1' } } }, { type: 'list_type', loc: ['body', 'payload'], msg: 'Input should be a valid list' }],
-      [[{ stamp: { proof: { proofValue: '0x1' } } }], { type: 'missing', loc: ['body', 'payload', 0, 'provider'], msg: 'Field required' }],
+      [
+        { provider: 'Twitter', stamp: { proof: { proofValue: '0x1' } } },
+        { type: 'list_type', loc: ['body', 'payload'], msg: 'Input should be a valid list' },
+      ],
+      [
+        [{ stamp: { proof: { proofValue: '0x1' } } }],
+        { type: 'missing', loc: ['body', 'payload', 0, 'provider'], msg: 'Field required' },
+      ],
       [[{ provider: 'Twitter' }], { type: 'missing', loc: ['body', 'payload', 0, 'stamp'], msg: 'Field required' }],
     ]
     for (const [payload, issue] of cases) {
@@ -210,7 +298,12 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
       expect(response.statusCode, JSON.stringify(payload)).toBe(422)
       expect(response.json()).toEqual({ detail: [issue] })
     }
-    const badJson = await ctx.app.inject({ method: 'POST', url: '/ceramic-cache/stamps/bulk', headers: { ...bearer(await mintSiweToken(address, keys.privateKey)), 'content-type': 'application/json' }, payload: '[{"provider":' })
+    const badJson = await ctx.app.inject({
+      method: 'POST',
+      url: '/ceramic-cache/stamps/bulk',
+      headers: { ...bearer(await mintSiweToken(address, keys.privateKey)), 'content-type': 'application/json' },
+      payload: '[{"provider":',
+    })
     expect(badJson.statusCode).toBe(400)
     expect(badJson.json()).toEqual({ detail: 'Cannot parse request body' })
     expect(await listCacheRows(ctx.database.sql, address)).toEqual([])
@@ -251,14 +344,21 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     const response = await bulk('POST', address, [])
     expect(response.statusCode).toBe(201)
     expect(response.json()).toEqual({ success: true, stamps: [], score: await expectedFreshScore(address, []) })
-    expect(response.json().score).toMatchObject({ score: '0.00000', passing_score: false, expiration_timestamp: null, stamps: {} })
+    expect(response.json().score).toMatchObject({
+      score: '0.00000',
+      passing_score: false,
+      expiration_timestamp: null,
+      stamps: {},
+    })
   })
 
   it('endpoints §5.1: the stamps are written under the JWT address; the item `address` is ignored', async () => {
     const address = randomAddress()
     const [twitter] = await sign(address, ['Twitter'])
     const other = randomAddress()
-    expect((await bulk('POST', address, [{ address: other, provider: 'Twitter', stamp: twitter }])).statusCode).toBe(201)
+    expect((await bulk('POST', address, [{ address: other, provider: 'Twitter', stamp: twitter }])).statusCode).toBe(
+      201,
+    )
     expect(await listCacheRows(ctx.database.sql, other)).toEqual([])
     expect(await listLiveCacheRows(ctx.database.sql, address)).toHaveLength(1)
   })
@@ -276,14 +376,22 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     const address = randomAddress()
     const [twitter] = await sign(address, ['Twitter'])
     const token = await signRs256(siweClaims(address, { did: 'did:pkh:eip155:1:0xnothex' }), keys.privateKey)
-    const response = await ctx.app.inject({ method: 'POST', url: '/ceramic-cache/stamps/bulk', headers: bearer(token), payload: itemsOf([twitter!]) })
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/ceramic-cache/stamps/bulk',
+      headers: bearer(token),
+      payload: itemsOf([twitter!]),
+    })
     expect(response.statusCode).toBe(400)
     expect(response.json()).toEqual({ detail: 'Invalid address.' })
     expect(await listCacheRows(ctx.database.sql, '0xnothex')).toEqual([])
   })
 
   it('endpoints §5.1: no community for CERAMIC_CACHE_SCORER_ID → 404 "Not Found" after the stamps were stored (Python order)', async () => {
-    const misconfigured = await buildTestApp(ctx.database.sql, await scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: '987654321' }))
+    const misconfigured = await buildTestApp(
+      ctx.database.sql,
+      await scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: '987654321' }),
+    )
     try {
       const address = randomAddress()
       const [twitter] = await sign(address, ['Twitter'])
@@ -314,7 +422,11 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     const live = rows.filter((row) => row.deleted_at === null)
     const body = response.json()
     expect(Object.keys(body)).toEqual(['success', 'stamps', 'score'])
-    expect(body).toEqual({ success: true, stamps: live.map(cachedStamp), score: await expectedFreshScore(address, [credentials[0]!, credentials[2]!]) })
+    expect(body).toEqual({
+      success: true,
+      stamps: live.map(cachedStamp),
+      score: await expectedFreshScore(address, [credentials[0]!, credentials[2]!]),
+    })
     expect(body.score.score).toBe('4.50000')
     expect(await listEvents(ctx.database.sql, address, ceramicCommunityId)).toHaveLength(eventsBefore + 1)
   })
@@ -328,11 +440,19 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     const response = await bulk('PATCH', address, itemsOf([newTwitter!, google!]))
     expect(response.statusCode).toBe(200)
     const rows = await listCacheRows(ctx.database.sql, address)
-    expect(rows.map((row) => [row.provider, row.deleted_at === null])).toEqual([['Twitter', false], ['Twitter', true], ['Google', true]])
+    expect(rows.map((row) => [row.provider, row.deleted_at === null])).toEqual([
+      ['Twitter', false],
+      ['Twitter', true],
+      ['Google', true],
+    ])
     expectWrittenRow(rows[1], newTwitter!, address, { app: null, scorerId: null })
     expectWrittenRow(rows[2], google!, address, { app: null, scorerId: null })
     expect(rows[0]!.deleted_at).toBe(rows[1]!.created_at)
-    expect(response.json()).toEqual({ success: true, stamps: rows.slice(1).map(cachedStamp), score: await expectedFreshScore(address, [newTwitter!, google!]) })
+    expect(response.json()).toEqual({
+      success: true,
+      stamps: rows.slice(1).map(cachedStamp),
+      score: await expectedFreshScore(address, [newTwitter!, google!]),
+    })
   })
 
   it('scoring §9.2: PATCH soft-deletes the payload providers of any type (V2 rows too); an item without `stamp` only removes', async () => {
@@ -341,7 +461,10 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     const v1 = await insertCacheRow(ctx.database.sql, { address, provider: 'Github', type: 1 })
     const response = await bulk('PATCH', address, [{ provider: 'Github' }])
     expect(response.statusCode).toBe(200)
-    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at !== null])).toEqual([[v2, true], [v1, true]])
+    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at !== null])).toEqual([
+      [v2, true],
+      [v1, true],
+    ])
     expect(response.json().stamps).toEqual([])
   })
 
@@ -351,7 +474,9 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     const response = await bulk('PATCH', address, tooManyItems(false))
     expect(response.statusCode).toBe(422)
     expect(response.json()).toEqual({ detail: 'You have submitted too many stamps.' })
-    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([[existing, null]])
+    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([
+      [existing, null],
+    ])
     expect(await findScoreRow(ctx.database.sql, address, ceramicCommunityId)).toBeUndefined()
   })
 
@@ -372,8 +497,12 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     const existing = await insertCacheRow(ctx.database.sql, { address, provider: 'Twitter' })
     const response = await bulk('PATCH', address, [{ provider: 'Twitter', stamp: { proof: {} } }])
     expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({ detail: [{ type: 'missing', loc: ['body', 'payload', 0, 'stamp', 'proof', 'proofValue'], msg: 'Field required' }] })
-    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([[existing, null]])
+    expect(response.json()).toEqual({
+      detail: [{ type: 'missing', loc: ['body', 'payload', 0, 'stamp', 'proof', 'proofValue'], msg: 'Field required' }],
+    })
+    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([
+      [existing, null],
+    ])
   })
 
   it('endpoints §5.2: an empty list → 200, nothing changed, a fresh score', async () => {
@@ -384,7 +513,11 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     const response = await bulk('PATCH', address, [])
     expect(response.statusCode).toBe(200)
     expect(await listCacheRows(ctx.database.sql, address)).toEqual(before)
-    expect(response.json()).toEqual({ success: true, stamps: before.map(cachedStamp), score: await expectedFreshScore(address, [twitter!]) })
+    expect(response.json()).toEqual({
+      success: true,
+      stamps: before.map(cachedStamp),
+      score: await expectedFreshScore(address, [twitter!]),
+    })
   })
 })
 
@@ -395,7 +528,9 @@ describe('DELETE /ceramic-cache/stamps/bulk', () => {
     const response = await bulk('DELETE', address, [{ provider: 'Github' }])
     expect(response.statusCode).toBe(404)
     expect(response.json()).toEqual({ detail: 'Unable to find stamp to delete.' })
-    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([[existing, null]])
+    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([
+      [existing, null],
+    ])
     expect(await findScoreRow(ctx.database.sql, address, ceramicCommunityId)).toBeUndefined()
   })
 
@@ -408,7 +543,10 @@ describe('DELETE /ceramic-cache/stamps/bulk', () => {
     const scoredBefore = await findScoreRow(ctx.database.sql, address, ceramicCommunityId)
     expect(scoredBefore!.evidence).toMatchObject({ rawScore: '6.5' })
 
-    const response = await bulk('DELETE', address, [{ provider: 'Github' }, { provider: 'LinkedIn', address: randomAddress() }])
+    const response = await bulk('DELETE', address, [
+      { provider: 'Github' },
+      { provider: 'LinkedIn', address: randomAddress() },
+    ])
     expect(response.statusCode).toBe(200)
     const rows = await listCacheRows(ctx.database.sql, address)
     const deleted = rows.filter((row) => row.deleted_at !== null)
@@ -424,7 +562,9 @@ describe('DELETE /ceramic-cache/stamps/bulk', () => {
     const scoredAfter = await findScoreRow(ctx.database.sql, address, ceramicCommunityId)
     expect(scoredAfter!.evidence).toMatchObject({ rawScore: '1' })
     expect(scoredAfter!.last_score_timestamp).not.toBe(scoredBefore!.last_score_timestamp)
-    expect((await listEvents(ctx.database.sql, address, ceramicCommunityId)).filter((event) => event.action === 'SCU')).toHaveLength(2)
+    expect(
+      (await listEvents(ctx.database.sql, address, ceramicCommunityId)).filter((event) => event.action === 'SCU'),
+    ).toHaveLength(2)
   })
 
   it('scoring §9.3: a revoked row is deleted like any other and not listed', async () => {
@@ -435,7 +575,9 @@ describe('DELETE /ceramic-cache/stamps/bulk', () => {
     const response = await bulk('DELETE', address, [{ provider: 'Twitter' }])
     expect(response.statusCode).toBe(200)
     expect(response.json().stamps.map((stamp: { id: number }) => stamp.id)).toEqual([google])
-    expect((await listCacheRows(ctx.database.sql, address)).find((row) => row.id === twitter)!.deleted_at).not.toBeNull()
+    expect(
+      (await listCacheRows(ctx.database.sql, address)).find((row) => row.id === twitter)!.deleted_at,
+    ).not.toBeNull()
   })
 
   it('scoring §13.74: 101 items → 422 "You have submitted too many stamps.", nothing deleted', async () => {
@@ -444,12 +586,16 @@ describe('DELETE /ceramic-cache/stamps/bulk', () => {
     const response = await bulk('DELETE', address, tooManyItems(false))
     expect(response.statusCode).toBe(422)
     expect(response.json()).toEqual({ detail: 'You have submitted too many stamps.' })
-    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([[existing, null]])
+    expect((await listCacheRows(ctx.database.sql, address)).map((row) => [row.id, row.deleted_at])).toEqual([
+      [existing, null],
+    ])
   })
 
   it('endpoints §5.3: an item without provider → 422', async () => {
     const response = await bulk('DELETE', randomAddress(), [{ address: randomAddress() }])
     expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({ detail: [{ type: 'missing', loc: ['body', 'payload', 0, 'provider'], msg: 'Field required' }] })
+    expect(response.json()).toEqual({
+      detail: [{ type: 'missing', loc: ['body', 'payload', 0, 'provider'], msg: 'Field required' }],
+    })
   })
 })

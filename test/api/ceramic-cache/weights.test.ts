@@ -38,7 +38,9 @@ describe('GET /ceramic-cache/weights', () => {
     try {
       const response = await app.inject({ method: 'GET', url: '/ceramic-cache/weights' })
       expect(response.statusCode).toBe(500)
-      expect(response.json()).toEqual({ detail: 'Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=987654321' })
+      expect(response.json()).toEqual({
+        detail: 'Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=987654321',
+      })
     } finally {
       await app.close()
     }

@@ -15,7 +15,8 @@ async function newCommunity(): Promise<number> {
   return (await createCommunity(ctx.database.sql, { accountId, weights: WEIGHTS, threshold: '20' })).communityId
 }
 
-const getEmbedScore = (scorerId: number | string, address: string) => ctx.app.inject({ method: 'GET', url: `/internal/embed/score/${scorerId}/${address}` })
+const getEmbedScore = (scorerId: number | string, address: string) =>
+  ctx.app.inject({ method: 'GET', url: `/internal/embed/score/${scorerId}/${address}` })
 
 describe('GET /internal/embed/score/{scorer_id}/{address}', () => {
   it('endpoints Endpoint 2: no auth; scores the address (rows written) and lists its live, unrevoked type-1 stamps', async () => {
@@ -34,7 +35,12 @@ describe('GET /internal/embed/score/{scorer_id}/{address}', () => {
     expect(Object.keys(body)).toEqual(['success', 'stamps', 'score'])
     expect(body).toEqual({
       success: true,
-      stamps: credentials.map((stamp, index) => ({ id: ids[index], address, provider: stamp.credentialSubject.provider, stamp })),
+      stamps: credentials.map((stamp, index) => ({
+        id: ids[index],
+        address,
+        provider: stamp.credentialSubject.provider,
+        stamp,
+      })),
       score: {
         address,
         score: '30.00000',

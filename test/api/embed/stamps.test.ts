@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { scoringTestConfig, useTestApp } from '../../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
 import { addCacheStamps, DAY_MS, signStamps } from '../../helpers/factories/scoring.js'
-import { epochMsOfPgText, findScoreRow, listCacheRows, listEvents, listLiveCacheRows, pyIsoOfPgText } from '../../helpers/factories/ceramic-cache.js'
+import {
+  epochMsOfPgText,
+  findScoreRow,
+  listCacheRows,
+  listEvents,
+  listLiveCacheRows,
+  pyIsoOfPgText,
+} from '../../helpers/factories/ceramic-cache.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
 import type { CeramicCacheRow } from '../../../src/db/queries/ceramic-cache.js'
 
@@ -17,10 +24,20 @@ async function newCommunity(): Promise<number> {
 }
 
 function addStamps(address: string, payload: unknown, authorization: string | null = INTERNAL_TOKEN) {
-  return ctx.app.inject({ method: 'POST', url: `/internal/embed/stamps/${address}`, headers: authorization === null ? {} : { authorization }, payload: payload as object })
+  return ctx.app.inject({
+    method: 'POST',
+    url: `/internal/embed/stamps/${address}`,
+    headers: authorization === null ? {} : { authorization },
+    payload: payload as object,
+  })
 }
 
-const cachedStamp = (row: CeramicCacheRow) => ({ id: row.id, address: row.address, provider: row.provider, stamp: row.stamp })
+const cachedStamp = (row: CeramicCacheRow) => ({
+  id: row.id,
+  address: row.address,
+  provider: row.provider,
+  stamp: row.stamp,
+})
 
 async function listHashLinks(communityId: number, hash: string): Promise<{ address: string; expires_at: string }[]> {
   return ctx.database.sql<{ address: string; expires_at: string }[]>`
@@ -102,7 +119,12 @@ describe('POST /internal/embed/stamps/{address}', () => {
         expiration_timestamp: pyIsoOfJsIso(stamps[1]!.expirationDate),
         threshold: '20.00000',
         error: null,
-        stamps: Object.fromEntries(stamps.map((stamp) => [stamp.credentialSubject.provider, { score: '15.00000', dedup: false, expiration_date: pyIsoOfJsIso(stamp.expirationDate) }])),
+        stamps: Object.fromEntries(
+          stamps.map((stamp) => [
+            stamp.credentialSubject.provider,
+            { score: '15.00000', dedup: false, expiration_date: pyIsoOfJsIso(stamp.expirationDate) },
+          ]),
+        ),
         points_data: null,
         possible_points_data: null,
         linked_score: null,
@@ -116,10 +138,15 @@ describe('POST /internal/embed/stamps/{address}', () => {
     const nullifier = `v0:shared-${randomAddress().slice(2, 14)}`
     const holder = randomAddress()
     const [holderGoogle] = await signStamps(holder, [{ provider: 'Google', nullifiers: [nullifier] }])
-    expect((await addStamps(holder, { scorer_id: communityId, stamps: [holderGoogle] })).json().score).toMatchObject({ score: '15.00000' })
+    expect((await addStamps(holder, { scorer_id: communityId, stamps: [holderGoogle] })).json().score).toMatchObject({
+      score: '15.00000',
+    })
 
     const newcomer = randomAddress()
-    const [google, ens] = await signStamps(newcomer, [{ provider: 'Google', nullifiers: [nullifier] }, { provider: 'Ens' }])
+    const [google, ens] = await signStamps(newcomer, [
+      { provider: 'Google', nullifiers: [nullifier] },
+      { provider: 'Ens' },
+    ])
     const response = await addStamps(newcomer, { scorer_id: communityId, stamps: [google, ens] })
     expect(response.statusCode).toBe(200)
 
@@ -146,14 +173,33 @@ describe('POST /internal/embed/stamps/{address}', () => {
       },
     })
     expect(await listEvents(ctx.database.sql, newcomer, communityId)).toEqual([
-      { action: 'LDP', address: newcomer, community_id: communityId, data: { nullifiers: [nullifier], provider: 'Google', community_id: communityId } },
-      { action: 'SCU', address: newcomer, community_id: communityId, data: expect.objectContaining({ model: 'registry.score' }) },
+      {
+        action: 'LDP',
+        address: newcomer,
+        community_id: communityId,
+        data: { nullifiers: [nullifier], provider: 'Google', community_id: communityId },
+      },
+      {
+        action: 'SCU',
+        address: newcomer,
+        community_id: communityId,
+        data: expect.objectContaining({ model: 'registry.score' }),
+      },
     ])
     // The claim stays with the first holder; the newcomer's passport keeps only the Ens stamp.
     expect((await listHashLinks(communityId, nullifier)).map((link) => link.address)).toEqual([holder])
     expect(await listPassportStampProviders(newcomer, communityId)).toEqual(['Ens'])
     // Both credentials are still stored in the cache.
-    expect((await listLiveCacheRows(ctx.database.sql, newcomer)).map((row) => [row.provider, row.source_app, row.source_scorer_id])).toEqual([['Google', 2, communityId], ['Ens', 2, communityId]])
+    expect(
+      (await listLiveCacheRows(ctx.database.sql, newcomer)).map((row) => [
+        row.provider,
+        row.source_app,
+        row.source_scorer_id,
+      ]),
+    ).toEqual([
+      ['Google', 2, communityId],
+      ['Ens', 2, communityId],
+    ])
   })
 
   it('scoring §13.78 (TS order): an unknown scorer → 400 "Invalid scorer_id" and nothing written (Python stores, then 500s)', async () => {
@@ -176,7 +222,10 @@ describe('POST /internal/embed/stamps/{address}', () => {
   it('endpoints Endpoint 3 step 3.1: 101 stamps → 422 "You have submitted too many stamps.", nothing written', async () => {
     const communityId = await newCommunity()
     const address = randomAddress()
-    const stamps = Array.from({ length: 101 }, (_, index) => ({ credentialSubject: { provider: `Provider${index}` }, proof: { proofValue: `0x${index}` } }))
+    const stamps = Array.from({ length: 101 }, (_, index) => ({
+      credentialSubject: { provider: `Provider${index}` },
+      proof: { proofValue: `0x${index}` },
+    }))
     const response = await addStamps(address, { scorer_id: communityId, stamps })
     expect(response.statusCode).toBe(422)
     expect(response.json()).toEqual({ detail: 'You have submitted too many stamps.' })
@@ -193,9 +242,26 @@ describe('POST /internal/embed/stamps/{address}', () => {
     const [google] = await signStamps(address, [{ provider: 'Google' }])
     const { proofValue: _dropped, ...proofWithoutValue } = google!.proof
     const cases: [unknown, object][] = [
-      [{ ...google!, proof: proofWithoutValue }, { type: 'missing', loc: ['body', 'payload', 'stamps', 1, 'proof', 'proofValue'], msg: 'Field required' }],
-      [{ ...google!, credentialSubject: { id: google!.credentialSubject.id } }, { type: 'missing', loc: ['body', 'payload', 'stamps', 1, 'credentialSubject', 'provider'], msg: 'Field required' }],
-      [{ ...google!, issuanceDate: 'yesterday' }, { type: 'datetime_from_date_parsing', loc: ['body', 'payload', 'stamps', 1, 'issuanceDate'], msg: 'Input should be a valid datetime' }],
+      [
+        { ...google!, proof: proofWithoutValue },
+        { type: 'missing', loc: ['body', 'payload', 'stamps', 1, 'proof', 'proofValue'], msg: 'Field required' },
+      ],
+      [
+        { ...google!, credentialSubject: { id: google!.credentialSubject.id } },
+        {
+          type: 'missing',
+          loc: ['body', 'payload', 'stamps', 1, 'credentialSubject', 'provider'],
+          msg: 'Field required',
+        },
+      ],
+      [
+        { ...google!, issuanceDate: 'yesterday' },
+        {
+          type: 'datetime_from_date_parsing',
+          loc: ['body', 'payload', 'stamps', 1, 'issuanceDate'],
+          msg: 'Input should be a valid datetime',
+        },
+      ],
     ]
     for (const [broken, issue] of cases) {
       const response = await addStamps(address, { scorer_id: communityId, stamps: [google, broken] })
@@ -210,10 +276,22 @@ describe('POST /internal/embed/stamps/{address}', () => {
     const loc = ['body', 'payload', 'scorer_id']
     const cases: [Record<string, unknown>, object][] = [
       [{ stamps: [] }, { type: 'missing', loc, msg: 'Field required' }],
-      [{ scorer_id: 'abc', stamps: [] }, { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer' }],
-      [{ scorer_id: 6.5, stamps: [] }, { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part' }],
-      [{ scorer_id: null, stamps: [] }, { type: 'int_type', loc, msg: 'Input should be a valid integer' }],
-      [{ scorer_id: [7], stamps: [] }, { type: 'int_type', loc, msg: 'Input should be a valid integer' }],
+      [
+        { scorer_id: 'abc', stamps: [] },
+        { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer' },
+      ],
+      [
+        { scorer_id: 6.5, stamps: [] },
+        { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part' },
+      ],
+      [
+        { scorer_id: null, stamps: [] },
+        { type: 'int_type', loc, msg: 'Input should be a valid integer' },
+      ],
+      [
+        { scorer_id: [7], stamps: [] },
+        { type: 'int_type', loc, msg: 'Input should be a valid integer' },
+      ],
     ]
     for (const [payload, issue] of cases) {
       const response = await addStamps(address, payload)
@@ -234,7 +312,9 @@ describe('POST /internal/embed/stamps/{address}', () => {
       payload: `{"scorer_id": ${communityId}.0, "stamps": []}`,
     })
     expect(raw.statusCode).toBe(200)
-    expect((await listLiveCacheRows(ctx.database.sql, address)).map((row) => row.source_scorer_id)).toEqual([communityId])
+    expect((await listLiveCacheRows(ctx.database.sql, address)).map((row) => row.source_scorer_id)).toEqual([
+      communityId,
+    ])
   })
 
   it('endpoints Endpoint 3, improved by D3 and D17: the same provider twice → 400 naming it, nothing written (Python: 500)', async () => {

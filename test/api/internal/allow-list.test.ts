@@ -7,7 +7,11 @@ import { toChecksumAddress } from '../../../src/domain/formats/eth-address.js'
 const ctx = useTestApp()
 
 const isMember = (list: string, address: string) =>
-  ctx.app.inject({ method: 'GET', url: `/internal/allow-list/${list}/${address}`, headers: { authorization: 'internal-test-token' } })
+  ctx.app.inject({
+    method: 'GET',
+    url: `/internal/allow-list/${list}/${address}`,
+    headers: { authorization: 'internal-test-token' },
+  })
 
 describe('GET /internal/allow-list/{list}/{address}', () => {
   it('endpoints §11: a member, given in checksum case, → {"is_member": true}', async () => {

@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../helpers/app.js'
 import { randomAddress } from '../../helpers/factories/accounts.js'
-import { createCgrantsContribution, createProtocolContribution, randomHex, squelchInRound } from '../../helpers/factories/internal.js'
+import {
+  createCgrantsContribution,
+  createProtocolContribution,
+  randomHex,
+  squelchInRound,
+} from '../../helpers/factories/internal.js'
 import { toChecksumAddress } from '../../../src/domain/formats/eth-address.js'
 
 const ctx = useTestApp()
 
 const statisticsOf = (address: string) =>
-  ctx.app.inject({ method: 'GET', url: `/internal/cgrants/contributor_statistics?address=${address}`, headers: { authorization: 'internal-test-token' } })
+  ctx.app.inject({
+    method: 'GET',
+    url: `/internal/cgrants/contributor_statistics?address=${address}`,
+    headers: { authorization: 'internal-test-token' },
+  })
 
-const body = (grants: string, total: string) => `{"num_grants_contribute_to": ${grants}, "total_contribution_amount": ${total}}`
+const body = (grants: string, total: string) =>
+  `{"num_grants_contribute_to": ${grants}, "total_contribution_amount": ${total}}`
 
 // From the Python test-suite: mixed case whose EIP-55 checksum does not match.
 const BROKEN_CHECKSUM = '0x9965507D1a55bcC2695C58ba16FB37d819BAAAAA'
@@ -26,8 +36,17 @@ describe('GET /internal/cgrants/contributor_statistics', () => {
 
   it('endpoints §15.3–5: cgrants (distinct grants, successful only) and protocol parts are added', async () => {
     const address = randomAddress()
-    const { grantId } = await createCgrantsContribution(ctx.database.sql, { contributorAddress: address, amount: '5', success: true })
-    await createCgrantsContribution(ctx.database.sql, { contributorAddress: address, amount: '5', success: true, grantId })
+    const { grantId } = await createCgrantsContribution(ctx.database.sql, {
+      contributorAddress: address,
+      amount: '5',
+      success: true,
+    })
+    await createCgrantsContribution(ctx.database.sql, {
+      contributorAddress: address,
+      amount: '5',
+      success: true,
+      grantId,
+    })
     await createCgrantsContribution(ctx.database.sql, { contributorAddress: address, amount: '7.25', success: true })
     await createCgrantsContribution(ctx.database.sql, { contributorAddress: address, amount: '1000', success: false })
     const round = project()
@@ -47,27 +66,57 @@ describe('GET /internal/cgrants/contributor_statistics', () => {
 
   it('endpoints §15.4: protocol contributions below 0.95 are ignored', async () => {
     const address = randomAddress()
-    await createProtocolContribution(ctx.database.sql, { contributor: address, round: project(), project: project(), amount: '0.5' })
-    await createProtocolContribution(ctx.database.sql, { contributor: address, round: project(), project: project(), amount: '0.949999999999999955' })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: address,
+      round: project(),
+      project: project(),
+      amount: '0.5',
+    })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: address,
+      round: project(),
+      project: project(),
+      amount: '0.949999999999999955',
+    })
     expect((await statisticsOf(address)).body).toBe(body('0.0', '0.0'))
   })
 
   it('endpoints §15.4, parity: 0.95 counts, and so does 0.949999999999999956 (Django binds Decimal(0.95) exactly)', async () => {
     const address = randomAddress()
-    await createProtocolContribution(ctx.database.sql, { contributor: address, round: project(), project: project(), amount: '0.95' })
-    await createProtocolContribution(ctx.database.sql, { contributor: address, round: project(), project: project(), amount: '0.949999999999999956' })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: address,
+      round: project(),
+      project: project(),
+      amount: '0.95',
+    })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: address,
+      round: project(),
+      project: project(),
+      amount: '0.949999999999999956',
+    })
     expect((await statisticsOf(address)).body).toBe(body('2.0', '1.9'))
   })
 
   it('endpoints §15.5: a depegged 0.99897 contribution counts as 1.0 (0.999 at 3 places, then 1.00)', async () => {
     const address = randomAddress()
-    await createProtocolContribution(ctx.database.sql, { contributor: address, round: project(), project: project(), amount: '0.99897' })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: address,
+      round: project(),
+      project: project(),
+      amount: '0.99897',
+    })
     expect((await statisticsOf(address)).body).toBe(body('1.0', '1.0'))
   })
 
   it('endpoints §15.4.5: the protocol sum is rounded to 3 places before the 2-place half-even rounding (1.0051 → 1.0)', async () => {
     const address = randomAddress()
-    await createProtocolContribution(ctx.database.sql, { contributor: address, round: project(), project: project(), amount: '1.0051' })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: address,
+      round: project(),
+      project: project(),
+      amount: '1.0051',
+    })
     expect((await statisticsOf(address)).body).toBe(body('1.0', '1.0'))
   })
 
@@ -76,13 +125,28 @@ describe('GET /internal/cgrants/contributor_statistics', () => {
     const squelchedRound = project()
     const cleanRound = project()
     const roundNumber = String(Number.parseInt(randomHex(3), 16))
-    await createProtocolContribution(ctx.database.sql, { contributor: address, round: squelchedRound, project: project(), amount: '1' })
-    await createProtocolContribution(ctx.database.sql, { contributor: address, round: cleanRound, project: project(), amount: '2' })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: address,
+      round: squelchedRound,
+      project: project(),
+      amount: '1',
+    })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: address,
+      round: cleanRound,
+      project: project(),
+      amount: '2',
+    })
     await squelchInRound(ctx.database.sql, address, roundNumber, squelchedRound)
     expect((await statisticsOf(address)).body).toBe(body('1.0', '2.0'))
     // Another address contributing to the same round is not affected by that squelch.
     const neighbour = randomAddress()
-    await createProtocolContribution(ctx.database.sql, { contributor: neighbour, round: squelchedRound, project: project(), amount: '1' })
+    await createProtocolContribution(ctx.database.sql, {
+      contributor: neighbour,
+      round: squelchedRound,
+      project: project(),
+      amount: '1',
+    })
     expect((await statisticsOf(neighbour)).body).toBe(body('1.0', '1.0'))
   })
 
@@ -93,7 +157,11 @@ describe('GET /internal/cgrants/contributor_statistics', () => {
   })
 
   it('endpoints §15: missing address → 422 ninja list', async () => {
-    const response = await ctx.app.inject({ method: 'GET', url: '/internal/cgrants/contributor_statistics', headers: { authorization: 'internal-test-token' } })
+    const response = await ctx.app.inject({
+      method: 'GET',
+      url: '/internal/cgrants/contributor_statistics',
+      headers: { authorization: 'internal-test-token' },
+    })
     expect(response.statusCode).toBe(422)
     expect(response.json()).toEqual({ detail: [{ type: 'missing', loc: ['query', 'address'], msg: 'Field required' }] })
   })

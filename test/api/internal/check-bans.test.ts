@@ -44,7 +44,10 @@ describe('POST /internal/check-bans', () => {
     const { address, github, twitter } = freshCredentials()
     await createBan(ctx.database.sql, { type: 'account', address, reason: 'Sybil' })
     const checksummed = toChecksumAddress(address)
-    const response = await checkBans([credential({ ...github, id: did(checksummed) }), credential({ ...twitter, id: did(checksummed) })])
+    const response = await checkBans([
+      credential({ ...github, id: did(checksummed) }),
+      credential({ ...twitter, id: did(checksummed) }),
+    ])
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual([
       { hash: github.hash, is_banned: true, end_time: null, ban_type: 'account', reason: 'Sybil' },
@@ -66,7 +69,10 @@ describe('POST /internal/check-bans', () => {
     const { github, twitter } = freshCredentials()
     await createBan(ctx.database.sql, { type: 'hash', hash: twitter.hash, reason: 'Duplicate' })
     const response = await checkBans([credential(github), credential(twitter)])
-    expect(response.json()).toEqual([notBanned(github.hash), { hash: twitter.hash, is_banned: true, end_time: null, ban_type: 'hash', reason: 'Duplicate' }])
+    expect(response.json()).toEqual([
+      notBanned(github.hash),
+      { hash: twitter.hash, is_banned: true, end_time: null, ban_type: 'hash', reason: 'Duplicate' },
+    ])
   })
 
   it('endpoints §9.4: an expired ban is ignored; a future end_time is written DjangoJSON style (ms, "Z")', async () => {
@@ -74,9 +80,21 @@ describe('POST /internal/check-bans', () => {
     await createBan(ctx.database.sql, { type: 'account', address, endTime: '2020-01-01 00:00:00+00', reason: 'old' })
     expect((await checkBans([credential(github)])).json()).toEqual([notBanned(github.hash)])
 
-    await createBan(ctx.database.sql, { type: 'single_stamp', address, provider: 'Github', endTime: '2999-01-01 10:20:30.123456+00', reason: 'until 2999' })
+    await createBan(ctx.database.sql, {
+      type: 'single_stamp',
+      address,
+      provider: 'Github',
+      endTime: '2999-01-01 10:20:30.123456+00',
+      reason: 'until 2999',
+    })
     expect((await checkBans([credential(github)])).json()).toEqual([
-      { hash: github.hash, is_banned: true, end_time: '2999-01-01T10:20:30.123Z', ban_type: 'single_stamp', reason: 'until 2999' },
+      {
+        hash: github.hash,
+        is_banned: true,
+        end_time: '2999-01-01T10:20:30.123Z',
+        ban_type: 'single_stamp',
+        reason: 'until 2999',
+      },
     ])
   })
 
@@ -90,7 +108,10 @@ describe('POST /internal/check-bans', () => {
     const { address, github } = freshCredentials()
     await createBan(ctx.database.sql, { type: 'single_stamp', address, provider: 'Github', reason: 'first' })
     await createBan(ctx.database.sql, { type: 'account', address, reason: 'second' })
-    expect((await checkBans([credential(github)])).json()[0]).toMatchObject({ ban_type: 'single_stamp', reason: 'first' })
+    expect((await checkBans([credential(github)])).json()[0]).toMatchObject({
+      ban_type: 'single_stamp',
+      reason: 'first',
+    })
   })
 
   it('endpoints §9.5: an account ban that carries a provider is not an account ban', async () => {
@@ -107,7 +128,11 @@ describe('POST /internal/check-bans', () => {
 
   it('endpoints §9.1: two different ids (null counts as one) → 400 "All credentials must be issued to the same address"', async () => {
     const { github, twitter } = freshCredentials()
-    for (const other of [{ ...twitter, id: did(randomAddress()) }, { ...twitter, id: null }, { ...twitter, id: github.id!.toUpperCase() }]) {
+    for (const other of [
+      { ...twitter, id: did(randomAddress()) },
+      { ...twitter, id: null },
+      { ...twitter, id: github.id!.toUpperCase() },
+    ]) {
       const response = await checkBans([credential(github), credential(other)])
       expect(response.statusCode).toBe(400)
       expect(response.json()).toEqual({ detail: 'All credentials must be issued to the same address' })
@@ -115,27 +140,56 @@ describe('POST /internal/check-bans', () => {
   })
 
   it('endpoints §9.1, overridden by D17: the only id is null → 422 at that id (Python: AttributeError, 500)', async () => {
-    const response = await checkBans([credential({ hash: 'h', provider: 'Github', id: null }), credential({ hash: 'h2', provider: 'Google', id: null })])
+    const response = await checkBans([
+      credential({ hash: 'h', provider: 'Github', id: null }),
+      credential({ hash: 'h2', provider: 'Google', id: null }),
+    ])
     expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({ detail: [{ type: 'string_type', loc: ['body', 'payload', 0, 'credentialSubject', 'id'], msg: 'Input should be a valid string' }] })
+    expect(response.json()).toEqual({
+      detail: [
+        {
+          type: 'string_type',
+          loc: ['body', 'payload', 0, 'credentialSubject', 'id'],
+          msg: 'Input should be a valid string',
+        },
+      ],
+    })
   })
 
   it('endpoints §9.6, overridden by D17: a null hash → 422 at that hash (Python: "Failed to check bans", 500)', async () => {
     const { github } = freshCredentials()
     const response = await checkBans([credential(github), credential({ ...github, hash: null })])
     expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({ detail: [{ type: 'string_type', loc: ['body', 'payload', 1, 'credentialSubject', 'hash'], msg: 'Input should be a valid string' }] })
+    expect(response.json()).toEqual({
+      detail: [
+        {
+          type: 'string_type',
+          loc: ['body', 'payload', 1, 'credentialSubject', 'hash'],
+          msg: 'Input should be a valid string',
+        },
+      ],
+    })
   })
 
   it('endpoints §9: a missing or non-string credentialSubject key → 422 at its location; extra keys are ignored', async () => {
     const { github } = freshCredentials()
     const missing = await checkBans([credential(github), { credentialSubject: { provider: 'X', id: github.id } }])
     expect(missing.statusCode).toBe(422)
-    expect(missing.json()).toEqual({ detail: [{ type: 'missing', loc: ['body', 'payload', 1, 'credentialSubject', 'hash'], msg: 'Field required' }] })
+    expect(missing.json()).toEqual({
+      detail: [{ type: 'missing', loc: ['body', 'payload', 1, 'credentialSubject', 'hash'], msg: 'Field required' }],
+    })
 
     const wrongType = await checkBans([credential({ ...github, hash: {} as unknown as string })])
     expect(wrongType.statusCode).toBe(422)
-    expect(wrongType.json()).toEqual({ detail: [{ type: 'string_type', loc: ['body', 'payload', 0, 'credentialSubject', 'hash'], msg: 'Input should be a valid string' }] })
+    expect(wrongType.json()).toEqual({
+      detail: [
+        {
+          type: 'string_type',
+          loc: ['body', 'payload', 0, 'credentialSubject', 'hash'],
+          msg: 'Input should be a valid string',
+        },
+      ],
+    })
 
     const extra = await checkBans([{ credentialSubject: { ...github, extra: 1 }, type: ['VerifiableCredential'] }])
     expect(extra.json()).toEqual([notBanned(github.hash)])

@@ -5,7 +5,12 @@ import { createRevokedStamp, randomHex } from '../../helpers/factories/internal.
 const ctx = useTestApp()
 
 const checkRevocations = (body: unknown) =>
-  ctx.app.inject({ method: 'POST', url: '/internal/check-revocations', headers: { authorization: 'internal-test-token' }, payload: body as object })
+  ctx.app.inject({
+    method: 'POST',
+    url: '/internal/check-revocations',
+    headers: { authorization: 'internal-test-token' },
+    payload: body as object,
+  })
 
 const proofValue = () => `z${randomHex(24)}`
 
@@ -49,6 +54,8 @@ describe('POST /internal/check-revocations', () => {
   it('endpoints §10: a body without proof_values → 422 at ["body", "payload", "proof_values"]', async () => {
     const response = await checkRevocations({ wrong_field: ['x'] })
     expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({ detail: [{ type: 'missing', loc: ['body', 'payload', 'proof_values'], msg: 'Field required' }] })
+    expect(response.json()).toEqual({
+      detail: [{ type: 'missing', loc: ['body', 'payload', 'proof_values'], msg: 'Field required' }],
+    })
   })
 })

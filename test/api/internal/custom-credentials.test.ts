@@ -5,12 +5,19 @@ import { createCredentialRuleset, randomHex } from '../../helpers/factories/inte
 const ctx = useTestApp()
 
 const definitionOf = (encodedProviderId: string) =>
-  ctx.app.inject({ method: 'GET', url: `/internal/customization/credential/${encodedProviderId}`, headers: { authorization: 'internal-test-token' } })
+  ctx.app.inject({
+    method: 'GET',
+    url: `/internal/customization/credential/${encodedProviderId}`,
+    headers: { authorization: 'internal-test-token' },
+  })
 
 async function newRuleset(): Promise<{ providerId: string; name: string }> {
   const name = `List${randomHex(4)}`
-  const providerId = await createCredentialRuleset(ctx.database.sql, 'DEVEL',
-    `{"name": "${name}", "condition": {"AND": [{"repository_contributor": {"repository": "passportxyz/passport", "min": 1.0}}]}}`)
+  const providerId = await createCredentialRuleset(
+    ctx.database.sql,
+    'DEVEL',
+    `{"name": "${name}", "condition": {"AND": [{"repository_contributor": {"repository": "passportxyz/passport", "min": 1.0}}]}}`,
+  )
   return { providerId, name }
 }
 
@@ -21,7 +28,9 @@ describe('GET /internal/customization/credential/{provider_id}', () => {
     const response = await definitionOf(providerId.replaceAll('#', '%23'))
     expect(response.statusCode).toBe(200)
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8')
-    expect(response.body).toBe(`{"ruleset": {"name": "${name}", "condition": {"AND": [{"repository_contributor": {"min": 1.0, "repository": "passportxyz/passport"}}]}}}`)
+    expect(response.body).toBe(
+      `{"ruleset": {"name": "${name}", "condition": {"AND": [{"repository_contributor": {"min": 1.0, "repository": "passportxyz/passport"}}]}}}`,
+    )
   })
 
   it('endpoints §12: a double-encoded %2523 is decoded by the handler too', async () => {
@@ -34,7 +43,9 @@ describe('GET /internal/customization/credential/{provider_id}', () => {
   it('endpoints §12: the ruleset seeded by Django migration 0054 answers as Python would print it', async () => {
     const response = await definitionOf('NFTHolder%23ExampleNFT%2308425cad')
     expect(response.statusCode).toBe(200)
-    expect(response.body).toBe('{"ruleset": {"name": "ExampleNFT", "condition": {"contracts": [{"address": "0x0000000000000000000000000000000000000000", "chainId": 1, "standard": "ERC-721"}]}}}')
+    expect(response.body).toBe(
+      '{"ruleset": {"name": "ExampleNFT", "condition": {"contracts": [{"address": "0x0000000000000000000000000000000000000000", "chainId": 1, "standard": "ERC-721"}]}}}',
+    )
   })
 
   it('endpoints §12: an unknown provider id → 404 {"detail": "Not Found"}', async () => {

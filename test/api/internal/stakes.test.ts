@@ -19,16 +19,31 @@ describe('GET /internal/stake/gtc/{address}', () => {
     const address = randomAddress()
     const other = randomAddress()
     await createStake(ctx.database.sql, {
-      chain: 11155420, staker: address, stakee: address, currentAmount: '100000000000000000000', lastUpdatedInBlock: '10000000',
-      lockTime: '2025-05-03 12:00:00.123456+00', unlockTime: '2025-08-01 12:00:00+00',
+      chain: 11155420,
+      staker: address,
+      stakee: address,
+      currentAmount: '100000000000000000000',
+      lastUpdatedInBlock: '10000000',
+      lockTime: '2025-05-03 12:00:00.123456+00',
+      unlockTime: '2025-08-01 12:00:00+00',
     })
     await createStake(ctx.database.sql, {
-      chain: 1, staker: other, stakee: address, currentAmount: '0.5', lastUpdatedInBlock: UINT256_MAX,
-      lockTime: '2025-05-03 12:00:00.1+00', unlockTime: '2025-08-01 12:00:00.000001+00',
+      chain: 1,
+      staker: other,
+      stakee: address,
+      currentAmount: '0.5',
+      lastUpdatedInBlock: UINT256_MAX,
+      lockTime: '2025-05-03 12:00:00.1+00',
+      unlockTime: '2025-08-01 12:00:00.000001+00',
     })
     await createStake(ctx.database.sql, {
-      chain: 1, staker: other, stakee: randomAddress(), currentAmount: '1', lastUpdatedInBlock: '1',
-      lockTime: '2025-05-03 12:00:00+00', unlockTime: '2025-08-01 12:00:00+00',
+      chain: 1,
+      staker: other,
+      stakee: randomAddress(),
+      currentAmount: '1',
+      lastUpdatedInBlock: '1',
+      lockTime: '2025-05-03 12:00:00+00',
+      unlockTime: '2025-08-01 12:00:00+00',
     })
     const response = await get(`/internal/stake/gtc/${address}`)
     expect(response.statusCode).toBe(200)
@@ -46,7 +61,13 @@ describe('GET /internal/stake/gtc/{address}', () => {
   it('endpoints §13.1: a valid EIP-55 address is accepted and lower-cased; no stake → {"items": []}', async () => {
     const address = randomAddress()
     await createStake(ctx.database.sql, {
-      chain: 10, staker: address, stakee: address, currentAmount: '5', lastUpdatedInBlock: '7', lockTime: '2025-01-01 00:00:00+00', unlockTime: '2025-02-01 00:00:00+00',
+      chain: 10,
+      staker: address,
+      stakee: address,
+      currentAmount: '5',
+      lastUpdatedInBlock: '7',
+      lockTime: '2025-01-01 00:00:00+00',
+      unlockTime: '2025-02-01 00:00:00+00',
     })
     expect((await get(`/internal/stake/gtc/${toChecksumAddress(address)}`)).json().items).toHaveLength(1)
     const empty = await get(`/internal/stake/gtc/${randomAddress()}`)
@@ -68,21 +89,97 @@ describe('GET /internal/stake/legacy-gtc/{address}/{round_id}', () => {
     const address = randomAddress()
     const other = randomAddress()
     const txHash = `0x${randomHex(32)}`
-    const selfStake = await createGtcStakeEvent(ctx.database.sql, { eventType: 'SelfStake', roundId: 3, staker: address, address: null, amount: '25', staked: true, blockNumber: 16500000, txHash })
-    const received = await createGtcStakeEvent(ctx.database.sql, { eventType: 'Xstake', roundId: 3, staker: other, address, amount: '0', staked: false, blockNumber: 16500001, txHash })
-    const tiny = await createGtcStakeEvent(ctx.database.sql, { eventType: 'Xstake', roundId: 3, staker: address, address: other, amount: '0.0000001', staked: true, blockNumber: 16500002, txHash })
-    await createGtcStakeEvent(ctx.database.sql, { eventType: 'SelfStake', roundId: 4, staker: address, address: null, amount: '1', staked: true, blockNumber: 1, txHash })
+    const selfStake = await createGtcStakeEvent(ctx.database.sql, {
+      eventType: 'SelfStake',
+      roundId: 3,
+      staker: address,
+      address: null,
+      amount: '25',
+      staked: true,
+      blockNumber: 16500000,
+      txHash,
+    })
+    const received = await createGtcStakeEvent(ctx.database.sql, {
+      eventType: 'Xstake',
+      roundId: 3,
+      staker: other,
+      address,
+      amount: '0',
+      staked: false,
+      blockNumber: 16500001,
+      txHash,
+    })
+    const tiny = await createGtcStakeEvent(ctx.database.sql, {
+      eventType: 'Xstake',
+      roundId: 3,
+      staker: address,
+      address: other,
+      amount: '0.0000001',
+      staked: true,
+      blockNumber: 16500002,
+      txHash,
+    })
+    await createGtcStakeEvent(ctx.database.sql, {
+      eventType: 'SelfStake',
+      roundId: 4,
+      staker: address,
+      address: null,
+      amount: '1',
+      staked: true,
+      blockNumber: 1,
+      txHash,
+    })
 
     const response = await get(`/internal/stake/legacy-gtc/${toChecksumAddress(address)}/3`)
     expect(response.statusCode).toBe(200)
     expect(response.json()).toEqual({
       results: [
-        { id: selfStake, event_type: 'SelfStake', round_id: 3, staker: address, address: null, amount: '25.000000000000000000', staked: true, block_number: 16500000, tx_hash: txHash },
-        { id: received, event_type: 'Xstake', round_id: 3, staker: other, address, amount: '0E-18', staked: false, block_number: 16500001, tx_hash: txHash },
-        { id: tiny, event_type: 'Xstake', round_id: 3, staker: address, address: other, amount: '1.00000000000E-7', staked: true, block_number: 16500002, tx_hash: txHash },
+        {
+          id: selfStake,
+          event_type: 'SelfStake',
+          round_id: 3,
+          staker: address,
+          address: null,
+          amount: '25.000000000000000000',
+          staked: true,
+          block_number: 16500000,
+          tx_hash: txHash,
+        },
+        {
+          id: received,
+          event_type: 'Xstake',
+          round_id: 3,
+          staker: other,
+          address,
+          amount: '0E-18',
+          staked: false,
+          block_number: 16500001,
+          tx_hash: txHash,
+        },
+        {
+          id: tiny,
+          event_type: 'Xstake',
+          round_id: 3,
+          staker: address,
+          address: other,
+          amount: '1.00000000000E-7',
+          staked: true,
+          block_number: 16500002,
+          tx_hash: txHash,
+        },
       ],
     })
-    expect(Object.keys(response.json().results[0])).toEqual(['id', 'event_type', 'round_id', 'staker', 'address', 'amount', 'staked', 'block_number', 'tx_hash'])
+    expect(Object.keys(response.json().results[0])).toEqual([
+      'id',
+      'event_type',
+      'round_id',
+      'staker',
+      'address',
+      'amount',
+      'staked',
+      'block_number',
+      'tx_hash',
+    ])
   })
 
   it('endpoints §14: no event → {"results": []}; a round beyond the integer column also finds nothing', async () => {
@@ -102,7 +199,10 @@ describe('GET /internal/stake/legacy-gtc/{address}/{round_id}', () => {
 
   it('endpoints §14, D2: a non-digit round_id → JSON 404 {"detail": "Not Found"}, even without the key', async () => {
     for (const round of ['abc', '-1']) {
-      const response = await ctx.app.inject({ method: 'GET', url: `/internal/stake/legacy-gtc/${randomAddress()}/${round}` })
+      const response = await ctx.app.inject({
+        method: 'GET',
+        url: `/internal/stake/legacy-gtc/${randomAddress()}/${round}`,
+      })
       expect(response.statusCode).toBe(404)
       expect(response.json()).toEqual({ detail: 'Not Found' })
     }

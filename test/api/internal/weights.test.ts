@@ -17,7 +17,8 @@ async function newCommunity(options: Omit<CommunityOptions, 'accountId'>): Promi
   return (await createCommunity(ctx.database.sql, { accountId, ...options })).communityId
 }
 
-const weightsOf = (communityId: number | string) => ctx.app.inject({ method: 'GET', url: `/internal/embed/weights?community_id=${communityId}` })
+const weightsOf = (communityId: number | string) =>
+  ctx.app.inject({ method: 'GET', url: `/internal/embed/weights?community_id=${communityId}` })
 
 describe('GET /internal/embed/weights', () => {
   it('endpoints §8: stored numbers and numeric strings → Python floats ("1.0"), keys in jsonb order, no auth needed', async () => {
@@ -29,7 +30,10 @@ describe('GET /internal/embed/weights', () => {
   })
 
   it('endpoints §8: a WEIGHTED scorer reads the weighted child table', async () => {
-    const communityId = await newCommunity({ scorerType: 'WEIGHTED', weights: { Linkedin: '10.0000', Brightid: 0.00001 } })
+    const communityId = await newCommunity({
+      scorerType: 'WEIGHTED',
+      weights: { Linkedin: '10.0000', Brightid: 0.00001 },
+    })
     const response = await weightsOf(communityId)
     expect(response.body).toBe('{"Brightid": 1e-05, "Linkedin": 10.0}')
   })
@@ -54,17 +58,20 @@ describe('GET /internal/embed/weights', () => {
     expect((await weightsOf(communityId)).body).toBe('{"Google": 1.0}')
   })
 
-  it('endpoints §8, overridden by D17: unknown, non-numeric or out-of-range community_id → 404 with Python\'s text naming CERAMIC_CACHE_SCORER_ID', async () => {
+  it("endpoints §8, overridden by D17: unknown, non-numeric or out-of-range community_id → 404 with Python's text naming CERAMIC_CACHE_SCORER_ID", async () => {
     for (const id of ['999999999', 'abc', '1.5', '99999999999999999999999']) {
       const response = await weightsOf(id)
       expect(response.statusCode).toBe(404)
-      expect(response.json()).toEqual({ detail: `Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=${defaultCommunityId}` })
+      expect(response.json()).toEqual({
+        detail: `Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=${defaultCommunityId}`,
+      })
     }
   })
 
   it('endpoints §8: a scorer whose type names no child table → the same 500', async () => {
     const communityId = await newCommunity({ weights: { Google: 1 } })
-    await ctx.database.sql`update scorer_weighted_scorer set type = 'APU' where id = (select scorer_id from account_community where id = ${communityId})`
+    await ctx.database
+      .sql`update scorer_weighted_scorer set type = 'APU' where id = (select scorer_id from account_community where id = ${communityId})`
     expect((await weightsOf(communityId)).statusCode).toBe(500)
   })
 

@@ -4,10 +4,21 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../../src/app.js'
 import { verifyCredentialSignature } from '../../../src/domain/credential-verifier.js'
 import { toChecksumAddress } from '../../../src/domain/formats/eth-address.js'
-import { DEMO_ISSUER_DID, demoEd25519IssuerKey, generateIssuerKey, issueStampCredentials, type StampCredential } from '../../../src/domain/stamp-issuer.js'
+import {
+  DEMO_ISSUER_DID,
+  demoEd25519IssuerKey,
+  generateIssuerKey,
+  issueStampCredentials,
+  type StampCredential,
+} from '../../../src/domain/stamp-issuer.js'
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
 import { buildTestApp, scoringTestConfig } from '../../helpers/app.js'
-import { createAccount, createCommunity, randomAddress, type CommunityOptions } from '../../helpers/factories/accounts.js'
+import {
+  createAccount,
+  createCommunity,
+  randomAddress,
+  type CommunityOptions,
+} from '../../helpers/factories/accounts.js'
 import { addCacheStamps, createTestApiKey, signStamps } from '../../helpers/factories/scoring.js'
 import {
   createAllowListCustomization,
@@ -22,7 +33,13 @@ import {
   softDeleteCacheRows,
   uniqueNullifier,
 } from '../../helpers/factories/scoring-rows.js'
-import { djangoOfPyIso, jsIsoDaysFromNow, pgTextOfPyIso, pyIsoDaysFromNow, pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
+import {
+  djangoOfPyIso,
+  jsIsoDaysFromNow,
+  pgTextOfPyIso,
+  pyIsoDaysFromNow,
+  pyIsoOfJsIso,
+} from '../../helpers/factories/py-expect.js'
 
 let database: TestDatabase
 /** FF_MULTI_NULLIFIER on (as Python's test-suite), FF_API_ANALYTICS on. */
@@ -77,18 +94,39 @@ interface ScoreCall {
   body: Record<string, unknown>
 }
 
-async function scoreV2(scorer: { communityId: number; key: string }, address: string, target: FastifyInstance = app): Promise<ScoreCall> {
-  const response = await target.inject({ method: 'GET', url: `/v2/stamps/${scorer.communityId}/score/${address}`, headers: { 'x-api-key': scorer.key } })
+async function scoreV2(
+  scorer: { communityId: number; key: string },
+  address: string,
+  target: FastifyInstance = app,
+): Promise<ScoreCall> {
+  const response = await target.inject({
+    method: 'GET',
+    url: `/v2/stamps/${scorer.communityId}/score/${address}`,
+    headers: { 'x-api-key': scorer.key },
+  })
   return { status: response.statusCode, body: response.json() }
 }
 
 const FAR_EXPIRY = '2099-02-21T15:30:51.720Z'
 const FAR_EXPIRY_PG = '2099-02-21 15:30:51.72+00'
 
-const stampEntry = (score: string, dedup: boolean, expirationDate: string) => ({ score, dedup, expiration_date: expirationDate })
+const stampEntry = (score: string, dedup: boolean, expirationDate: string) => ({
+  score,
+  dedup,
+  expiration_date: expirationDate,
+})
 
 /** The full V2 response of a DONE score; the timestamp must be a fresh P3 text. */
-function doneBody(address: string, fields: { score: string; passing: boolean; threshold?: string; expiration: string | null; stamps: Record<string, unknown> }) {
+function doneBody(
+  address: string,
+  fields: {
+    score: string
+    passing: boolean
+    threshold?: string
+    expiration: string | null
+    stamps: Record<string, unknown>
+  },
+) {
   return {
     address,
     score: fields.score,
@@ -121,16 +159,28 @@ function errorBody(address: string, error: string) {
 }
 
 /** The rows of a DONE run agree with its response: timestamps, JSON columns, one SCU per run. */
-async function expectDoneRows(address: string, communityId: number, call: ScoreCall, expected: { score: '1' | '0'; rawScore: string; threshold?: string; providers: string[] }) {
+async function expectDoneRows(
+  address: string,
+  communityId: number,
+  call: ScoreCall,
+  expected: { score: '1' | '0'; rawScore: string; threshold?: string; providers: string[] },
+) {
   const rows = await readScoringRows(sql(), address, communityId)
-  expect(rows.passports).toEqual([{ id: expect.any(Number), address, community_id: communityId, requires_calculation: null }])
+  expect(rows.passports).toEqual([
+    { id: expect.any(Number), address, community_id: communityId, requires_calculation: null },
+  ])
   const score = rows.score!
   expect(score).toMatchObject({
     passport_id: rows.passports[0]!.id,
     score: expected.score === '1' ? '1.000000000' : '0.000000000',
     status: 'DONE',
     error: null,
-    evidence: { type: 'ThresholdScoreCheck', success: expected.score === '1', rawScore: expected.rawScore, threshold: expected.threshold ?? '20.00000' },
+    evidence: {
+      type: 'ThresholdScoreCheck',
+      success: expected.score === '1',
+      rawScore: expected.rawScore,
+      threshold: expected.threshold ?? '20.00000',
+    },
     stamps: call.body.stamps,
   })
   expect(score.last_score_timestamp).toBe(pgTextOfPyIso(call.body.last_score_timestamp as string))
@@ -161,22 +211,68 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const scorer = await createScorer({ weights: { Google: 1 } })
       const [first, second] = [randomAddress(), randomAddress()]
       const [n1, n2, n3, n4] = ['v0:a', 'v0:b', 'v0:c', 'v0:d'].map(uniqueNullifier) as [string, string, string, string]
-      const [older1, newer1] = await signStamps(first, [{ provider: 'Google', nullifiers: [n1] }, { provider: 'Google', nullifiers: [n2] }])
-      await insertRawCacheRow(sql(), { address: first, provider: 'Google', stamp: older1, type: 1, updatedAt: '2024-01-01T00:00:00Z' })
-      await insertRawCacheRow(sql(), { address: first, provider: 'Google', stamp: newer1, type: 2, updatedAt: '2024-06-01T00:00:00Z' })
+      const [older1, newer1] = await signStamps(first, [
+        { provider: 'Google', nullifiers: [n1] },
+        { provider: 'Google', nullifiers: [n2] },
+      ])
+      await insertRawCacheRow(sql(), {
+        address: first,
+        provider: 'Google',
+        stamp: older1,
+        type: 1,
+        updatedAt: '2024-01-01T00:00:00Z',
+      })
+      await insertRawCacheRow(sql(), {
+        address: first,
+        provider: 'Google',
+        stamp: newer1,
+        type: 2,
+        updatedAt: '2024-06-01T00:00:00Z',
+      })
       // The other way round: the type-1 row is the newer one.
-      const [older2, newer2] = await signStamps(second, [{ provider: 'Google', nullifiers: [n3] }, { provider: 'Google', nullifiers: [n4] }])
-      await insertRawCacheRow(sql(), { address: second, provider: 'Google', stamp: older2, type: 2, updatedAt: '2024-01-01T00:00:00Z' })
-      await insertRawCacheRow(sql(), { address: second, provider: 'Google', stamp: newer2, type: 1, updatedAt: '2024-06-01T00:00:00Z' })
+      const [older2, newer2] = await signStamps(second, [
+        { provider: 'Google', nullifiers: [n3] },
+        { provider: 'Google', nullifiers: [n4] },
+      ])
+      await insertRawCacheRow(sql(), {
+        address: second,
+        provider: 'Google',
+        stamp: older2,
+        type: 2,
+        updatedAt: '2024-01-01T00:00:00Z',
+      })
+      await insertRawCacheRow(sql(), {
+        address: second,
+        provider: 'Google',
+        stamp: newer2,
+        type: 1,
+        updatedAt: '2024-06-01T00:00:00Z',
+      })
 
-      for (const [address, newer, kept, dropped] of [[first, newer1, n2, n1], [second, newer2, n4, n3]] as const) {
+      for (const [address, newer, kept, dropped] of [
+        [first, newer1, n2, n1],
+        [second, newer2, n4, n3],
+      ] as const) {
         const call = await scoreV2(scorer, address)
         expect(call.status).toBe(200)
         const expiry = pyIsoOfJsIso(newer!.expirationDate)
-        expect(call.body).toEqual(doneBody(address, { score: '1.00000', passing: false, expiration: expiry, stamps: { Google: stampEntry('1.00000', false, expiry) } }))
-        const rows = await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google'] })
+        expect(call.body).toEqual(
+          doneBody(address, {
+            score: '1.00000',
+            passing: false,
+            expiration: expiry,
+            stamps: { Google: stampEntry('1.00000', false, expiry) },
+          }),
+        )
+        const rows = await expectDoneRows(address, scorer.communityId, call, {
+          score: '0',
+          rawScore: '1',
+          providers: ['Google'],
+        })
         expect(rows.stamps[0]!.credential).toEqual(newer)
-        expect((await listHashLinks(sql(), scorer.communityId, [kept, dropped])).map((link) => [link.hash, link.address])).toEqual([[kept, address]])
+        expect(
+          (await listHashLinks(sql(), scorer.communityId, [kept, dropped])).map((link) => [link.hash, link.address]),
+        ).toEqual([[kept, address]])
       }
     })
 
@@ -189,7 +285,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       const expiry = pyIsoOfJsIso(google!.expirationDate)
-      expect(call.body).toEqual(doneBody(address, { score: '1.00000', passing: false, expiration: expiry, stamps: { Google: stampEntry('1.00000', false, expiry) } }))
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '1.00000',
+          passing: false,
+          expiration: expiry,
+          stamps: { Google: stampEntry('1.00000', false, expiry) },
+        }),
+      )
       await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google'] })
     })
 
@@ -202,7 +305,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       const expiry = pyIsoOfJsIso(ens!.expirationDate)
-      expect(call.body).toEqual(doneBody(address, { score: '2.00000', passing: false, expiration: expiry, stamps: { Ens: stampEntry('2.00000', false, expiry) } }))
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '2.00000',
+          passing: false,
+          expiration: expiry,
+          stamps: { Ens: stampEntry('2.00000', false, expiry) },
+        }),
+      )
       await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '2', providers: ['Ens'] })
     })
 
@@ -216,7 +326,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, checksummed)
       const expiry = pyIsoOfJsIso(google!.expirationDate)
-      expect(call.body).toEqual(doneBody(address, { score: '1.00000', passing: false, expiration: expiry, stamps: { Google: stampEntry('1.00000', false, expiry) } }))
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '1.00000',
+          passing: false,
+          expiration: expiry,
+          stamps: { Google: stampEntry('1.00000', false, expiry) },
+        }),
+      )
       await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google'] })
       expect(await sql()`select 1 from registry_passport where address = ${checksummed}`).toHaveLength(0)
     })
@@ -250,13 +367,21 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       expect(verifiedProviders).toEqual(['Google', 'Ens'])
       expect(Object.keys(call.body.stamps as object)).toEqual(['Google', 'Ens'])
       expect(call.body.score).toBe('3.00000')
-      await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '3', providers: ['Google', 'Ens'] })
+      await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '3',
+        providers: ['Google', 'Ens'],
+      })
     })
 
     it('scoring §13.7: a stamp whose signature fails is dropped', async () => {
       const scorer = await createScorer({ weights: { Google: 1, Ens: 2, Github: 4 } })
       const address = randomAddress()
-      const [google, ens, github] = await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }, { provider: 'Github' }])
+      const [google, ens, github] = await signStamps(address, [
+        { provider: 'Google' },
+        { provider: 'Ens' },
+        { provider: 'Github' },
+      ])
       const tampered = { ...github!, issuanceDate: '2020-01-01T00:00:00.000Z' }
       expect(await verifyCredentialSignature(tampered)).not.toEqual([])
       await addCacheStamps(sql(), address, [google!, ens!, tampered])
@@ -264,7 +389,11 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const call = await scoreV2(scorer, address)
       expect(Object.keys(call.body.stamps as object)).toEqual(['Google', 'Ens'])
       expect(call.body).toMatchObject({ score: '3.00000', error: null })
-      const rows = await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '3', providers: ['Google', 'Ens'] })
+      const rows = await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '3',
+        providers: ['Google', 'Ens'],
+      })
       expect(rows.stamps.map((stamp) => stamp.credential)).toEqual([google, ens])
     })
 
@@ -272,7 +401,9 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const scorer = await createScorer({ weights: { Google: 1, Ens: 2, Github: 4 } })
       const address = randomAddress()
       const [google] = await signStamps(address, [{ provider: 'Google' }])
-      const [foreign] = await issueStampCredentials(await generateIssuerKey('secp256k1'), [{ address, provider: 'Ens' }])
+      const [foreign] = await issueStampCredentials(await generateIssuerKey('secp256k1'), [
+        { address, provider: 'Ens' },
+      ])
       const [github] = await signStamps(address, [{ provider: 'Github' }])
       const caseVariant = { ...github!, issuer: DEMO_ISSUER_DID.toUpperCase().replace('DID:ETHR:0X', 'did:ethr:0x') }
       expect(caseVariant.issuer).not.toBe(DEMO_ISSUER_DID)
@@ -296,7 +427,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       const expiry = pyIsoOfJsIso(google!.expirationDate)
-      expect(call.body).toEqual(doneBody(address, { score: '1.00000', passing: false, expiration: expiry, stamps: { Google: stampEntry('1.00000', false, expiry) } }))
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '1.00000',
+          passing: false,
+          expiration: expiry,
+          stamps: { Google: stampEntry('1.00000', false, expiry) },
+        }),
+      )
       await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google'] })
     })
 
@@ -321,7 +459,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       const expiry = pyIsoOfJsIso(google!.expirationDate)
-      expect(call.body).toEqual(doneBody(address, { score: '1.00000', passing: false, expiration: expiry, stamps: { Google: stampEntry('1.00000', false, expiry) } }))
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '1.00000',
+          passing: false,
+          expiration: expiry,
+          stamps: { Google: stampEntry('1.00000', false, expiry) },
+        }),
+      )
       await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google'] })
     })
 
@@ -334,7 +479,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       const expiry = pyIsoOfJsIso(google!.expirationDate)
-      expect(call.body).toEqual(doneBody(address, { score: '1.00000', passing: false, expiration: expiry, stamps: { Google: stampEntry('1.00000', false, expiry) } }))
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '1.00000',
+          passing: false,
+          expiration: expiry,
+          stamps: { Google: stampEntry('1.00000', false, expiry) },
+        }),
+      )
       await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google'] })
     })
   })
@@ -348,7 +500,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       const expiry = pyIsoOfJsIso(google!.expirationDate)
-      expect(call.body).toEqual(doneBody(address, { score: '1.00000', passing: false, expiration: expiry, stamps: { Google: stampEntry('1.00000', false, expiry) } }))
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '1.00000',
+          passing: false,
+          expiration: expiry,
+          stamps: { Google: stampEntry('1.00000', false, expiry) },
+        }),
+      )
       await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google'] })
     })
 
@@ -376,9 +535,15 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       expect(call.body).toMatchObject({ score: '3.00000', error: null })
-      await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '3', providers: ['Ens', 'Google'] })
+      await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '3',
+        providers: ['Ens', 'Google'],
+      })
       expect(await listHashLinksOf(sql(), scorer.communityId, address)).toEqual(
-        [legacy!.credentialSubject.hash!, ...current!.credentialSubject.nullifiers!].sort().map((hash) => ({ id: expect.any(Number), hash, address, expires_at: expect.any(String) })),
+        [legacy!.credentialSubject.hash!, ...current!.credentialSubject.nullifiers!]
+          .sort()
+          .map((hash) => ({ id: expect.any(Number), hash, address, expires_at: expect.any(String) })),
       )
     })
 
@@ -387,24 +552,40 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const bare = randomAddress().slice(2).toUpperCase()
       const call = await scoreV2(scorer, bare)
       expect(call.status).toBe(200)
-      expect(call.body).toEqual(doneBody(bare.toLowerCase(), { score: '0.00000', passing: false, expiration: null, stamps: {} }))
+      expect(call.body).toEqual(
+        doneBody(bare.toLowerCase(), { score: '0.00000', passing: false, expiration: null, stamps: {} }),
+      )
       await expectDoneRows(bare.toLowerCase(), scorer.communityId, call, { score: '0', rawScore: '0', providers: [] })
     })
   })
 
   describe('LIFO (scoring §3)', () => {
-    async function addStamp(address: string, stamp: { provider?: string; nullifiers?: string[]; hash?: string; expirationDate?: string }): Promise<StampCredential> {
-      const [credential] = await signStamps(address, [{ provider: stamp.provider ?? 'test_provider', nullifiers: stamp.nullifiers, hash: stamp.hash, expirationDate: stamp.expirationDate ?? FAR_EXPIRY }])
+    async function addStamp(
+      address: string,
+      stamp: { provider?: string; nullifiers?: string[]; hash?: string; expirationDate?: string },
+    ): Promise<StampCredential> {
+      const [credential] = await signStamps(address, [
+        {
+          provider: stamp.provider ?? 'test_provider',
+          nullifiers: stamp.nullifiers,
+          hash: stamp.hash,
+          expirationDate: stamp.expirationDate ?? FAR_EXPIRY,
+        },
+      ])
       await addCacheStamps(sql(), address, [credential!])
       return credential!
     }
 
-    async function replaceStamp(address: string, stamp: { provider?: string; nullifiers?: string[]; expirationDate?: string }): Promise<StampCredential> {
+    async function replaceStamp(
+      address: string,
+      stamp: { provider?: string; nullifiers?: string[]; expirationDate?: string },
+    ): Promise<StampCredential> {
       await softDeleteCacheRows(sql(), address, [stamp.provider ?? 'test_provider'])
       return addStamp(address, stamp)
     }
 
-    const linkTuples = async (communityId: number, address: string) => (await listHashLinksOf(sql(), communityId, address)).map((link) => [link.hash, link.expires_at])
+    const linkTuples = async (communityId: number, address: string) =>
+      (await listHashLinksOf(sql(), communityId, address)).map((link) => [link.hash, link.expires_at])
 
     it('scoring §13.13: no dedup across communities', async () => {
       const { accountId } = await createAccount(sql())
@@ -417,9 +598,18 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const first = await scoreV2(c1, address1)
       const second = await scoreV2(c2, address2)
-      for (const [call, address, community] of [[first, address1, c1], [second, address2, c2]] as const) {
-        expect(call.body.stamps).toEqual({ test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00') })
-        await expectDoneRows(address, community.communityId, call, { score: '0', rawScore: '0', providers: ['test_provider'] })
+      for (const [call, address, community] of [
+        [first, address1, c1],
+        [second, address2, c2],
+      ] as const) {
+        expect(call.body.stamps).toEqual({
+          test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00'),
+        })
+        await expectDoneRows(address, community.communityId, call, {
+          score: '0',
+          rawScore: '0',
+          providers: ['test_provider'],
+        })
         expect(await linkTuples(community.communityId, address)).toEqual([[hash, FAR_EXPIRY_PG]])
         expect(await listEvents(sql(), address, community.communityId, 'LDP')).toEqual([])
       }
@@ -435,8 +625,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       for (const community of [c1, c2]) {
         const call = await scoreV2(community, address)
-        expect(call.body.stamps).toEqual({ test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00') })
-        await expectDoneRows(address, community.communityId, call, { score: '0', rawScore: '0', providers: ['test_provider'] })
+        expect(call.body.stamps).toEqual({
+          test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00'),
+        })
+        await expectDoneRows(address, community.communityId, call, {
+          score: '0',
+          rawScore: '0',
+          providers: ['test_provider'],
+        })
         expect(await linkTuples(community.communityId, address)).toEqual([[hash, FAR_EXPIRY_PG]])
       }
     })
@@ -450,12 +646,29 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       await scoreV2(scorer, address1)
       const call = await scoreV2(scorer, address2)
-      expect(call.body).toEqual(doneBody(address2, { score: '0.00000', passing: false, expiration: null, stamps: { test_provider: stampEntry('0.00000', true, FAR_EXPIRY) } }))
-      const rows = await expectDoneRows(address2, scorer.communityId, call, { score: '0', rawScore: '0', providers: [] })
+      expect(call.body).toEqual(
+        doneBody(address2, {
+          score: '0.00000',
+          passing: false,
+          expiration: null,
+          stamps: { test_provider: stampEntry('0.00000', true, FAR_EXPIRY) },
+        }),
+      )
+      const rows = await expectDoneRows(address2, scorer.communityId, call, {
+        score: '0',
+        rawScore: '0',
+        providers: [],
+      })
       expect(rows.score!.stamp_scores).toEqual({})
       expect(await listHashLinksOf(sql(), scorer.communityId, address2)).toEqual([])
       expect(await listEvents(sql(), address2, scorer.communityId, 'LDP')).toEqual([
-        { id: expect.any(Number), action: 'LDP', address: address2, community_id: scorer.communityId, data: { nullifiers: [hash], provider: 'test_provider', community_id: scorer.communityId } },
+        {
+          id: expect.any(Number),
+          action: 'LDP',
+          address: address2,
+          community_id: scorer.communityId,
+          data: { nullifiers: [hash], provider: 'test_provider', community_id: scorer.communityId },
+        },
       ])
       expect(await listEvents(sql(), address1, scorer.communityId, 'LDP')).toEqual([])
     })
@@ -468,11 +681,15 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       await addStamp(address2, { hash })
 
       const first = await scoreV2(scorer, address1)
-      expect(first.body.stamps).toEqual({ test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00') })
+      expect(first.body.stamps).toEqual({
+        test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00'),
+      })
       const call = await scoreV2(scorer, address2)
       expect(call.body.stamps).toEqual({ test_provider: stampEntry('0.00000', true, FAR_EXPIRY) })
       await expectDoneRows(address2, scorer.communityId, call, { score: '0', rawScore: '0', providers: [] })
-      expect(await listHashLinks(sql(), scorer.communityId, [hash])).toEqual([{ id: expect.any(Number), hash, address: address1, expires_at: FAR_EXPIRY_PG }])
+      expect(await listHashLinks(sql(), scorer.communityId, [hash])).toEqual([
+        { id: expect.any(Number), hash, address: address1, expires_at: FAR_EXPIRY_PG },
+      ])
       expect((await listEvents(sql(), address2, scorer.communityId, 'LDP')).map((event) => event.data)).toEqual([
         { nullifiers: [hash], provider: 'test_provider', community_id: scorer.communityId },
       ])
@@ -488,9 +705,17 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const [link] = await listHashLinksOf(sql(), scorer.communityId, address)
       await sql()`update registry_hashscorerlink set expires_at = '2100-01-01T00:00:00Z' where id = ${link!.id}`
       const call = await scoreV2(scorer, address)
-      expect(call.body.stamps).toEqual({ test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00') })
-      await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '0', providers: ['test_provider'] })
-      expect(await listHashLinksOf(sql(), scorer.communityId, address)).toEqual([{ id: link!.id, hash, address, expires_at: FAR_EXPIRY_PG }])
+      expect(call.body.stamps).toEqual({
+        test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00'),
+      })
+      await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '0',
+        providers: ['test_provider'],
+      })
+      expect(await listHashLinksOf(sql(), scorer.communityId, address)).toEqual([
+        { id: link!.id, hash, address, expires_at: FAR_EXPIRY_PG },
+      ])
       expect(await listEvents(sql(), address, scorer.communityId, 'LDP')).toEqual([])
     })
 
@@ -498,13 +723,22 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const scorer = await createScorer()
       const [address1, address2] = [randomAddress(), randomAddress()]
       const hash = uniqueNullifier('v1:test_hash')
-      const linkId = await insertHashLink(sql(), { hash, address: address1, communityId: scorer.communityId, expiresAt: jsIsoDaysFromNow(-1) })
+      const linkId = await insertHashLink(sql(), {
+        hash,
+        address: address1,
+        communityId: scorer.communityId,
+        expiresAt: jsIsoDaysFromNow(-1),
+      })
       const expiry = jsIsoDaysFromNow(30)
       await addStamp(address2, { nullifiers: [hash], expirationDate: expiry })
 
       const call = await scoreV2(scorer, address2)
       expect(call.body.stamps).toEqual({ test_provider: stampEntry('0.00000', false, pyIsoOfJsIso(expiry)) })
-      await expectDoneRows(address2, scorer.communityId, call, { score: '0', rawScore: '0', providers: ['test_provider'] })
+      await expectDoneRows(address2, scorer.communityId, call, {
+        score: '0',
+        rawScore: '0',
+        providers: ['test_provider'],
+      })
       const [link] = await listHashLinks(sql(), scorer.communityId, [hash])
       expect(link).toMatchObject({ id: linkId, address: address2 })
       expect(Date.parse(link!.expires_at.replace(' ', 'T').replace(/\+00$/, 'Z'))).toBe(Date.parse(expiry))
@@ -515,11 +749,19 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const scorer = await createScorer()
       const address = randomAddress()
       const suffix = uniqueNullifier('')
-      await addStamp(address, { nullifiers: [`v0:test_hash${suffix}`, `v1:test_hash${suffix}`, `v2:test_hash${suffix}`] })
+      await addStamp(address, {
+        nullifiers: [`v0:test_hash${suffix}`, `v1:test_hash${suffix}`, `v2:test_hash${suffix}`],
+      })
 
       const call = await scoreV2(scorer, address, appFlagOff)
-      expect(call.body.stamps).toEqual({ test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00') })
-      await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '0', providers: ['test_provider'] })
+      expect(call.body.stamps).toEqual({
+        test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00'),
+      })
+      await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '0',
+        providers: ['test_provider'],
+      })
       expect(await linkTuples(scorer.communityId, address)).toEqual([[`v0:test_hash${suffix}`, FAR_EXPIRY_PG]])
     })
 
@@ -531,7 +773,11 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       await addStamp(address, { nullifiers })
 
       const call = await scoreV2(scorer, address)
-      await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '0', providers: ['test_provider'] })
+      await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '0',
+        providers: ['test_provider'],
+      })
       expect(await linkTuples(scorer.communityId, address)).toEqual(nullifiers.map((hash) => [hash, FAR_EXPIRY_PG]))
     })
 
@@ -539,13 +785,21 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const scorer = await createScorer()
       const [address1, address2] = [randomAddress(), randomAddress()]
       const suffix = uniqueNullifier('')
-      await addStamp(address1, { nullifiers: [`v0:test_hash${suffix}`, `v1:test_hash${suffix}`, `v2:test_hash${suffix}`] })
+      await addStamp(address1, {
+        nullifiers: [`v0:test_hash${suffix}`, `v1:test_hash${suffix}`, `v2:test_hash${suffix}`],
+      })
       await addStamp(address2, { nullifiers: [`v0:different_hash${suffix}`, `v1:test_hash${suffix}`] })
 
       await scoreV2(scorer, address1, appFlagOff)
       const call = await scoreV2(scorer, address2, appFlagOff)
-      expect(call.body.stamps).toEqual({ test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00') })
-      await expectDoneRows(address2, scorer.communityId, call, { score: '0', rawScore: '0', providers: ['test_provider'] })
+      expect(call.body.stamps).toEqual({
+        test_provider: stampEntry('0.00000', false, '2099-02-21T15:30:51.720000+00:00'),
+      })
+      await expectDoneRows(address2, scorer.communityId, call, {
+        score: '0',
+        rawScore: '0',
+        providers: ['test_provider'],
+      })
       expect(await linkTuples(scorer.communityId, address2)).toEqual([[`v0:different_hash${suffix}`, FAR_EXPIRY_PG]])
       expect(await listEvents(sql(), address2, scorer.communityId, 'LDP')).toEqual([])
     })
@@ -556,16 +810,33 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const suffix = uniqueNullifier('')
       const owned = [`v0:test_hash${suffix}`, `v1:test_hash${suffix}`, `v2:test_hash${suffix}`]
       await addStamp(address1, { nullifiers: owned })
-      await addStamp(address2, { provider: 'test_provider_v1_clash', nullifiers: [`v0:different_hash${suffix}`, `v1:test_hash${suffix}`], expirationDate: '2099-06-01T00:00:00.500Z' })
+      await addStamp(address2, {
+        provider: 'test_provider_v1_clash',
+        nullifiers: [`v0:different_hash${suffix}`, `v1:test_hash${suffix}`],
+        expirationDate: '2099-06-01T00:00:00.500Z',
+      })
 
       await scoreV2(scorer, address1)
       const call = await scoreV2(scorer, address2)
-      expect(call.body).toEqual(doneBody(address2, { score: '0.00000', passing: false, expiration: null, stamps: { test_provider_v1_clash: stampEntry('0.00000', true, '2099-06-01T00:00:00.500Z') } }))
+      expect(call.body).toEqual(
+        doneBody(address2, {
+          score: '0.00000',
+          passing: false,
+          expiration: null,
+          stamps: { test_provider_v1_clash: stampEntry('0.00000', true, '2099-06-01T00:00:00.500Z') },
+        }),
+      )
       await expectDoneRows(address2, scorer.communityId, call, { score: '0', rawScore: '0', providers: [] })
       expect(await listHashLinksOf(sql(), scorer.communityId, address2)).toEqual([])
-      expect(await linkTuples(scorer.communityId, address1)).toEqual([`v0:different_hash${suffix}`, ...owned].sort().map((hash) => [hash, FAR_EXPIRY_PG]))
+      expect(await linkTuples(scorer.communityId, address1)).toEqual(
+        [`v0:different_hash${suffix}`, ...owned].sort().map((hash) => [hash, FAR_EXPIRY_PG]),
+      )
       expect((await listEvents(sql(), address2, scorer.communityId, 'LDP')).map((event) => event.data)).toEqual([
-        { nullifiers: [`v0:different_hash${suffix}`, `v1:test_hash${suffix}`], provider: 'test_provider_v1_clash', community_id: scorer.communityId },
+        {
+          nullifiers: [`v0:different_hash${suffix}`, `v1:test_hash${suffix}`],
+          provider: 'test_provider_v1_clash',
+          community_id: scorer.communityId,
+        },
       ])
     })
 
@@ -587,7 +858,7 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       ])
     })
 
-    it('scoring §13.24: backfill with the owner\'s expiry; one LDP event although the first attempt fails its count', async () => {
+    it("scoring §13.24: backfill with the owner's expiry; one LDP event although the first attempt fails its count", async () => {
       const scorer = await createScorer()
       const [address1, address2] = [randomAddress(), randomAddress()]
       const [hashA, hashB] = [uniqueNullifier('hash-A'), uniqueNullifier('hash-B')]
@@ -600,13 +871,19 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       expect(call.body.stamps).toEqual({ test_provider: stampEntry('0.00000', true, '2099-01-11T00:00:00.110Z') })
       await expectDoneRows(address2, scorer.communityId, call, { score: '0', rawScore: '0', providers: [] })
       const e1Pg = '2099-01-04 00:00:00+00'
-      expect(await linkTuples(scorer.communityId, address1)).toEqual([[hashA, e1Pg], [hashB, e1Pg]])
+      expect(await linkTuples(scorer.communityId, address1)).toEqual([
+        [hashA, e1Pg],
+        [hashB, e1Pg],
+      ])
       expect(await listEvents(sql(), address2, scorer.communityId, 'LDP')).toHaveLength(1)
 
       await replaceStamp(address2, { nullifiers: [hashB], expirationDate: '2099-01-16T00:00:00.160Z' })
       const again = await scoreV2(scorer, address2)
       expect(again.body.stamps).toEqual({ test_provider: stampEntry('0.00000', true, '2099-01-16T00:00:00.160Z') })
-      expect(await linkTuples(scorer.communityId, address1)).toEqual([[hashA, e1Pg], [hashB, e1Pg]])
+      expect(await linkTuples(scorer.communityId, address1)).toEqual([
+        [hashA, e1Pg],
+        [hashB, e1Pg],
+      ])
       expect(await listHashLinksOf(sql(), scorer.communityId, address2)).toEqual([])
       expect((await listEvents(sql(), address2, scorer.communityId, 'LDP')).map((event) => event.data)).toEqual([
         { nullifiers: [hashA, hashB], provider: 'test_provider', community_id: scorer.communityId },
@@ -616,8 +893,19 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
     it('scoring §13.25: either nullifier of a claim dedups', async () => {
       const scorer = await createScorer()
-      const [owner, viaA, viaB, owner2, viaMixed] = [randomAddress(), randomAddress(), randomAddress(), randomAddress(), randomAddress()]
-      const [hashA, hashB, hashC, random] = [uniqueNullifier('v1:test_hash - A'), uniqueNullifier('v2:test_hash - B'), uniqueNullifier('v1:test_hash - C'), uniqueNullifier('v2:test_hash - random')]
+      const [owner, viaA, viaB, owner2, viaMixed] = [
+        randomAddress(),
+        randomAddress(),
+        randomAddress(),
+        randomAddress(),
+        randomAddress(),
+      ]
+      const [hashA, hashB, hashC, random] = [
+        uniqueNullifier('v1:test_hash - A'),
+        uniqueNullifier('v2:test_hash - B'),
+        uniqueNullifier('v1:test_hash - C'),
+        uniqueNullifier('v2:test_hash - random'),
+      ]
       await addStamp(owner, { nullifiers: [hashA, hashB] })
       await addStamp(viaA, { nullifiers: [hashA] })
       await addStamp(viaB, { nullifiers: [hashB] })
@@ -633,7 +921,9 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
         expect(await listHashLinksOf(sql(), scorer.communityId, address)).toEqual([])
       }
       // The random nullifier was backfilled for the owner of hash C.
-      expect(await linkTuples(scorer.communityId, owner2)).toEqual([hashC, random].sort().map((hash) => [hash, FAR_EXPIRY_PG]))
+      expect(await linkTuples(scorer.communityId, owner2)).toEqual(
+        [hashC, random].sort().map((hash) => [hash, FAR_EXPIRY_PG]),
+      )
     })
 
     it('scoring §13.26: two stamps sharing a new nullifier exhaust the retries → ERROR, nothing of the run kept', async () => {
@@ -647,7 +937,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const linksBefore = await listHashLinksOf(sql(), scorer.communityId, address)
 
       const shared = uniqueNullifier('v0:shared')
-      await addCacheStamps(sql(), address, await signStamps(address, [{ provider: 'P1', nullifiers: [shared] }, { provider: 'P2', nullifiers: [shared] }]))
+      await addCacheStamps(
+        sql(),
+        address,
+        await signStamps(address, [
+          { provider: 'P1', nullifiers: [shared] },
+          { provider: 'P2', nullifiers: [shared] },
+        ]),
+      )
       const call = await scoreV2(scorer, address)
       expect(call.status).toBe(200)
       expect(call.body).toEqual(errorBody(address, 'Failed to save HashScorerLinks'))
@@ -656,8 +953,15 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       expect(after.stamps).toEqual(before.stamps)
       expect(after.score).toEqual({
         ...before.score,
-        score: null, status: 'ERROR', error: 'Failed to save HashScorerLinks', last_score_timestamp: null, expiration_date: null,
-        evidence: null, stamp_scores: null, stamps: null, stamp_scores_text: null,
+        score: null,
+        status: 'ERROR',
+        error: 'Failed to save HashScorerLinks',
+        last_score_timestamp: null,
+        expiration_date: null,
+        evidence: null,
+        stamp_scores: null,
+        stamps: null,
+        stamp_scores_text: null,
       })
       expect(after.events).toEqual(before.events)
       expect(await listHashLinksOf(sql(), scorer.communityId, address)).toEqual(linksBefore)
@@ -668,8 +972,17 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       await setScorerWeightsJson(sql(), scorer.scorerId, '{"Ens": 1.0, "Google": 2.0, "Gitcoin": 3.0}')
       const [address, other] = [randomAddress(), randomAddress()]
       const ensHash = uniqueNullifier('v0:ens')
-      const ensLinkId = await insertHashLink(sql(), { hash: ensHash, address: other, communityId: scorer.communityId, expiresAt: '2099-12-31T00:00:00Z' })
-      const [ens, google, gitcoin] = await signStamps(address, [{ provider: 'Ens', nullifiers: [ensHash] }, { provider: 'Google' }, { provider: 'Gitcoin' }])
+      const ensLinkId = await insertHashLink(sql(), {
+        hash: ensHash,
+        address: other,
+        communityId: scorer.communityId,
+        expiresAt: '2099-12-31T00:00:00Z',
+      })
+      const [ens, google, gitcoin] = await signStamps(address, [
+        { provider: 'Ens', nullifiers: [ensHash] },
+        { provider: 'Google' },
+        { provider: 'Gitcoin' },
+      ])
       await addCacheStamps(sql(), address, [ens!, google!, gitcoin!])
 
       const call = await scoreV2(scorer, address)
@@ -681,7 +994,11 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
           Ens: stampEntry('0.00000', true, ens!.expirationDate),
         },
       })
-      const rows = await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '5', providers: ['Google', 'Gitcoin'] })
+      const rows = await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '5',
+        providers: ['Google', 'Gitcoin'],
+      })
       expect(rows.score!.stamp_scores_text).toBe('{"Google": 2.0, "Gitcoin": 3.0}')
       expect(rows.events.filter((event) => event.action === 'LDP')).toHaveLength(1)
       const links = await sql()<{ id: number; hash: string; address: string; expires_at: string }[]>`
@@ -691,22 +1008,41 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       expect(links.slice(1).map((link) => link.address)).toEqual([address, address])
     })
 
-    it('scoring §13.28: dedup shown in the v2 API; the owner\'s rescore is unchanged', async () => {
+    it("scoring §13.28: dedup shown in the v2 API; the owner's rescore is unchanged", async () => {
       const scorer = await createScorer()
       await setScorerWeightsJson(sql(), scorer.scorerId, '{"Linkedin": 2.2}')
       const [walletA, walletB] = [randomAddress(), randomAddress()]
       const hash = uniqueNullifier('v0:linkedin')
       const daysLater = pyIsoDaysFromNow(90)
-      for (const wallet of [walletA, walletB]) await addStamp(wallet, { provider: 'Linkedin', nullifiers: [hash], expirationDate: daysLater })
+      for (const wallet of [walletA, walletB])
+        await addStamp(wallet, { provider: 'Linkedin', nullifiers: [hash], expirationDate: daysLater })
 
       const a = await scoreV2(scorer, walletA)
-      expect(a.body).toEqual(doneBody(walletA, { score: '2.20000', passing: false, expiration: daysLater, stamps: { Linkedin: stampEntry('2.20000', false, daysLater) } }))
+      expect(a.body).toEqual(
+        doneBody(walletA, {
+          score: '2.20000',
+          passing: false,
+          expiration: daysLater,
+          stamps: { Linkedin: stampEntry('2.20000', false, daysLater) },
+        }),
+      )
       const b = await scoreV2(scorer, walletB)
-      expect(b.body).toEqual(doneBody(walletB, { score: '0.00000', passing: false, expiration: null, stamps: { Linkedin: stampEntry('0.00000', true, daysLater) } }))
+      expect(b.body).toEqual(
+        doneBody(walletB, {
+          score: '0.00000',
+          passing: false,
+          expiration: null,
+          stamps: { Linkedin: stampEntry('0.00000', true, daysLater) },
+        }),
+      )
       await expectDoneRows(walletB, scorer.communityId, b, { score: '0', rawScore: '0', providers: [] })
       const again = await scoreV2(scorer, walletA)
       expect(again.body).toEqual({ ...a.body, last_score_timestamp: expect.any(String) })
-      const rows = await expectDoneRows(walletA, scorer.communityId, again, { score: '0', rawScore: '2.200000000000000177635683940', providers: ['Linkedin'] })
+      const rows = await expectDoneRows(walletA, scorer.communityId, again, {
+        score: '0',
+        rawScore: '2.200000000000000177635683940',
+        providers: ['Linkedin'],
+      })
       expect(rows.score!.stamp_scores_text).toBe('{"Linkedin": 2.2}')
     })
 
@@ -718,7 +1054,11 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       // The spec's "2025-03-15T08:00:00.000Z" has passed, and DIDKit re-spells a zero fraction when
       // it signs ("…08:00:00Z"), so the same point is made with milliseconds that survive signing.
       await addStamp(walletA, { provider: 'Linkedin', nullifiers: [hash], expirationDate: '2099-03-15T09:00:00.000Z' })
-      const stampB = await addStamp(walletB, { provider: 'Linkedin', nullifiers: [hash], expirationDate: '2099-03-15T08:00:00.250Z' })
+      const stampB = await addStamp(walletB, {
+        provider: 'Linkedin',
+        nullifiers: [hash],
+        expirationDate: '2099-03-15T08:00:00.250Z',
+      })
       expect(stampB.expirationDate).toBe('2099-03-15T08:00:00.250Z')
 
       await scoreV2(scorer, walletA)
@@ -744,12 +1084,19 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
         score: '0.73300',
         passing: false,
         expiration: '2099-02-20T12:34:56.789000+00:00',
-        stamps: { Ens: stampEntry('0.20800', false, '2099-03-01T00:00:00+00:00'), Google: stampEntry('0.52500', false, '2099-02-20T12:34:56.789000+00:00') },
+        stamps: {
+          Ens: stampEntry('0.20800', false, '2099-03-01T00:00:00+00:00'),
+          Google: stampEntry('0.52500', false, '2099-02-20T12:34:56.789000+00:00'),
+        },
       })
       for (let run = 0; run < 2; run++) {
         const call = await scoreV2(scorer, address)
         expect(call.body).toEqual(expected)
-        const rows = await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '0.7330000000000000126565424807', providers: ['Ens', 'Google'] })
+        const rows = await expectDoneRows(address, scorer.communityId, call, {
+          score: '0',
+          rawScore: '0.7330000000000000126565424807',
+          providers: ['Ens', 'Google'],
+        })
         expect(rows.score!.stamp_scores_text).toBe('{"Ens": 0.208, "Google": 0.525}')
         expect(rows.score!.expiration_date).toBe('2099-02-20 12:34:56.789+00')
       }
@@ -763,14 +1110,24 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       await addCacheStamps(sql(), address, [ens!, google!])
 
       const call = await scoreV2(scorer, address)
-      expect(call.body).toEqual(doneBody(address, {
-        score: '2.00000',
-        passing: true,
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '2.00000',
+          passing: true,
+          threshold: '2.00000',
+          expiration: pyIsoOfJsIso(ens!.expirationDate),
+          stamps: {
+            Ens: stampEntry('1.00000', false, pyIsoOfJsIso(ens!.expirationDate)),
+            Google: stampEntry('1.00000', false, pyIsoOfJsIso(google!.expirationDate)),
+          },
+        }),
+      )
+      const rows = await expectDoneRows(address, scorer.communityId, call, {
+        score: '1',
+        rawScore: '2',
         threshold: '2.00000',
-        expiration: pyIsoOfJsIso(ens!.expirationDate),
-        stamps: { Ens: stampEntry('1.00000', false, pyIsoOfJsIso(ens!.expirationDate)), Google: stampEntry('1.00000', false, pyIsoOfJsIso(google!.expirationDate)) },
-      }))
-      const rows = await expectDoneRows(address, scorer.communityId, call, { score: '1', rawScore: '2', threshold: '2.00000', providers: ['Ens', 'Google'] })
+        providers: ['Ens', 'Google'],
+      })
       expect(rows.score!.stamp_scores_text).toBe('{"Ens": 1.0, "Google": 1.0}')
     })
 
@@ -782,7 +1139,11 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       expect(call.body).toMatchObject({ score: '2.00000', passing_score: false, threshold: '20.00000', error: null })
-      await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '2', providers: ['Ens', 'Google'] })
+      await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '2',
+        providers: ['Ens', 'Google'],
+      })
     })
 
     it('scoring §13.33: integer weights (WEIGHTED scorer)', async () => {
@@ -796,9 +1157,16 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       expect(call.body).toMatchObject({
         score: '22.00000',
         passing_score: true,
-        stamps: { Ens: stampEntry('11.00000', false, pyIsoOfJsIso(ens!.expirationDate)), Google: stampEntry('11.00000', false, pyIsoOfJsIso(google!.expirationDate)) },
+        stamps: {
+          Ens: stampEntry('11.00000', false, pyIsoOfJsIso(ens!.expirationDate)),
+          Google: stampEntry('11.00000', false, pyIsoOfJsIso(google!.expirationDate)),
+        },
       })
-      const rows = await expectDoneRows(address, scorer.communityId, call, { score: '1', rawScore: '22', providers: ['Ens', 'Google'] })
+      const rows = await expectDoneRows(address, scorer.communityId, call, {
+        score: '1',
+        rawScore: '22',
+        providers: ['Ens', 'Google'],
+      })
       expect(rows.score!.stamp_scores_text).toBe('{"Ens": 11.0, "Google": 11.0}')
     })
 
@@ -810,7 +1178,12 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
       const call = await scoreV2(scorer, address)
       expect(call.body).toMatchObject({ score: '15.00000', passing_score: true, threshold: '15.00000' })
-      await expectDoneRows(address, scorer.communityId, call, { score: '1', rawScore: '15', threshold: '15.00000', providers: ['Ens'] })
+      await expectDoneRows(address, scorer.communityId, call, {
+        score: '1',
+        rawScore: '15',
+        threshold: '15.00000',
+        providers: ['Ens'],
+      })
     })
 
     it('scoring §13.35: an unknown provider weighs 0 but its expiry counts', async () => {
@@ -823,13 +1196,22 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       await addCacheStamps(sql(), address, [google!, unknown!])
 
       const call = await scoreV2(scorer, address)
-      expect(call.body).toEqual(doneBody(address, {
-        score: '1.00000',
-        passing: false,
-        expiration: '2099-04-01T00:00:00+00:00',
-        stamps: { Google: stampEntry('1.00000', false, '2099-05-01T00:00:00+00:00'), UnknownProvider: stampEntry('0.00000', false, '2099-04-01T00:00:00+00:00') },
-      }))
-      const rows = await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google', 'UnknownProvider'] })
+      expect(call.body).toEqual(
+        doneBody(address, {
+          score: '1.00000',
+          passing: false,
+          expiration: '2099-04-01T00:00:00+00:00',
+          stamps: {
+            Google: stampEntry('1.00000', false, '2099-05-01T00:00:00+00:00'),
+            UnknownProvider: stampEntry('0.00000', false, '2099-04-01T00:00:00+00:00'),
+          },
+        }),
+      )
+      const rows = await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '1',
+        providers: ['Google', 'UnknownProvider'],
+      })
       expect(rows.score!.stamp_scores_text).toBe('{"Google": 1.0, "UnknownProvider": 0.0}')
       expect(rows.score!.expiration_date).toBe('2099-04-01 00:00:00+00')
     })
@@ -838,26 +1220,51 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const scorer = await createScorer({ weights: { Ens: 1, Google: 1, Gitcoin: 1 } })
       const address = randomAddress()
       const expiries = [jsIsoDaysFromNow(2), jsIsoDaysFromNow(1), jsIsoDaysFromNow(3)]
-      const stamps = await signStamps(address, ['Ens', 'Google', 'Gitcoin'].map((provider, index) => ({ provider, expirationDate: expiries[index] })))
+      const stamps = await signStamps(
+        address,
+        ['Ens', 'Google', 'Gitcoin'].map((provider, index) => ({ provider, expirationDate: expiries[index] })),
+      )
       await addCacheStamps(sql(), address, stamps)
 
       const call = await scoreV2(scorer, address)
       expect(call.body.expiration_timestamp).toBe(pyIsoOfJsIso(expiries[1]!))
-      const rows = await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '3', providers: ['Ens', 'Google', 'Gitcoin'] })
+      const rows = await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '3',
+        providers: ['Ens', 'Google', 'Gitcoin'],
+      })
       expect(rows.score!.expiration_date).toBe(pgTextOfPyIso(pyIsoOfJsIso(expiries[1]!)))
     })
 
     it('scoring §13.38: the persisted row of a passing score', async () => {
-      const scorer = await createScorer({ scorerType: 'WEIGHTED_BINARY', threshold: '20.00000', weights: { Ens: 15, Google: 15, Gitcoin: 15 } })
+      const scorer = await createScorer({
+        scorerType: 'WEIGHTED_BINARY',
+        threshold: '20.00000',
+        weights: { Ens: 15, Google: 15, Gitcoin: 15 },
+      })
       const address = randomAddress()
       const [e0, e1, e2] = [pyIsoDaysFromNow(2, '100001'), pyIsoDaysFromNow(1, '200002'), pyIsoDaysFromNow(3, '300003')]
-      const stamps = await signStamps(address, [{ provider: 'Ens', expirationDate: e0 }, { provider: 'Google', expirationDate: e1 }, { provider: 'Gitcoin', expirationDate: e2 }])
+      const stamps = await signStamps(address, [
+        { provider: 'Ens', expirationDate: e0 },
+        { provider: 'Google', expirationDate: e1 },
+        { provider: 'Gitcoin', expirationDate: e2 },
+      ])
       await addCacheStamps(sql(), address, stamps)
 
       const call = await scoreV2(scorer, address)
-      const expectedStamps = { Ens: stampEntry('15.00000', false, e0), Google: stampEntry('15.00000', false, e1), Gitcoin: stampEntry('15.00000', false, e2) }
-      expect(call.body).toEqual(doneBody(address, { score: '45.00000', passing: true, expiration: e1, stamps: expectedStamps }))
-      const rows = await expectDoneRows(address, scorer.communityId, call, { score: '1', rawScore: '45', providers: ['Ens', 'Google', 'Gitcoin'] })
+      const expectedStamps = {
+        Ens: stampEntry('15.00000', false, e0),
+        Google: stampEntry('15.00000', false, e1),
+        Gitcoin: stampEntry('15.00000', false, e2),
+      }
+      expect(call.body).toEqual(
+        doneBody(address, { score: '45.00000', passing: true, expiration: e1, stamps: expectedStamps }),
+      )
+      const rows = await expectDoneRows(address, scorer.communityId, call, {
+        score: '1',
+        rawScore: '45',
+        providers: ['Ens', 'Google', 'Gitcoin'],
+      })
       expect(rows.score).toEqual({
         id: expect.any(Number),
         passport_id: rows.passports[0]!.id,
@@ -889,33 +1296,52 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       expect(call.body).toMatchObject({
         score: '10.67300',
         threshold: '20.00000',
-        stamps: { [provider]: stampEntry('10.00000', false, pyIsoOfJsIso(allow!.expirationDate)), Ens: stampEntry('0.67300', false, pyIsoOfJsIso(ens!.expirationDate)) },
+        stamps: {
+          [provider]: stampEntry('10.00000', false, pyIsoOfJsIso(allow!.expirationDate)),
+          Ens: stampEntry('0.67300', false, pyIsoOfJsIso(ens!.expirationDate)),
+        },
       })
-      const rows = await expectDoneRows(both, scorer.communityId, call, { score: '0', rawScore: '10.67300000000000004263256415', providers: [provider, 'Ens'] })
+      const rows = await expectDoneRows(both, scorer.communityId, call, {
+        score: '0',
+        rawScore: '10.67300000000000004263256415',
+        providers: [provider, 'Ens'],
+      })
       expect(rows.score!.stamp_scores).toEqual({ [provider]: 10, Ens: 0.673 })
       expect(rows.score!.stamp_scores_text).toContain(`"${provider}": 10.0`)
 
       const alone = await scoreV2(scorer, listOnly)
       expect(alone.body).toMatchObject({ score: '10.00000', passing_score: false, threshold: '20.00000' })
-      await expectDoneRows(listOnly, scorer.communityId, alone, { score: '0', rawScore: '10.0000', providers: [provider] })
+      await expectDoneRows(listOnly, scorer.communityId, alone, {
+        score: '0',
+        rawScore: '10.0000',
+        providers: [provider],
+      })
     })
 
     it('scoring §13.41: stale registry_stamp rows are replaced', async () => {
       const scorer = await createScorer({ weights: { Ens: 1, Google: 1, Gitcoin: 1 } })
       const address = randomAddress()
-      const [passport] = await sql()<{ id: number }[]>`insert into registry_passport (address, community_id, requires_calculation) values (${address}, ${scorer.communityId}, null) returning id`
-      const [stale] = await sql()<{ id: number }[]>`insert into registry_stamp (provider, credential, passport_id) values ('Gitcoin', '{}'::jsonb, ${passport!.id}) returning id`
+      const [passport] = await sql()<
+        { id: number }[]
+      >`insert into registry_passport (address, community_id, requires_calculation) values (${address}, ${scorer.communityId}, null) returning id`
+      const [stale] = await sql()<
+        { id: number }[]
+      >`insert into registry_stamp (provider, credential, passport_id) values ('Gitcoin', '{}'::jsonb, ${passport!.id}) returning id`
       const stamps = await signStamps(address, [{ provider: 'Ens' }, { provider: 'Google' }, { provider: 'Gitcoin' }])
       await addCacheStamps(sql(), address, stamps)
 
       const call = await scoreV2(scorer, address)
-      const rows = await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '3', providers: ['Ens', 'Google', 'Gitcoin'] })
+      const rows = await expectDoneRows(address, scorer.communityId, call, {
+        score: '0',
+        rawScore: '3',
+        providers: ['Ens', 'Google', 'Gitcoin'],
+      })
       expect(rows.passports[0]!.id).toBe(passport!.id)
       expect(rows.stamps.map((stamp) => stamp.id)).not.toContain(stale!.id)
       expect(rows.stamps.map((stamp) => stamp.credential)).toEqual(stamps)
     })
 
-    it('scoring §13.42: another account\'s scorer → 404, no passport created', async () => {
+    it("scoring §13.42: another account's scorer → 404, no passport created", async () => {
       const mine = await createScorer()
       const theirs = await createScorer()
       const address = randomAddress()
@@ -928,44 +1354,61 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
     it('scoring §13.43: invalid address → 400 after the scorer lookup; only the analytics row is written', async () => {
       const mine = await createScorer()
       const theirs = await createScorer()
-      const keyId = (await sql()<{ id: string }[]>`select id from account_accountapikey where account_id = ${mine.accountId}`)[0]!.id
+      const keyId = (
+        await sql()<{ id: string }[]>`select id from account_accountapikey where account_id = ${mine.accountId}`
+      )[0]!.id
       const passportsBefore = await sql()<{ count: number }[]>`select count(*)::int as count from registry_passport`
       const eventsBefore = await sql()<{ count: number }[]>`select count(*)::int as count from registry_event`
 
       const call = await scoreV2(mine, '0x123')
       expect(call).toEqual({ status: 400, body: { detail: 'Invalid address.' } })
-      expect(await scoreV2({ communityId: theirs.communityId, key: mine.key }, '0x123')).toEqual({ status: 404, body: { detail: 'No scorer matches the given criteria.' } })
+      expect(await scoreV2({ communityId: theirs.communityId, key: mine.key }, '0x123')).toEqual({
+        status: 404,
+        body: { detail: 'No scorer matches the given criteria.' },
+      })
       expect(await sql()`select count(*)::int as count from registry_passport`).toEqual(passportsBefore)
       expect(await sql()`select count(*)::int as count from registry_event`).toEqual(eventsBefore)
       const analytics = await waitForAnalytics(keyId, 2)
       // Each row is written after its response went out, so their ids may come in either order.
-      expect(analytics.map((row) => [row.status_code, row.error]).sort()).toEqual([[400, 'Invalid address.'], [404, 'No scorer matches the given criteria.']])
+      expect(analytics.map((row) => [row.status_code, row.error]).sort()).toEqual([
+        [400, 'Invalid address.'],
+        [404, 'No scorer matches the given criteria.'],
+      ])
     })
   })
 
   describe('persistence and events (scoring §5)', () => {
-    it('scoring §13.44: every DONE save writes exactly one SCU event for the passport\'s address and community', async () => {
+    it("scoring §13.44: every DONE save writes exactly one SCU event for the passport's address and community", async () => {
       const scorer = await createScorer({ weights: { Google: 1 } })
       const address = randomAddress()
       await addCacheStamps(sql(), address, await signStamps(address, [{ provider: 'Google' }]))
 
       const first = await scoreV2(scorer, address)
-      expect(await listEvents(sql(), address, scorer.communityId)).toEqual([{ id: expect.any(Number), action: 'SCU', address, community_id: scorer.communityId, data: expect.any(Object) }])
+      expect(await listEvents(sql(), address, scorer.communityId)).toEqual([
+        { id: expect.any(Number), action: 'SCU', address, community_id: scorer.communityId, data: expect.any(Object) },
+      ])
       const second = await scoreV2(scorer, address)
       const events = await listEvents(sql(), address, scorer.communityId)
-      expect(events.map((event) => [event.action, event.address, event.community_id])).toEqual([['SCU', address, scorer.communityId], ['SCU', address, scorer.communityId]])
-      expect(events.map((event) => (event.data as { fields: { last_score_timestamp: string } }).fields.last_score_timestamp)).toEqual(
-        [first, second].map((call) => djangoOfPyIso(call.body.last_score_timestamp as string)),
-      )
+      expect(events.map((event) => [event.action, event.address, event.community_id])).toEqual([
+        ['SCU', address, scorer.communityId],
+        ['SCU', address, scorer.communityId],
+      ])
+      expect(
+        events.map((event) => (event.data as { fields: { last_score_timestamp: string } }).fields.last_score_timestamp),
+      ).toEqual([first, second].map((call) => djangoOfPyIso(call.body.last_score_timestamp as string)))
     })
 
     it('scoring §13.45: the SCU payload is one serialized Score object, not a list', async () => {
       const scorer = await createScorer({ weights: { Ens: 0.208, Google: 0.525 } })
       const address = randomAddress()
-      await addCacheStamps(sql(), address, await signStamps(address, [
-        { provider: 'Ens', expirationDate: '2099-03-01T00:00:00.000Z' },
-        { provider: 'Google', expirationDate: '2099-02-20T12:34:56.789Z' },
-      ]))
+      await addCacheStamps(
+        sql(),
+        address,
+        await signStamps(address, [
+          { provider: 'Ens', expirationDate: '2099-03-01T00:00:00.000Z' },
+          { provider: 'Google', expirationDate: '2099-02-20T12:34:56.789Z' },
+        ]),
+      )
 
       const call = await scoreV2(scorer, address)
       const rows = await readScoringRows(sql(), address, scorer.communityId)
@@ -982,7 +1425,12 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
           last_score_timestamp: djangoOfPyIso(call.body.last_score_timestamp as string),
           status: 'DONE',
           error: null,
-          evidence: { type: 'ThresholdScoreCheck', success: false, rawScore: '0.7330000000000000126565424807', threshold: '20.00000' },
+          evidence: {
+            type: 'ThresholdScoreCheck',
+            success: false,
+            rawScore: '0.7330000000000000126565424807',
+            threshold: '20.00000',
+          },
           stamp_scores: { Ens: 0.208, Google: 0.525 },
           stamps: {
             Ens: stampEntry('0.20800', false, '2099-03-01T00:00:00+00:00'),
@@ -1004,8 +1452,17 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const rows = await readScoringRows(sql(), address, scorer.communityId)
       expect(rows.passports).toHaveLength(1)
       expect(rows.score).toEqual({
-        id: expect.any(Number), passport_id: rows.passports[0]!.id, score: null, status: 'ERROR', error: 'Invalid rule', last_score_timestamp: null,
-        expiration_date: null, evidence: null, stamp_scores: null, stamps: null, stamp_scores_text: null,
+        id: expect.any(Number),
+        passport_id: rows.passports[0]!.id,
+        score: null,
+        status: 'ERROR',
+        error: 'Invalid rule',
+        last_score_timestamp: null,
+        expiration_date: null,
+        evidence: null,
+        stamp_scores: null,
+        stamps: null,
+        stamp_scores_text: null,
       })
       expect(rows.stamps).toEqual([])
       expect(rows.events).toEqual([])
@@ -1017,7 +1474,13 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const scorer = await createScorer()
       const url = `/v2/stamps/${scorer.communityId}/score/${randomAddress()}`
       const analyticsBefore = await sql()`select count(*)::int as count from account_accountapikeyanalytics`
-      for (const headers of [{ authorization: 'Token 1234' }, { 'x-api-key': 'some bad API_KEY' }, {}, { authorization: scorer.key }, { 'x-api-key': `${scorer.key}x` }]) {
+      for (const headers of [
+        { authorization: 'Token 1234' },
+        { 'x-api-key': 'some bad API_KEY' },
+        {},
+        { authorization: scorer.key },
+        { 'x-api-key': `${scorer.key}x` },
+      ]) {
         const response = await app.inject({ method: 'GET', url, headers })
         expect([response.statusCode, response.json()]).toEqual([401, { detail: 'Invalid API Key.' }])
       }
@@ -1028,7 +1491,11 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
     it('scoring §13.61: the key is accepted in X-API-Key or as the second word of Authorization', async () => {
       const scorer = await createScorer()
       const url = `/v2/stamps/${scorer.communityId}/score/${randomAddress()}`
-      for (const headers of [{ 'x-api-key': scorer.key }, { authorization: `Token ${scorer.key}` }, { authorization: `Bearer ${scorer.key}` }]) {
+      for (const headers of [
+        { 'x-api-key': scorer.key },
+        { authorization: `Token ${scorer.key}` },
+        { authorization: `Bearer ${scorer.key}` },
+      ]) {
         const response = await app.inject({ method: 'GET', url, headers })
         expect(response.statusCode).toBe(200)
       }
@@ -1042,20 +1509,26 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const sha256 = `sha256$${createHash('sha256').update(created.key).digest('hex')}`
 
       expect((await app.inject({ method: 'GET', url, headers: { 'x-api-key': created.key } })).statusCode).toBe(200)
-      expect(await sql()`select hashed_key_sha256 from account_accountapikey where id = ${created.id}`).toEqual([{ hashed_key_sha256: sha256 }])
+      expect(await sql()`select hashed_key_sha256 from account_accountapikey where id = ${created.id}`).toEqual([
+        { hashed_key_sha256: sha256 },
+      ])
       // Without a usable PBKDF2 hash the key still works: the sha256 column decides.
       await sql()`update account_accountapikey set hashed_key = 'pbkdf2_sha256$1$x$broken' where id = ${created.id}`
       expect((await app.inject({ method: 'GET', url, headers: { 'x-api-key': created.key } })).statusCode).toBe(200)
       // A sha256 column that does not match is decisive: no PBKDF2 fallback.
       const other = await createTestApiKey(sql(), accountId, { withSha256: false })
       await sql()`update account_accountapikey set hashed_key_sha256 = ${sha256} where id = ${other.id}`
-      expect((await app.inject({ method: 'GET', url, headers: { 'x-api-key': other.key } })).json()).toEqual({ detail: 'Invalid API Key.' })
+      expect((await app.inject({ method: 'GET', url, headers: { 'x-api-key': other.key } })).json()).toEqual({
+        detail: 'Invalid API Key.',
+      })
       // An unknown hash format never validates.
       const unknown = await createTestApiKey(sql(), accountId, { withSha256: false })
       await sql()`update account_accountapikey set hashed_key = 'unknown$format$hash' where id = ${unknown.id}`
       const response = await app.inject({ method: 'GET', url, headers: { 'x-api-key': unknown.key } })
       expect([response.statusCode, response.json()]).toEqual([401, { detail: 'Invalid API Key.' }])
-      expect(await sql()`select hashed_key_sha256 from account_accountapikey where id = ${unknown.id}`).toEqual([{ hashed_key_sha256: null }])
+      expect(await sql()`select hashed_key_sha256 from account_accountapikey where id = ${unknown.id}`).toEqual([
+        { hashed_key_sha256: null },
+      ])
     })
 
     it('scoring §13.63 and D5: a revoked or expired key → 401; a key expiring later works', async () => {
@@ -1081,10 +1554,16 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
 
     it('scoring §13.64: FF_API_ANALYTICS on → one analytics row per request; off → none', async () => {
       const scorer = await createScorer()
-      const keyId = (await sql()<{ id: string }[]>`select id from account_accountapikey where account_id = ${scorer.accountId}`)[0]!.id
+      const keyId = (
+        await sql()<{ id: string }[]>`select id from account_accountapikey where account_id = ${scorer.accountId}`
+      )[0]!.id
       const address = randomAddress()
       const path = `/v2/stamps/${scorer.communityId}/score/${address}`
-      const response = await app.inject({ method: 'GET', url: `${path}?a=1&a=2`, headers: { 'x-api-key': scorer.key, cookie: 'c=1', 'user-agent': 'tests' } })
+      const response = await app.inject({
+        method: 'GET',
+        url: `${path}?a=1&a=2`,
+        headers: { 'x-api-key': scorer.key, cookie: 'c=1', 'user-agent': 'tests' },
+      })
       expect(response.statusCode).toBe(200)
 
       const [row] = await waitForAnalytics(keyId, 1)
@@ -1104,25 +1583,46 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       })
 
       const flagOffScorer = await createScorer()
-      const flagOffKeyId = (await sql()<{ id: string }[]>`select id from account_accountapikey where account_id = ${flagOffScorer.accountId}`)[0]!.id
+      const flagOffKeyId = (
+        await sql()<
+          { id: string }[]
+        >`select id from account_accountapikey where account_id = ${flagOffScorer.accountId}`
+      )[0]!.id
       expect((await scoreV2(flagOffScorer, randomAddress(), appFlagOff)).status).toBe(200)
       await new Promise((resolve) => setTimeout(resolve, 100))
-      expect(await sql()`select 1 from account_accountapikeyanalytics where api_key_id = ${flagOffKeyId}`).toHaveLength(0)
+      expect(await sql()`select 1 from account_accountapikeyanalytics where api_key_id = ${flagOffKeyId}`).toHaveLength(
+        0,
+      )
     })
 
     it('scoring §13.66: a demo alias in X-API-Key with a negative scorer id scores DEMO_API_SCORER_ID as DEMO_API_KEY', async () => {
       const scorer = await createScorer({ weights: { Google: 1 } })
-      const demoApp = await buildTestApp(database.sql, await scoringTestConfig({ DEMO_API_KEY: scorer.key, DEMO_API_KEY_ALIASES: '["demo"]', DEMO_API_SCORER_ID: String(scorer.communityId) }))
+      const demoApp = await buildTestApp(
+        database.sql,
+        await scoringTestConfig({
+          DEMO_API_KEY: scorer.key,
+          DEMO_API_KEY_ALIASES: '["demo"]',
+          DEMO_API_SCORER_ID: String(scorer.communityId),
+        }),
+      )
       try {
         const address = randomAddress()
         await addCacheStamps(sql(), address, await signStamps(address, [{ provider: 'Google' }]))
-        const response = await demoApp.inject({ method: 'GET', url: `/v2/stamps/-1/score/${address}`, headers: { 'x-api-key': 'demo' } })
+        const response = await demoApp.inject({
+          method: 'GET',
+          url: `/v2/stamps/-1/score/${address}`,
+          headers: { 'x-api-key': 'demo' },
+        })
         expect(response.statusCode).toBe(200)
         const call = { status: response.statusCode, body: response.json() as Record<string, unknown> }
         expect(call.body).toMatchObject({ address, score: '1.00000', error: null })
         await expectDoneRows(address, scorer.communityId, call, { score: '0', rawScore: '1', providers: ['Google'] })
         // The async route applies the aliases to X-API-Key only (scoring §7.2).
-        const viaAuthorization = await demoApp.inject({ method: 'GET', url: `/v2/stamps/-1/score/${address}`, headers: { authorization: 'Token demo' } })
+        const viaAuthorization = await demoApp.inject({
+          method: 'GET',
+          url: `/v2/stamps/-1/score/${address}`,
+          headers: { authorization: 'Token demo' },
+        })
         expect([viaAuthorization.statusCode, viaAuthorization.json()]).toEqual([401, { detail: 'Invalid API Key.' }])
       } finally {
         await demoApp.close()
@@ -1133,24 +1633,54 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
   describe('bad input (endpoints Endpoint 1)', () => {
     it('endpoints Endpoint 1: a non-integer scorer id → 422 ninja detail list', async () => {
       const scorer = await createScorer()
-      const response = await app.inject({ method: 'GET', url: `/v2/stamps/abc/score/${randomAddress()}`, headers: { 'x-api-key': scorer.key } })
+      const response = await app.inject({
+        method: 'GET',
+        url: `/v2/stamps/abc/score/${randomAddress()}`,
+        headers: { 'x-api-key': scorer.key },
+      })
       expect(response.statusCode).toBe(422)
-      expect(response.json()).toEqual({ detail: [{ type: 'int_parsing', loc: ['path', 'scorer_id'], msg: 'Input should be a valid integer, unable to parse string as an integer' }] })
+      expect(response.json()).toEqual({
+        detail: [
+          {
+            type: 'int_parsing',
+            loc: ['path', 'scorer_id'],
+            msg: 'Input should be a valid integer, unable to parse string as an integer',
+          },
+        ],
+      })
     })
 
     it('endpoints §1.9: a 422 writes no analytics row (Python tracks usage only after parameter validation)', async () => {
       const scorer = await createScorer()
-      const keyId = (await sql()<{ id: string }[]>`select id from account_accountapikey where account_id = ${scorer.accountId}`)[0]!.id
-      const response = await app.inject({ method: 'GET', url: `/v2/stamps/abc/score/${randomAddress()}`, headers: { 'x-api-key': scorer.key } })
+      const keyId = (
+        await sql()<{ id: string }[]>`select id from account_accountapikey where account_id = ${scorer.accountId}`
+      )[0]!.id
+      const response = await app.inject({
+        method: 'GET',
+        url: `/v2/stamps/abc/score/${randomAddress()}`,
+        headers: { 'x-api-key': scorer.key },
+      })
       expect(response.statusCode).toBe(422)
-      expect((await app.inject({ method: 'GET', url: `/v2/stamps/${scorer.communityId}/score/0x123`, headers: { 'x-api-key': scorer.key } })).statusCode).toBe(400)
+      expect(
+        (
+          await app.inject({
+            method: 'GET',
+            url: `/v2/stamps/${scorer.communityId}/score/0x123`,
+            headers: { 'x-api-key': scorer.key },
+          })
+        ).statusCode,
+      ).toBe(400)
       await waitForAnalytics(keyId, 1)
       await new Promise((resolve) => setTimeout(resolve, 100))
       expect((await waitForAnalytics(keyId, 1)).map((row) => row.status_code)).toEqual([400])
     })
 
     it('endpoints §1.2: authentication comes before validation (bad key + bad scorer id → 401)', async () => {
-      const response = await app.inject({ method: 'GET', url: `/v2/stamps/abc/score/0x123`, headers: { 'x-api-key': 'nope.nope' } })
+      const response = await app.inject({
+        method: 'GET',
+        url: `/v2/stamps/abc/score/0x123`,
+        headers: { 'x-api-key': 'nope.nope' },
+      })
       expect([response.statusCode, response.json()]).toEqual([401, { detail: 'Invalid API Key.' }])
     })
 
@@ -1163,14 +1693,23 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
     it('endpoints §1.7: the external scorer id is matched before the id; soft-deleted communities still resolve', async () => {
       const { accountId } = await createAccount(sql())
       const byId = await createScorer({ weights: { Google: 1 } }, accountId)
-      const byExternalId = await createScorer({ weights: { Google: 7 }, externalScorerId: String(byId.communityId), deletedAt: new Date().toISOString() }, accountId)
+      const byExternalId = await createScorer(
+        { weights: { Google: 7 }, externalScorerId: String(byId.communityId), deletedAt: new Date().toISOString() },
+        accountId,
+      )
       const address = randomAddress()
       await addCacheStamps(sql(), address, await signStamps(address, [{ provider: 'Google' }]))
 
       const call = await scoreV2(byId, address)
       expect(call.body).toMatchObject({ score: '7.00000' })
-      await expectDoneRows(address, byExternalId.communityId, call, { score: '0', rawScore: '7', providers: ['Google'] })
-      expect(await sql()`select 1 from registry_passport where address = ${address} and community_id = ${byId.communityId}`).toHaveLength(0)
+      await expectDoneRows(address, byExternalId.communityId, call, {
+        score: '0',
+        rawScore: '7',
+        providers: ['Google'],
+      })
+      expect(
+        await sql()`select 1 from registry_passport where address = ${address} and community_id = ${byId.communityId}`,
+      ).toHaveLength(0)
     })
 
     it('issue 3 "Bad input": the database going away during scoring → 503 JSON, nothing half-written', async () => {
@@ -1181,7 +1720,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const unreachable = new Proxy(database.sql, {
         get(target, property, receiver) {
           // As postgres.js rejects: the socket error, decorated with the query it failed.
-          if (property === 'begin') return () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', query: 'begin' }))
+          if (property === 'begin')
+            return () =>
+              Promise.reject(
+                Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+                  code: 'ECONNREFUSED',
+                  query: 'begin',
+                }),
+              )
           return Reflect.get(target, property, receiver) as unknown
         },
       })
@@ -1233,4 +1779,3 @@ async function waitForAnalytics(apiKeyId: string, count: number): Promise<Analyt
   }
   throw new Error(`expected ${count} analytics rows for ${apiKeyId}`)
 }
-

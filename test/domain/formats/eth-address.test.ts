@@ -5,7 +5,12 @@ const CHECKSUMMED = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed'
 
 describe('Ethereum addresses (scoring §0 P5, endpoints §1.4)', () => {
   it('endpoints §1.4: EIP-55 vectors', () => {
-    for (const address of [CHECKSUMMED, '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB', '0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb']) {
+    for (const address of [
+      CHECKSUMMED,
+      '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',
+      '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB',
+      '0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb',
+    ]) {
       expect(toChecksumAddress(address.toLowerCase())).toBe(address)
       expect(isValidEthAddress(address)).toBe(true)
     }
@@ -34,7 +39,17 @@ describe('Ethereum addresses (scoring §0 P5, endpoints §1.4)', () => {
   })
 
   it('endpoints §1.4: wrong length, non-hex, whitespace or a bare "0x" are invalid', () => {
-    for (const raw of ['', '0x', `${CHECKSUMMED}0`, CHECKSUMMED.slice(0, -1), `${CHECKSUMMED.slice(0, -1)}g`, ` ${CHECKSUMMED}`, `${CHECKSUMMED}\n`, `0x${'0'.repeat(38)}`, `0x0x${'0'.repeat(38)}`]) {
+    for (const raw of [
+      '',
+      '0x',
+      `${CHECKSUMMED}0`,
+      CHECKSUMMED.slice(0, -1),
+      `${CHECKSUMMED.slice(0, -1)}g`,
+      ` ${CHECKSUMMED}`,
+      `${CHECKSUMMED}\n`,
+      `0x${'0'.repeat(38)}`,
+      `0x0x${'0'.repeat(38)}`,
+    ]) {
       expect(isValidEthAddress(raw), JSON.stringify(raw)).toBe(false)
     }
   })

@@ -1,10 +1,26 @@
 import { describe, expect, it } from 'vitest'
 import {
-  addMicros, comparePyDateTime, equalsPyDateTime, formatDjangoJson, formatPyIso, fromEpochMillis, nowUtc, parsePgTimestamp,
-  parsePyIsoDateTime, PyOverflowError, PyTypeError, PyValueError, toEpochMillis, toPgTimestamp, type PyDateTime,
+  addMicros,
+  comparePyDateTime,
+  equalsPyDateTime,
+  formatDjangoJson,
+  formatPyIso,
+  fromEpochMillis,
+  nowUtc,
+  parsePgTimestamp,
+  parsePyIsoDateTime,
+  PyOverflowError,
+  PyTypeError,
+  PyValueError,
+  toEpochMillis,
+  toPgTimestamp,
+  type PyDateTime,
 } from '../../../src/domain/formats/py-datetime.js'
 
-const utc = (iso: string, micros = 0n): PyDateTime => ({ epochMicros: BigInt(Date.parse(iso)) * 1000n + micros, offsetMinutes: 0 })
+const utc = (iso: string, micros = 0n): PyDateTime => ({
+  epochMicros: BigInt(Date.parse(iso)) * 1000n + micros,
+  offsetMinutes: 0,
+})
 const roundTrip = (text: string): string => formatPyIso(parsePyIsoDateTime(text))
 
 describe('Python datetimes (scoring §0 P3/P4)', () => {
@@ -89,7 +105,7 @@ describe('Python datetimes (scoring §0 P3/P4)', () => {
     }
   })
 
-  it('P3 parsing: well-formed but impossible fields raise Python\'s own messages', () => {
+  it("P3 parsing: well-formed but impossible fields raise Python's own messages", () => {
     const cases: [string, string][] = [
       ['2024-13-01', 'month must be in 1..12'],
       ['2024-02-30', 'day is out of range for month'],
@@ -98,8 +114,14 @@ describe('Python datetimes (scoring §0 P3/P4)', () => {
       ['2024-01-01T12:60', 'minute must be in 0..59'],
       ['2024-01-01T12:00:60', 'second must be in 0..59'],
       ['9999-W52-7', 'year 10000 is out of range'],
-      ['2024-01-01T00:00+24:00', 'offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not datetime.timedelta(days=1).'],
-      ['2024-01-01T00:00-24:00', 'offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not datetime.timedelta(days=-1).'],
+      [
+        '2024-01-01T00:00+24:00',
+        'offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not datetime.timedelta(days=1).',
+      ],
+      [
+        '2024-01-01T00:00-24:00',
+        'offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not datetime.timedelta(days=-1).',
+      ],
     ]
     for (const [text, message] of cases) {
       expect(() => parsePyIsoDateTime(text), text).toThrow(new PyValueError(message))
@@ -109,7 +131,9 @@ describe('Python datetimes (scoring §0 P3/P4)', () => {
   it('scoring §2 Q2.3: ordering a naive and an aware datetime raises TypeError; == is just false', () => {
     const naive = parsePyIsoDateTime('2024-04-17')
     const aware = parsePyIsoDateTime('2024-04-17T00:00:00Z')
-    expect(() => comparePyDateTime(naive, aware)).toThrow(new PyTypeError("can't compare offset-naive and offset-aware datetimes"))
+    expect(() => comparePyDateTime(naive, aware)).toThrow(
+      new PyTypeError("can't compare offset-naive and offset-aware datetimes"),
+    )
     expect(equalsPyDateTime(naive, aware)).toBe(false)
     expect(comparePyDateTime(naive, parsePyIsoDateTime('2024-04-18'))).toBe(-1)
   })
@@ -127,7 +151,9 @@ describe('Python datetimes (scoring §0 P3/P4)', () => {
     const start = parsePyIsoDateTime('2025-02-20T23:59:59.999999+02:00')
     expect(formatPyIso(addMicros(start, 1n))).toBe('2025-02-21T00:00:00+02:00')
     expect(formatPyIso(addMicros(start, 90n * 86_400_000_000n))).toBe('2025-05-21T23:59:59.999999+02:00')
-    expect(() => addMicros(parsePyIsoDateTime('9999-12-31T23:59:59'), 1_000_000n)).toThrow(new PyOverflowError('date value out of range'))
+    expect(() => addMicros(parsePyIsoDateTime('9999-12-31T23:59:59'), 1_000_000n)).toThrow(
+      new PyOverflowError('date value out of range'),
+    )
   })
 
   it('PostgreSQL timestamptz text: microseconds and the printed offset are kept', () => {
@@ -138,7 +164,9 @@ describe('Python datetimes (scoring §0 P3/P4)', () => {
     expect(formatPyIso(parsePgTimestamp('2025-01-15 10:20:30.12+05:30'))).toBe('2025-01-15T10:20:30.120000+05:30')
     expect(formatPyIso(parsePgTimestamp('2025-01-15 10:20:30-07'))).toBe('2025-01-15T10:20:30-07:00')
     expect(formatPyIso(parsePgTimestamp('1890-01-01 00:00:00+05:53:28'))).toBe('1890-01-01T00:00:00+05:53:28')
-    expect(parsePgTimestamp('2025-01-15 10:20:30-07').epochMicros).toBe(BigInt(Date.parse('2025-01-15T17:20:30Z')) * 1000n)
+    expect(parsePgTimestamp('2025-01-15 10:20:30-07').epochMicros).toBe(
+      BigInt(Date.parse('2025-01-15T17:20:30Z')) * 1000n,
+    )
   })
 
   it('PostgreSQL values Python cannot hold throw', () => {
@@ -159,13 +187,16 @@ describe('Python datetimes (scoring §0 P3/P4)', () => {
     const samples = Array.from({ length: 1000 }, () => nowUtc())
     const after = Date.now()
     expect(samples.every((sample) => sample.offsetMinutes === 0)).toBe(true)
-    for (let i = 1; i < samples.length; i += 1) expect(comparePyDateTime(samples[i - 1] as PyDateTime, samples[i] as PyDateTime)).toBeLessThanOrEqual(0)
+    for (let i = 1; i < samples.length; i += 1)
+      expect(comparePyDateTime(samples[i - 1] as PyDateTime, samples[i] as PyDateTime)).toBeLessThanOrEqual(0)
     expect(toEpochMillis(samples[0] as PyDateTime)).toBeGreaterThanOrEqual(before - 50)
     expect(toEpochMillis(samples[999] as PyDateTime)).toBeLessThanOrEqual(after + 50)
   })
 
   it('fromEpochMillis gives an aware UTC datetime', () => {
-    expect(formatPyIso(fromEpochMillis(Date.parse('2025-01-15T10:20:30.123Z')))).toBe('2025-01-15T10:20:30.123000+00:00')
+    expect(formatPyIso(fromEpochMillis(Date.parse('2025-01-15T10:20:30.123Z')))).toBe(
+      '2025-01-15T10:20:30.123000+00:00',
+    )
     expect(formatPyIso(fromEpochMillis(-1))).toBe('1969-12-31T23:59:59.999000+00:00')
     expect(toEpochMillis(fromEpochMillis(1737000000123))).toBe(1737000000123)
   })

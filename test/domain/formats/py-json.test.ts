@@ -3,13 +3,17 @@ import { PyFloat, pyJsonDumps } from '../../../src/domain/formats/py-json.js'
 
 describe('pyJsonDumps (endpoints §1.5)', () => {
   it('endpoints §1.5: default separators ", " and ": ", key order kept', () => {
-    expect(pyJsonDumps({ b: 1, a: [1, 2, { c: null }], d: true, e: false })).toBe('{"b": 1, "a": [1, 2, {"c": null}], "d": true, "e": false}')
+    expect(pyJsonDumps({ b: 1, a: [1, 2, { c: null }], d: true, e: false })).toBe(
+      '{"b": 1, "a": [1, 2, {"c": null}], "d": true, "e": false}',
+    )
     expect(pyJsonDumps({})).toBe('{}')
     expect(pyJsonDumps([])).toBe('[]')
   })
 
   it('P2: PyFloat values are written as Python floats, integral ones with ".0"', () => {
-    expect(pyJsonDumps({ 'provider#1': new PyFloat(15), other: new PyFloat(0.5), tiny: new PyFloat(1e-5) })).toBe('{"provider#1": 15.0, "other": 0.5, "tiny": 1e-05}')
+    expect(pyJsonDumps({ 'provider#1': new PyFloat(15), other: new PyFloat(0.5), tiny: new PyFloat(1e-5) })).toBe(
+      '{"provider#1": 15.0, "other": 0.5, "tiny": 1e-05}',
+    )
     expect(pyJsonDumps([new PyFloat(Number.NaN), new PyFloat(-Infinity)])).toBe('[NaN, -Infinity]')
   })
 
@@ -22,7 +26,9 @@ describe('pyJsonDumps (endpoints §1.5)', () => {
     expect(pyJsonDumps('café €')).toBe('"caf\\u00e9 \\u20ac"')
     expect(pyJsonDumps('😀')).toBe('"\\ud83d\\ude00"')
     expect(pyJsonDumps('a"b\\c\n\t\r\b\f\x01\x7f')).toBe('"a\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u007f"')
-    expect(pyJsonDumps({ 'ключ': 'значение' })).toBe('{"\\u043a\\u043b\\u044e\\u0447": "\\u0437\\u043d\\u0430\\u0447\\u0435\\u043d\\u0438\\u0435"}')
+    expect(pyJsonDumps({ ключ: 'значение' })).toBe(
+      '{"\\u043a\\u043b\\u044e\\u0447": "\\u0437\\u043d\\u0430\\u0447\\u0435\\u043d\\u0438\\u0435"}',
+    )
     expect(pyJsonDumps('</script>')).toBe('"</script>"')
   })
 

@@ -7,7 +7,10 @@ export function randomAddress(): string {
   return `0x${randomBytes(20).toString('hex')}`
 }
 
-export async function createAccount(db: Db, address: string = randomAddress()): Promise<{ accountId: number; userId: number; address: string }> {
+export async function createAccount(
+  db: Db,
+  address: string = randomAddress(),
+): Promise<{ accountId: number; userId: number; address: string }> {
   const [user] = await db<{ id: number }[]>`
     insert into auth_user (password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
     values (${'!' + randomBytes(20).toString('hex')}, null, false, ${randomBytes(16).toString('hex')}, '', '', '', false, true, now())
@@ -41,8 +44,13 @@ export async function createCommunity(db: Db, options: CommunityOptions): Promis
   const [scorer] = await db<{ id: number }[]>`
     insert into scorer_weighted_scorer (type, exclude_from_weight_updates) values (${scorerType}, false) returning id`
   const weightsJson = options.weights === null ? null : JSON.stringify(options.weights ?? { Google: 1, Ens: 1 })
-  const table = scorerType === 'WEIGHTED_BINARY' ? 'scorer_weighted_binaryweightedscorer' : 'scorer_weighted_weightedscorer'
-  await db.unsafe(`insert into ${table} (scorer_ptr_id, weights, threshold) values ($1, $2::text::jsonb, $3)`, [scorer!.id, weightsJson, options.threshold ?? '20.00000'])
+  const table =
+    scorerType === 'WEIGHTED_BINARY' ? 'scorer_weighted_binaryweightedscorer' : 'scorer_weighted_weightedscorer'
+  await db.unsafe(`insert into ${table} (scorer_ptr_id, weights, threshold) values ($1, $2::text::jsonb, $3)`, [
+    scorer!.id,
+    weightsJson,
+    options.threshold ?? '20.00000',
+  ])
   const [community] = await db<{ id: number }[]>`
     insert into account_community (name, description, account_id, scorer_id, created_at, rule, use_case, deleted_at, external_scorer_id, human_points_program)
     values (${options.name ?? `community-${randomBytes(6).toString('hex')}`}, 'My community', ${options.accountId}, ${scorer!.id}, now(),

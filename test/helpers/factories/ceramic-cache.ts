@@ -8,7 +8,9 @@ import { insertRawCacheRow } from './scoring-rows.js'
 // Django writes them (schema.md). Revocations: scoring-rows.ts; human points: human-points.ts.
 
 export function listCacheRows(db: Db, address: string): Promise<CeramicCacheRow[]> {
-  return db<CeramicCacheRow[]>`select * from ceramic_cache_ceramiccache where address = ${address.toLowerCase()} order by id`
+  return db<
+    CeramicCacheRow[]
+  >`select * from ceramic_cache_ceramiccache where address = ${address.toLowerCase()} order by id`
 }
 
 export async function listLiveCacheRows(db: Db, address: string): Promise<CeramicCacheRow[]> {
@@ -16,7 +18,10 @@ export async function listLiveCacheRows(db: Db, address: string): Promise<Cerami
 }
 
 /** A cache row the add paths cannot write (a V2 `type`, an odd credential); live, source_app 1. */
-export function insertCacheRow(db: Db, row: { address: string; provider: string; stamp?: unknown; type?: 1 | 2 }): Promise<number> {
+export function insertCacheRow(
+  db: Db,
+  row: { address: string; provider: string; stamp?: unknown; type?: 1 | 2 },
+): Promise<number> {
   return insertRawCacheRow(db, { ...row, stamp: row.stamp ?? { provider: row.provider } })
 }
 
@@ -35,7 +40,10 @@ export interface StoredScoreInput {
 }
 
 /** A passport and its score as an earlier scoring run left them (scoring §9.5 reads them back). */
-export async function insertStoredScore(db: Db, input: StoredScoreInput): Promise<{ passportId: number; scoreId: number }> {
+export async function insertStoredScore(
+  db: Db,
+  input: StoredScoreInput,
+): Promise<{ passportId: number; scoreId: number }> {
   const [passport] = await db<{ id: number }[]>`
     insert into registry_passport (address, community_id, requires_calculation) values (${input.address}, ${input.communityId}, null) returning id`
   const [score] = await db<{ id: number }[]>`
@@ -46,9 +54,16 @@ export async function insertStoredScore(db: Db, input: StoredScoreInput): Promis
   return { passportId: passport!.id, scoreId: score!.id }
 }
 
-export type ScoreRowSnapshot = Pick<StoredScoreRow, 'id' | 'score' | 'status' | 'error' | 'last_score_timestamp' | 'expiration_date' | 'evidence' | 'stamps'>
+export type ScoreRowSnapshot = Pick<
+  StoredScoreRow,
+  'id' | 'score' | 'status' | 'error' | 'last_score_timestamp' | 'expiration_date' | 'evidence' | 'stamps'
+>
 
-export async function findScoreRow(db: Db, address: string, communityId: number): Promise<ScoreRowSnapshot | undefined> {
+export async function findScoreRow(
+  db: Db,
+  address: string,
+  communityId: number,
+): Promise<ScoreRowSnapshot | undefined> {
   const [row] = await db<ScoreRowSnapshot[]>`
     select s.id, s.score, s.status, s.error, s.last_score_timestamp, s.expiration_date, s.evidence, s.stamps
     from registry_score s join registry_passport p on p.id = s.passport_id

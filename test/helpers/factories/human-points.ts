@@ -26,7 +26,12 @@ export async function listQualifiedCommunityIds(db: Db, address: string): Promis
   return rows.map((row) => row.community_id)
 }
 
-export async function insertHumanPoints(db: Db, address: string, action: string, options: { txHash?: string; chainId?: number; provider?: string } = {}): Promise<void> {
+export async function insertHumanPoints(
+  db: Db,
+  address: string,
+  action: string,
+  options: { txHash?: string; chainId?: number; provider?: string } = {},
+): Promise<void> {
   await db`
     insert into registry_humanpoints (address, action, "timestamp", tx_hash, chain_id, provider)
     values (${address}, ${action}, now(), ${options.txHash ?? ''}, ${options.chainId ?? 0}, ${options.provider ?? ''})`
@@ -67,7 +72,9 @@ export async function insertBulkMetaMaskOg2(db: Db, count: number): Promise<void
 }
 
 export async function countAction(db: Db, action: string): Promise<number> {
-  const [row] = await db<{ count: number }[]>`select count(*) as count from registry_humanpoints where action = ${action}`
+  const [row] = await db<
+    { count: number }[]
+  >`select count(*) as count from registry_humanpoints where action = ${action}`
   return row!.count
 }
 
@@ -81,11 +88,13 @@ class Rollback extends Error {}
 /** Runs `fn` in a transaction that is always rolled back: for tests that change shared rows (configs, lists). */
 export async function inRolledBackTransaction<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
   let result: { value: T } | undefined
-  await sql.begin(async (tx) => {
-    result = { value: await fn(tx) }
-    throw new Rollback()
-  }).catch((error: unknown) => {
-    if (!(error instanceof Rollback)) throw error
-  })
+  await sql
+    .begin(async (tx) => {
+      result = { value: await fn(tx) }
+      throw new Rollback()
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof Rollback)) throw error
+    })
   return result!.value
 }

@@ -50,7 +50,11 @@ export async function createAddressList(db: Db, name: string, members: readonly 
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep)
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, item]) => [key, sortKeysDeep(item)]))
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, item]) => [key, sortKeysDeep(item)]),
+    )
   }
   return value
 }
@@ -60,9 +64,16 @@ function sortKeysDeep(value: unknown): unknown {
  * `definitionJson` is inserted as text (cast in SQL) so numbers keep their spelling: bound as
  * jsonb, postgres.js would re-encode it from a JS value.
  */
-export async function createCredentialRuleset(db: Db, credentialType: 'DEVEL' | 'NFT', definitionJson: string): Promise<string> {
+export async function createCredentialRuleset(
+  db: Db,
+  credentialType: 'DEVEL' | 'NFT',
+  definitionJson: string,
+): Promise<string> {
   const definition = JSON.parse(definitionJson) as { name: string }
-  const hash = createHash('sha256').update(pyJsonDumps(sortKeysDeep(definition)), 'utf8').digest('hex').slice(0, 8)
+  const hash = createHash('sha256')
+    .update(pyJsonDumps(sortKeysDeep(definition)), 'utf8')
+    .digest('hex')
+    .slice(0, 8)
   const providerId = `${credentialType === 'DEVEL' ? 'DeveloperList' : 'NFTHolder'}#${definition.name}#${hash}`
   await db`
     insert into account_customcredentialruleset (credential_type, definition, name, provider_id)
@@ -118,7 +129,10 @@ export interface CgrantsContributionOptions {
 }
 
 /** One cgrants contribution and its index row, with the profile/grant/subscription rows it needs. */
-export async function createCgrantsContribution(db: Db, options: CgrantsContributionOptions): Promise<{ grantId: number }> {
+export async function createCgrantsContribution(
+  db: Db,
+  options: CgrantsContributionOptions,
+): Promise<{ grantId: number }> {
   const [profile] = await db<{ id: number }[]>`
     insert into cgrants_profile (handle, data, github_id, notes) values (${`handle-${randomHex(8)}`}, ${db.json({})}, null, null) returning id`
   let grantId = options.grantId
@@ -138,7 +152,10 @@ export async function createCgrantsContribution(db: Db, options: CgrantsContribu
   return { grantId }
 }
 
-export async function createProtocolContribution(db: Db, options: { contributor: string; round: string; project: string; amount: string }): Promise<void> {
+export async function createProtocolContribution(
+  db: Db,
+  options: { contributor: string; round: string; project: string; amount: string },
+): Promise<void> {
   await db`
     insert into cgrants_protocolcontributions (ext_id, contributor, round, project, amount, data)
     values (${`0x${randomHex(32)}`}, ${options.contributor.toLowerCase()}, ${options.round.toLowerCase()}, ${options.project.toLowerCase()},
@@ -146,7 +163,12 @@ export async function createProtocolContribution(db: Db, options: { contributor:
 }
 
 /** The address flagged in GG round `roundNumber`, which maps to the round contract `roundAddress`. */
-export async function squelchInRound(db: Db, address: string, roundNumber: string, roundAddress: string): Promise<void> {
+export async function squelchInRound(
+  db: Db,
+  address: string,
+  roundNumber: string,
+  roundAddress: string,
+): Promise<void> {
   await db`
     insert into cgrants_squelchedaccounts (address, score_when_squelched, sybil_signal, round_number)
     values (${address.toLowerCase()}, 0, true, ${roundNumber})`

@@ -56,17 +56,26 @@ export async function setScorerWeightsJson(db: Db, scorerId: number, weightsJson
 }
 
 /** A Customization of the community with one AllowList (scoring §4.1 step 5): provider `AllowList#<listName>`. */
-export async function createAllowListCustomization(db: Db, communityId: number, options: { listName: string; weight: string }): Promise<void> {
+export async function createAllowListCustomization(
+  db: Db,
+  communityId: number,
+  options: { listName: string; weight: string },
+): Promise<void> {
   const [customization] = await db<{ id: number }[]>`
     insert into account_customization (path, scorer_id, use_custom_dashboard_panel, body_display_info_tooltip, button_action_type,
       show_explanation_panel, partner_name, nav_order, show_in_top_nav)
     values (${`path-${randomBytes(6).toString('hex')}`}, ${communityId}, false, false, 'Simple Link', true, 'Partner', 0, false)
     returning id`
-  const [list] = await db<{ id: number }[]>`insert into account_addresslist (name) values (${options.listName}) returning id`
+  const [list] = await db<
+    { id: number }[]
+  >`insert into account_addresslist (name) values (${options.listName}) returning id`
   await db`insert into account_allowlist (weight, address_list_id, customization_id) values (${options.weight}, ${list!.id}, ${customization!.id})`
 }
 
-export async function insertHashLink(db: Db, link: { hash: string; address: string; communityId: number; expiresAt: string }): Promise<number> {
+export async function insertHashLink(
+  db: Db,
+  link: { hash: string; address: string; communityId: number; expiresAt: string },
+): Promise<number> {
   const [row] = await db<{ id: number }[]>`
     insert into registry_hashscorerlink (hash, address, expires_at, community_id)
     values (${link.hash}, ${link.address.toLowerCase()}, ${link.expiresAt}, ${link.communityId})
@@ -115,12 +124,19 @@ export async function readScoringRows(db: Db, address: string, communityId: numb
   const [score] = await db<ScoreRow[]>`
     select id, passport_id, score, status, error, last_score_timestamp, expiration_date, evidence, stamp_scores, stamps, stamp_scores::text as stamp_scores_text
     from registry_score where passport_id = ${passportId}`
-  const stamps = await db<StampRow[]>`select id, provider, credential from registry_stamp where passport_id = ${passportId} order by id`
+  const stamps = await db<
+    StampRow[]
+  >`select id, provider, credential from registry_stamp where passport_id = ${passportId} order by id`
   const events = await listEvents(db, address, communityId)
   return { passports, score, stamps, events }
 }
 
-export async function listEvents(db: Db, address: string, communityId: number, action?: 'LDP' | 'SCU'): Promise<EventRow[]> {
+export async function listEvents(
+  db: Db,
+  address: string,
+  communityId: number,
+  action?: 'LDP' | 'SCU',
+): Promise<EventRow[]> {
   const rows = await db<EventRow[]>`
     select id, action, address, community_id, data from registry_event
     where address = ${address} and community_id = ${communityId} order by id`
