@@ -14,13 +14,8 @@ import {
 import { findCommunityAccountId, findScoringCommunity } from '../db/queries/scorers.js'
 import { findStoredScore } from '../db/queries/passports.js'
 import { DomainError, type ValidationIssue } from './errors.js'
-import {
-  comparePyDateTime,
-  parsePgTimestamp,
-  parsePyIsoDateTime,
-  toPgTimestamp,
-  type PyDateTime,
-} from './formats/py-datetime.js'
+import { comparePyDateTime, parsePgTimestamp, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
+import { parsePyIsoDateTime } from './formats/py-fromisoformat.js'
 import { isPointsDataShown, loadPointsData } from './human-points.js'
 import { formatV2ScoreResponse, scoreStateFromRow, type V2ScoreResponse } from './score-response.js'
 import { scorePassport, type ScoringDeps, type ScoringOutcome } from './score-passport.js'

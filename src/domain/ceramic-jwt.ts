@@ -2,6 +2,7 @@ import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto'
 import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose'
 import { randomUUID } from 'node:crypto'
 import { DomainError } from './errors.js'
+import { isPyTruthy, pyRepr } from './formats/py-values.js'
 
 // scoring §8 / endpoints §1.3.3: two token kinds, tried in this order whatever the header's `alg`
 // says — RS256 SIWE tokens (only when a public key is configured), then legacy HS256 ninja-jwt
@@ -45,15 +46,9 @@ function pyJwtMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-// Python truthiness: PyJWT lets an empty `aud` ("", [], null) through when no audience is configured.
-function isPyTruthy(value: unknown): boolean {
-  if (Array.isArray(value) || typeof value === 'string') return value.length > 0
-  if (value !== null && typeof value === 'object') return Object.keys(value).length > 0
-  return Boolean(value)
-}
-
 // `rejectAudience`: PyJWT's default on the SIWE kind; ninja-jwt decodes with verify_aud=False
 // when no AUDIENCE is set, so the legacy kind accepts any `aud`.
+// PyJWT lets an empty `aud` ("", [], null) through when no audience is configured (Python truthiness).
 function checkOptionalClaims(payload: JWTPayload, nowSeconds: number, options: { rejectAudience: boolean }): void {
   if (options.rejectAudience && isPyTruthy(payload.aud)) throw new TokenRejected('Invalid audience')
   if (payload.iat !== undefined) {
@@ -98,13 +93,6 @@ async function verifyLegacyAccessToken(token: string, key: KeyObject, nowSeconds
   if (payload.token_type === undefined) throw new TokenRejected('Token has no type')
   if (payload.token_type !== 'access') throw new TokenRejected('Token has wrong type')
   return payload
-}
-
-// Python repr() of a str: single quotes unless the text contains one and no double quote.
-function pyRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'"
-  const escaped = text.replace(/\\/g, '\\\\').replace(new RegExp(quote, 'g'), `\\${quote}`).replace(/\n/g, '\\n')
-  return `${quote}${escaped}${quote}`
 }
 
 const errorDetail = (text: string): string => `ErrorDetail(string=${pyRepr(text)}, code='token_not_valid')`

@@ -1,4 +1,6 @@
-import { comparePyDateTime, parsePyIsoDateTime, type PyDateTime } from './formats/py-datetime.js'
+import { isPlainObject, isPyTruthy } from './formats/py-values.js'
+import { comparePyDateTime, type PyDateTime } from './formats/py-datetime.js'
+import { parsePyIsoDateTime } from './formats/py-fromisoformat.js'
 
 /** A stamp as loaded from the ceramic cache: `provider` is the cache row's column (scoring §1). */
 export interface CachedStamp {
@@ -38,17 +40,6 @@ export interface ValidationContext {
   verifySignature: (credential: unknown) => Promise<string[]>
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
-// Python truthiness for the JSON values a credential can hold.
-function isTruthy(value: unknown): boolean {
-  if (value === null || value === undefined || value === false || value === 0 || value === '') return false
-  if (Array.isArray(value)) return value.length > 0
-  if (isPlainObject(value)) return Object.keys(value).length > 0
-  return true
-}
-
 type ExpirationCheck = { kind: 'ok'; isExpired: boolean } | { kind: 'invalid'; reason: string }
 
 // scoring §2 step 2 with D7: a missing, unparseable or naive date makes only this stamp invalid
@@ -73,13 +64,13 @@ function checkExpiration(credential: Credential, now: PyDateTime): ExpirationChe
 /** scoring §2 step 4 a–f: the structural checks, in Python's order and wording. */
 export function structuralErrors(credential: Credential, did: string): string[] {
   const errors: string[] = []
-  if (!isTruthy(credential)) errors.push('Missing or invalid attribute: credential')
+  if (!isPyTruthy(credential)) errors.push('Missing or invalid attribute: credential')
   const subject = credential.credentialSubject
-  if (!isTruthy(subject) || !isPlainObject(subject)) {
+  if (!isPyTruthy(subject) || !isPlainObject(subject)) {
     errors.push('Missing attribute: credentialSubject')
     return errors
   }
-  if (!isTruthy(subject.hash) && !isTruthy(subject.nullifiers)) {
+  if (!isPyTruthy(subject.hash) && !isPyTruthy(subject.nullifiers)) {
     errors.push('Missing attribute: hash and nullifiers (either one must be present)')
   } else if (
     'hash' in subject
@@ -96,7 +87,7 @@ export function structuralErrors(credential: Credential, did: string): string[] 
   }
   const subjectId = typeof subject.id === 'string' ? subject.id.toLowerCase() : ''
   if (!subjectId) errors.push('Missing attribute: id')
-  if (!isTruthy(subject.provider)) errors.push('Missing attribute: provider')
+  if (!isPyTruthy(subject.provider)) errors.push('Missing attribute: provider')
   if (did !== subjectId) errors.push('Did mismatch')
   return errors
 }

@@ -17,6 +17,7 @@ import {
 } from '../db/queries/human-points.js'
 import type { CachedStamp } from './credentials.js'
 import type { PyDateTime } from './formats/py-datetime.js'
+import { isPlainObject, isPyTruthy } from './formats/py-values.js'
 import type { PointsData } from './score-response.js'
 
 export interface HumanPointsAwardInput {
@@ -65,16 +66,6 @@ export const SEASONED_PASSPORT_OG_LIST = 'SeasonedPassportOGs'
 export const THE_CHOSEN_ONES_LIST = 'TheChosenOnes'
 /** Any fixed bigint unique to this purpose in the database ("MM2cap" in ASCII). */
 export const METAMASK_OG_2_CAP_LOCK_KEY = 0x4d4d_3263_6170n
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
-/** Python truthiness of a JSON value. */
-function isPyTruthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length > 0
-  if (isPlainObject(value)) return Object.keys(value).length > 0
-  return Boolean(value)
-}
 
 /** What Django's CharField makes of a non-string value (`str(value)`); JSON objects never get here in practice. */
 function toCharField(value: unknown): string {

@@ -11,13 +11,8 @@ import {
 } from '../db/queries/hash-links.js'
 import { insertEvents } from '../db/queries/events.js'
 import type { CachedStamp } from './credentials.js'
-import {
-  comparePyDateTime,
-  parsePgTimestamp,
-  parsePyIsoDateTime,
-  toPgTimestamp,
-  type PyDateTime,
-} from './formats/py-datetime.js'
+import { comparePyDateTime, parsePgTimestamp, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
+import { parsePyIsoDateTime } from './formats/py-fromisoformat.js'
 import { pyJsonDumps } from './formats/py-json.js'
 import { withSpan } from './tracing.js'
 

@@ -1,6 +1,7 @@
 import type { CachedStamp } from './credentials.js'
 import { PyDecimal } from './formats/py-decimal.js'
-import { comparePyDateTime, formatPyIso, parsePyIsoDateTime, type PyDateTime } from './formats/py-datetime.js'
+import { comparePyDateTime, formatPyIso, type PyDateTime } from './formats/py-datetime.js'
+import { parsePyIsoDateTime } from './formats/py-fromisoformat.js'
 
 export interface StampScoreEntry {
   score: string

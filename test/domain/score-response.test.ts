@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parsePgTimestamp, parsePyIsoDateTime, type PyDateTime } from '../../src/domain/formats/py-datetime.js'
+import { parsePgTimestamp, type PyDateTime } from '../../src/domain/formats/py-datetime.js'
+import { parsePyIsoDateTime } from '../../src/domain/formats/py-fromisoformat.js'
 import { PyFloat, pyJsonDumps } from '../../src/domain/formats/py-json.js'
 import {
   formatV2ScoreResponse,

@@ -8,7 +8,6 @@ import {
   fromEpochMillis,
   nowUtc,
   parsePgTimestamp,
-  parsePyIsoDateTime,
   PyOverflowError,
   PyTypeError,
   PyValueError,
@@ -16,6 +15,7 @@ import {
   toPgTimestamp,
   type PyDateTime,
 } from '../../../src/domain/formats/py-datetime.js'
+import { parsePyIsoDateTime } from '../../../src/domain/formats/py-fromisoformat.js'
 
 const utc = (iso: string, micros = 0n): PyDateTime => ({
   epochMicros: BigInt(Date.parse(iso)) * 1000n + micros,

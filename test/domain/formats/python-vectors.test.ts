@@ -4,12 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { PyDecimal } from '../../../src/domain/formats/py-decimal.js'
 import { formatPyFloat } from '../../../src/domain/formats/py-float.js'
 import { pyJsonDumps } from '../../../src/domain/formats/py-json.js'
-import {
-  formatDjangoJson,
-  formatPyIso,
-  parsePyIsoDateTime,
-  PyValueError,
-} from '../../../src/domain/formats/py-datetime.js'
+import { formatDjangoJson, formatPyIso, PyValueError } from '../../../src/domain/formats/py-datetime.js'
+import { parsePyIsoDateTime } from '../../../src/domain/formats/py-fromisoformat.js'
 
 interface FloatVector {
   bits: string
