@@ -6,7 +6,7 @@ import { startEmbeddedDatabase, EMBEDDED_POOL_SIZE, type EmbeddedDatabase } from
 import { applyMigrations } from './db/migrate.js'
 import { buildApp } from './app.js'
 import { describeConnectionError } from './db/errors.js'
-import { prepareEmbeddedDemo } from './demo.js'
+import { prepareEmbeddedDemo } from './dev/embedded-demo.js'
 
 interface Opened {
   config: Config

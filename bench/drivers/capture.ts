@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config.js'
-import { DEMO_ISSUER_DID } from '../../src/domain/stamp-issuer.js'
+import { DEMO_ISSUER_DID } from '../../src/dev/stamp-issuer.js'
 import { createBenchDatabase, createBenchTenant, type BenchDatabase } from '../../src/cli/bench/bench-database.js'
 import { captureWarmRescores, describeSequence, type CapturedRescore } from '../../src/cli/bench/floor.js'
 import { planCohorts } from '../../src/cli/bench/population.js'

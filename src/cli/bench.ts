@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { describeConnectionError } from '../db/errors.js'
-import { DEMO_ISSUER_DID } from '../domain/stamp-issuer.js'
+import { DEMO_ISSUER_DID } from '../dev/stamp-issuer.js'
 import {
   createBenchDatabase,
   createBenchTenant,

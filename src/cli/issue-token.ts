@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig, ConfigError } from '../config.js'
 import { mintSiweToken } from '../domain/ceramic-jwt.js'
 import { isValidEthAddress } from '../domain/formats/eth-address.js'
-import { loadOrCreateLocalJwtKeys, localKeysDir } from '../local-jwt-keys.js'
+import { loadOrCreateLocalJwtKeys, localKeysDir } from '../dev/local-jwt-keys.js'
 
 // `npm run issue-token -- <address>`: an RS256 ceramic-cache token with the claims
 // `/ceramic-cache/authenticate/v2` issues (endpoints §5.6), signed with SIWE_JWT_PRIVATE_KEY or,

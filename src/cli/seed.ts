@@ -3,7 +3,7 @@ import { createSql } from '../db/pool.js'
 import { describeConnectionError } from '../db/errors.js'
 import { startEmbeddedDatabase, EMBEDDED_POOL_SIZE } from '../db/embedded.js'
 import { applyMigrations } from '../db/migrate.js'
-import { seedDemoData } from '../domain/demo-seed.js'
+import { seedDemoData } from '../dev/demo-seed.js'
 import { DomainError } from '../domain/errors.js'
 
 // `npm run seed`: demo data in the embedded database (migrated first), or in DATABASE_URL when

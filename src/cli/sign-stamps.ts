@@ -12,7 +12,7 @@ import {
   loadIssuerKey,
   type IssuerKey,
   type StampCredential,
-} from '../domain/stamp-issuer.js'
+} from '../dev/stamp-issuer.js'
 
 const USAGE = `Usage: npm run sign-stamps -- --address 0x… --providers Google,Ens [options]
 
@@ -28,7 +28,7 @@ inserts them into ceramic_cache_ceramiccache as the app's add-stamps call does (
   --expires-in-days N      default 90; may be negative (--expires-in-days=-3) for an expired stamp
   --key key.json           sign with this JWK (secp256k1, or Ed25519 with --ed25519)
   --generate-key out.json  create a new key, save its JWK there (never overwrites) and sign with it
-                           default: the fixed demo key of src/domain/stamp-issuer.ts
+                           default: the fixed demo key of src/dev/stamp-issuer.ts
   --insert                 write the stamps to the database (soft-deleting the live ones of these providers)
   --database-url URL       database for --insert (default: DATABASE_URL)
   --help`

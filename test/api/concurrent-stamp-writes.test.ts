@@ -5,7 +5,7 @@ import { signStamps } from '../helpers/factories/scoring.js'
 import { bearer, generateSiweKeyPair, type SiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
 import { listCacheRows, listLiveCacheRows } from '../helpers/factories/ceramic-cache.js'
 import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
-import type { StampCredential } from '../../src/domain/stamp-issuer.js'
+import type { StampCredential } from '../../src/dev/stamp-issuer.js'
 
 // D25: identical stamp writes racing each other (a double click, a client retry) both succeed and
 // the later one wins, as if they had been sent one after the other. Before: 14 of 20 were 500s

@@ -5,7 +5,7 @@ import { createAccount, createCommunity, randomAddress } from '../helpers/factor
 import { createTestApiKey, signStamps } from '../helpers/factories/scoring.js'
 import { bearer, generateSiweKeyPair, type SiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
 import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
-import type { StampCredential } from '../../src/domain/stamp-issuer.js'
+import type { StampCredential } from '../../src/dev/stamp-issuer.js'
 
 // D17: input Python sends on to PostgreSQL (and answers 500) is refused at the edge with the 4xx
 // that names it, and nothing is written. One row per case: the request, the exact answer.

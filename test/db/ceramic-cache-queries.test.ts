@@ -8,7 +8,7 @@ import {
   type NewCeramicCacheStamp,
 } from '../../src/db/queries/ceramic-cache.js'
 import { isUniqueViolation } from '../../src/db/errors.js'
-import { demoIssuerKey, issueStampCredential, type StampCredential } from '../../src/domain/stamp-issuer.js'
+import { demoIssuerKey, issueStampCredential, type StampCredential } from '../../src/dev/stamp-issuer.js'
 
 let database: TestDatabase
 

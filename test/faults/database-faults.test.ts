@@ -10,7 +10,7 @@ import { generateSiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
 import { createSql, type Sql } from '../../src/db/pool.js'
 import { applyMigrations } from '../../src/db/migrate.js'
 import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
-import { DEMO_ISSUER_DID } from '../../src/domain/stamp-issuer.js'
+import { DEMO_ISSUER_DID } from '../../src/dev/stamp-issuer.js'
 
 // Issue 10 / D24: the real server, under load, on a PostgreSQL cluster of its own that the test
 // crashes, restarts and freezes (a TCP proxy between them cuts and stalls connections). The

@@ -1,5 +1,5 @@
 import type { InjectOptions } from 'fastify'
-import type { StampCredential } from '../../src/domain/stamp-issuer.js'
+import type { StampCredential } from '../../src/dev/stamp-issuer.js'
 
 // Requests for the hostile-input fuzz test: a valid request per route, built from the route's own
 // schema, then one mutation of it. Everything random comes from one seeded PRNG, so a failure

@@ -21,7 +21,7 @@ export async function buildTestApp(sql: Sql, config: Config = testConfig()): Pro
 
 /** The demo issuers trusted and FF_MULTI_NULLIFIER on, as the Python test-suite runs (scoring §3.1). */
 export async function scoringTestConfig(env: Record<string, string> = {}): Promise<Config> {
-  const { DEMO_ISSUER_DID, DEMO_ED25519_ISSUER_DID } = await import('../../src/domain/stamp-issuer.js')
+  const { DEMO_ISSUER_DID, DEMO_ED25519_ISSUER_DID } = await import('../../src/dev/stamp-issuer.js')
   return testConfig({
     TRUSTED_IAM_ISSUERS: JSON.stringify([DEMO_ISSUER_DID, DEMO_ED25519_ISSUER_DID]),
     FF_MULTI_NULLIFIER: 'on',

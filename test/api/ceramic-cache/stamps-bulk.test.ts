@@ -23,7 +23,7 @@ import { revokeCacheRow } from '../../helpers/factories/scoring-rows.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
 import type { CeramicCacheRow } from '../../../src/db/queries/ceramic-cache.js'
 import { mintSiweToken } from '../../../src/domain/ceramic-jwt.js'
-import type { StampCredential } from '../../../src/domain/stamp-issuer.js'
+import type { StampCredential } from '../../../src/dev/stamp-issuer.js'
 
 // The Passport app's scorer (CERAMIC_CACHE_SCORER_ID): exact binary fractions, so every sum is exact.
 const WEIGHTS = { Twitter: 1, Github: 2, LinkedIn: 3.5, Google: 1, Ens: 1 }

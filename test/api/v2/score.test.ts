@@ -10,7 +10,7 @@ import {
   generateIssuerKey,
   issueStampCredentials,
   type StampCredential,
-} from '../../../src/domain/stamp-issuer.js'
+} from '../../../src/dev/stamp-issuer.js'
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
 import { buildTestApp, scoringTestConfig } from '../../helpers/app.js'
 import {

@@ -5,7 +5,7 @@ import {
   issueStampCredentials,
   type StampCredential,
   type StampToIssue,
-} from '../../../src/domain/stamp-issuer.js'
+} from '../../../src/dev/stamp-issuer.js'
 import { insertCeramicCacheStamps } from '../../../src/db/queries/ceramic-cache.js'
 
 /** A key stored like djangorestframework-api-key does; few PBKDF2 iterations keep tests fast. */

@@ -17,7 +17,7 @@ import {
   secp256k1JwkFromSeed,
   type IssuerKey,
   type StampCredential,
-} from '../../src/domain/stamp-issuer.js'
+} from '../../src/dev/stamp-issuer.js'
 import {
   CredentialFormatError,
   createSignatureCache,

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Config } from './config.js'
-import type { Sql } from './db/pool.js'
-import { seedDemoData } from './domain/demo-seed.js'
+import type { Config } from '../config.js'
+import type { Sql } from '../db/pool.js'
+import { seedDemoData } from './demo-seed.js'
 import { loadOrCreateLocalJwtKeys, localKeysDir } from './local-jwt-keys.js'
 
 export interface EmbeddedDemo {

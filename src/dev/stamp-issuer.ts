@@ -33,7 +33,7 @@ export interface Ed25519Jwk {
 // machines (put them in TRUSTED_IAM_ISSUERS). They are derived from public seeds and guard nothing:
 //   secp256k1 d = sha256("passport-scorer-ts demo IAM issuer (secp256k1)")
 //   Ed25519 seed = sha256("passport-scorer-ts demo IAM issuer (Ed25519)")
-// test/domain/stamp-issuer.test.ts re-derives both and checks the DIDs.
+// test/dev/stamp-issuer.test.ts re-derives both and checks the DIDs.
 export const DEMO_ISSUER_JWK: Readonly<Secp256k1Jwk> = Object.freeze({
   kty: 'EC',
   crv: 'secp256k1',

@@ -8,8 +8,8 @@ import {
   insertDemoCommunity,
   listDemoStampExpirations,
 } from '../db/queries/demo.js'
-import { createApiKey } from './api-keys.js'
-import { DomainError } from './errors.js'
+import { createApiKey } from '../domain/api-keys.js'
+import { DomainError } from '../domain/errors.js'
 import { demoIssuerKey, issueStampCredentials, DEMO_ISSUER_DID } from './stamp-issuer.js'
 
 /** The demo passport holder; its stamps are signed by the fixed demo issuer. */
