@@ -1,18 +1,13 @@
 import { loadConfig } from '../../src/config.js'
 import { DEMO_ISSUER_DID } from '../../src/dev/stamp-issuer.js'
-import { createBenchDatabase, createBenchTenant, type BenchDatabase } from '../../src/cli/bench/bench-database.js'
-import { captureWarmRescores, describeSequence, type CapturedRescore } from '../../src/cli/bench/floor.js'
-import { planCohorts } from '../../src/cli/bench/population.js'
-import {
-  analyzeTables,
-  credentialTemplate,
-  insertSignedPassports,
-  seedBackground,
-} from '../../src/cli/bench/seeding.js'
-import { signPassports } from '../../src/cli/bench/signing.js'
+import { createBenchDatabase, createBenchTenant, type BenchDatabase } from '../bench-database.js'
+import { captureWarmRescores, describeSequence, type CapturedRescore } from '../floor.js'
+import { planCohorts } from '../population.js'
+import { analyzeTables, credentialTemplate, insertSignedPassports, seedBackground } from '../seeding.js'
+import { signPassports } from '../signing.js'
 
 // The warm rescore's statements, captured exactly as `npm run bench` captures its floor
-// (src/cli/bench/floor.ts): the v2 route's own domain calls on a postgres.js pool whose debug hook
+// (bench/floor.ts): the v2 route's own domain calls on a postgres.js pool whose debug hook
 // records every query with its bound values. A smaller population than the main bench (64 warm
 // passports of 10 signed stamps, 2,000 background passports) keeps this step to a few seconds.
 

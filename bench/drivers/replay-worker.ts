@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { CapturedRescore } from '../../src/cli/bench/floor.js'
+import type { CapturedRescore } from '../floor.js'
 import { errorCode, openDriver, type HeldConnection, type Row, type Variant } from './drivers.js'
 
 // Replays the captured warm rescores (capture.ts) with one driver, in its own process (speed.ts

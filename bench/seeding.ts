@@ -1,7 +1,7 @@
-import type { Db, Sql } from '../../db/pool.js'
-import { insertCeramicCacheStamps, type CeramicCacheSourceApp } from '../../db/queries/ceramic-cache.js'
-import { REFERENCE_THRESHOLD, REFERENCE_WEIGHTS } from '../../dev/demo-seed.js'
-import type { StampCredential } from '../../dev/stamp-issuer.js'
+import type { Db, Sql } from '../src/db/pool.js'
+import { insertCeramicCacheStamps, type CeramicCacheSourceApp } from '../src/db/queries/ceramic-cache.js'
+import { REFERENCE_THRESHOLD, REFERENCE_WEIGHTS } from '../src/dev/demo-seed.js'
+import type { StampCredential } from '../src/dev/stamp-issuer.js'
 import { addressFor, PROVIDERS, MAX_STAMPS, MIN_STAMPS } from './population.js'
 import type { SignedPassport } from './signing.js'
 

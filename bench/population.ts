@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { REFERENCE_WEIGHTS } from '../../dev/demo-seed.js'
+import { REFERENCE_WEIGHTS } from '../src/dev/demo-seed.js'
 import { CONTENDED_GROUP_SIZE, cohortTotal, type CohortSizes } from './options.js'
 
 // Who is in the bench population, as pure functions of a global passport index, so the SQL that

@@ -3,7 +3,7 @@ import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { createSql, type Sql } from '../../db/pool.js'
+import { createSql, type Sql } from '../src/db/pool.js'
 import type { CapturedRescore, CapturedStatement, FloorResult } from './floor.js'
 import { summarize } from './load.js'
 import { watchResources, type BackendLister } from './service.js'

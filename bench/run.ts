@@ -2,24 +2,24 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { describeConnectionError } from '../db/errors.js'
-import { DEMO_ISSUER_DID } from '../dev/stamp-issuer.js'
+import { describeConnectionError } from '../src/db/errors.js'
+import { DEMO_ISSUER_DID } from '../src/dev/stamp-issuer.js'
 import {
   createBenchDatabase,
   createBenchTenant,
   insertBans,
   type BenchDatabase,
   type BenchTenant,
-} from './bench/bench-database.js'
-import { measureColdStarts } from './bench/cold-start.js'
-import { describeSequence } from './bench/floor.js'
-import { cohortTotal, parseBenchOptions, UsageError, USAGE, type BenchOptions } from './bench/options.js'
-import { planBackground, planCohorts, type CohortLayout, type PassportPlan } from './bench/population.js'
-import { formatTable, resultStamp, writeReport, type BenchReport, type ScalePoint } from './bench/report.js'
-import type { ScenarioContext } from './bench/scenarios.js'
-import { countTables, credentialTemplate, insertSignedPassports } from './bench/seeding.js'
-import type { RunningService } from './bench/service.js'
-import { signPassports, type SignedPassport } from './bench/signing.js'
+} from './bench-database.js'
+import { measureColdStarts } from './cold-start.js'
+import { describeSequence } from './floor.js'
+import { cohortTotal, parseBenchOptions, UsageError, USAGE, type BenchOptions } from './options.js'
+import { planBackground, planCohorts, type CohortLayout, type PassportPlan } from './population.js'
+import { formatTable, resultStamp, writeReport, type BenchReport, type ScalePoint } from './report.js'
+import type { ScenarioContext } from './scenarios.js'
+import { countTables, credentialTemplate, insertSignedPassports } from './seeding.js'
+import type { RunningService } from './service.js'
+import { signPassports, type SignedPassport } from './signing.js'
 import {
   captureRescores,
   growBackground,
@@ -29,9 +29,9 @@ import {
   startWarmService,
   WARM_UP_CONCURRENCY,
   type RunState,
-} from './bench/stages.js'
-import { evaluateTargets, machineNotes } from './bench/targets.js'
-import { scoreEach } from './bench/warm-up.js'
+} from './stages.js'
+import { evaluateTargets, machineNotes } from './targets.js'
+import { scoreEach } from './warm-up.js'
 
 // `npm run bench`: see USAGE in bench/options.ts and bench/README.md. Progress goes to stderr,
 // the results table to stdout, the full report to bench/results/<date>.json and .md.

@@ -1,8 +1,8 @@
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import type { Sql } from '../../db/pool.js'
-import type { CreatedApiKey } from '../../domain/api-keys.js'
+import type { Sql } from '../src/db/pool.js'
+import type { CreatedApiKey } from '../src/domain/api-keys.js'
 import { captureWarmRescores, explainRescore, replayFloor, type CapturedRescore, type FloorResult } from './floor.js'
 import { findPgbench, runPgbenchFloor } from './pgbench.js'
 import { SCENARIOS, runScenario, type ScenarioContext, type ScenarioRecord } from './scenarios.js'
@@ -13,9 +13,9 @@ import type { ScalePoint } from './report.js'
 import { analyzeTables, countTables, seedBackground, type BackgroundOptions } from './seeding.js'
 import { startService, type BackendLister, type RunningService } from './service.js'
 import { scoreEach } from './warm-up.js'
-import { loadConfig } from '../../config.js'
+import { loadConfig } from '../src/config.js'
 
-// The pieces bench.ts strings together; each stage is one step of the run described in USAGE.
+// The pieces run.ts strings together; each stage is one step of the run described in USAGE.
 
 export interface RunState {
   sql: Sql

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { StampCredential, StampToIssue } from '../../dev/stamp-issuer.js'
+import type { StampCredential, StampToIssue } from '../src/dev/stamp-issuer.js'
 import type { PassportPlan } from './population.js'
 import type { SignJob, SignResult } from './sign-worker.js'
 

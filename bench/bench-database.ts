@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { createSql, type Sql } from '../../db/pool.js'
-import { applyMigrations } from '../../db/migrate.js'
-import { insertDemoAccount, insertDemoCommunity } from '../../db/queries/demo.js'
-import { createApiKey, type CreatedApiKey } from '../../domain/api-keys.js'
-import { REFERENCE_THRESHOLD, REFERENCE_WEIGHTS } from '../../dev/demo-seed.js'
+import { createSql, type Sql } from '../src/db/pool.js'
+import { applyMigrations } from '../src/db/migrate.js'
+import { insertDemoAccount, insertDemoCommunity } from '../src/db/queries/demo.js'
+import { createApiKey, type CreatedApiKey } from '../src/domain/api-keys.js'
+import { REFERENCE_THRESHOLD, REFERENCE_WEIGHTS } from '../src/dev/demo-seed.js'
 
 const NAME_PREFIX = 'pst_bench_'
 // A crashed run leaves its database behind; the next run removes those older than this.

@@ -1,8 +1,8 @@
-import type { Config } from '../../config.js'
-import { createSql, type Sql } from '../../db/pool.js'
-import { verifyApiKey, type CreatedApiKey } from '../../domain/api-keys.js'
-import { resolveCommunityForAccount } from '../../domain/scorers.js'
-import { scorePassport } from '../../domain/score-passport.js'
+import type { Config } from '../src/config.js'
+import { createSql, type Sql } from '../src/db/pool.js'
+import { verifyApiKey, type CreatedApiKey } from '../src/domain/api-keys.js'
+import { resolveCommunityForAccount } from '../src/domain/scorers.js'
+import { scorePassport } from '../src/domain/score-passport.js'
 import { summarize, type LatencySummary } from './load.js'
 import { watchResources, type BackendLister, type ResourceWindow } from './service.js'
 

@@ -41,7 +41,7 @@ export interface ProfileSummary {
   topModules: ProfileEntry[]
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
 
 function moduleOf(url: string): string {
   if (url === '') return '(native / V8)'

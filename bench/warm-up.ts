@@ -1,4 +1,4 @@
-import type { CreatedApiKey } from '../../domain/api-keys.js'
+import type { CreatedApiKey } from '../src/domain/api-keys.js'
 
 /**
  * Scores each address once through the service, a few at a time: afterwards their passports,

@@ -4,7 +4,7 @@ import {
   issueStampCredentials,
   type StampCredential,
   type StampToIssue,
-} from '../../dev/stamp-issuer.js'
+} from '../src/dev/stamp-issuer.js'
 
 // One signing thread of signing.ts: DIDKit's wasm signs on the thread that calls it, so the
 // cohorts are signed by one worker per core.

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url'
 // generator's. It is started as `node --import tsx src/server.ts`: what `npm start` runs, minus
 // the tsx CLI's extra wrapper process (whose pid would not be the server's).
 
-const SERVER_ENTRY = fileURLToPath(new URL('../../server.ts', import.meta.url))
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const SERVER_ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
 // Inside the repository (and gitignored), so the bundle's bare imports resolve to node_modules/.
 // One file per run: two benches may run at once (a developer's and the CI smoke test).
 const BUNDLE_FILE = join(REPO_ROOT, 'bench', 'results', '.build', `server-${process.pid}.mjs`)
