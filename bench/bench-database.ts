@@ -4,6 +4,7 @@ import { applyMigrations } from '../src/db/migrate.js'
 import { insertDemoAccount, insertDemoCommunity } from '../src/db/queries/demo.js'
 import { createApiKey, type CreatedApiKey } from '../src/domain/api-keys.js'
 import { REFERENCE_THRESHOLD, REFERENCE_WEIGHTS } from '../src/dev/demo-seed.js'
+import { createDatabase, dropDatabase, listDatabasesNamedLike } from './sql.js'
 
 const NAME_PREFIX = 'pst_bench_'
 // A crashed run leaves its database behind; the next run removes those older than this.
@@ -30,13 +31,9 @@ export interface BenchDatabase {
 
 async function dropLeftovers(admin: Sql): Promise<void> {
   const cutoff = Math.floor(Date.now() / 1000) - LEFTOVER_AGE_SECONDS
-  const rows = await admin<
-    { datname: string }[]
-  >`select datname from pg_database where datname like ${NAME_PREFIX.replaceAll('_', '\\_') + '%'}`
-  for (const { datname } of rows) {
-    const createdAt = Number(datname.split('_')[2])
-    if (Number.isFinite(createdAt) && createdAt < cutoff)
-      await admin.unsafe(`drop database if exists "${datname}" with (force)`)
+  for (const name of await listDatabasesNamedLike(admin, NAME_PREFIX)) {
+    const createdAt = Number(name.split('_')[2])
+    if (Number.isFinite(createdAt) && createdAt < cutoff) await dropDatabase(admin, name)
   }
 }
 
@@ -46,7 +43,7 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
   const admin = createSql({ url: adminUrl, max: 1, prepare: false })
   try {
     await dropLeftovers(admin)
-    await admin.unsafe(`create database "${name}"`)
+    await createDatabase(admin, name)
   } finally {
     await admin.end()
   }
@@ -64,7 +61,7 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
       await sql.end({ timeout: 5 })
       const cleanup = createSql({ url: adminUrl, max: 1, prepare: false })
       try {
-        await cleanup.unsafe(`drop database if exists "${name}" with (force)`)
+        await dropDatabase(cleanup, name)
       } finally {
         await cleanup.end()
       }
@@ -113,29 +110,4 @@ export async function createBenchTenant(sql: Sql, keys: { sha256: number; pbkdf2
     Array.from({ length: keys.pbkdf2 }, (_, i) => createApiKey(sql, { accountId, name: `bench pbkdf2 key ${i}` })),
   )
   return { accountId, communityId, sha256Keys, pbkdf2Keys }
-}
-
-/**
- * A few hundred active bans, as the admin writes them (unused fields '', schema §6): hash bans on
- * background nullifiers, account and single-stamp bans on background addresses. None touches a
- * scored cohort, so scenario results stay comparable.
- */
-export async function insertBans(sql: Sql, count: number): Promise<number> {
-  const perType = Math.floor(count / 3)
-  const result = await sql`
-    with links as (
-      select hash, address, row_number() over (order by id) as n
-      from registry_hashscorerlink order by id limit ${perType * 3}
-    )
-    insert into ceramic_cache_ban (provider, hash, address, end_time, reason, created_at, last_run_revoke_matching, type, ban_list_id)
-    select
-      case when n % 3 = 2 then 'Google' else '' end,
-      case when n % 3 = 0 then hash else '' end,
-      case when n % 3 = 0 then '' else address end,
-      case when n % 2 = 0 then null else now() + interval '30 days' end,
-      'bench ban', now(), null,
-      case n % 3 when 0 then 'hash' when 1 then 'account' else 'single_stamp' end,
-      null
-    from links`
-  return result.count
 }

@@ -1,10 +1,19 @@
 import type { Config } from '../src/config.js'
-import { createSql, type Sql } from '../src/db/pool.js'
+import { createSql } from '../src/db/pool.js'
+import { pingDatabase } from '../src/db/queries/health.js'
 import { verifyApiKey, type CreatedApiKey } from '../src/domain/api-keys.js'
 import { resolveCommunityForAccount } from '../src/domain/scorers.js'
 import { scorePassport } from '../src/domain/score-passport.js'
 import { summarize, type LatencySummary } from './load.js'
 import { watchResources, type BackendLister, type ResourceWindow } from './service.js'
+import {
+  explainStatement,
+  listTableSizes,
+  replayStatement,
+  rollback,
+  sendTransactionControl,
+  type CapturedStatement,
+} from './sql.js'
 
 // The FLOOR: what PostgreSQL (through the same driver) allows for the exact statements of one
 // warm rescore, without HTTP, JSON, signatures or scoring logic. The statements are captured by
@@ -12,13 +21,6 @@ import { watchResources, type BackendLister, type ResourceWindow } from './servi
 // scorePassport) on a pool whose postgres.js `debug` hook records every query with its bound
 // values, then replayed verbatim: same text, same values and types, prepared statements, one
 // reserved connection per client, BEGIN/SAVEPOINT/COMMIT included.
-
-export interface CapturedStatement {
-  text: string
-  params: unknown[]
-  /** postgres.js' type OIDs at bind time (0 = left to the server, as the service does). */
-  types: number[]
-}
 
 export interface CapturedRescore {
   address: string
@@ -41,7 +43,7 @@ export interface CaptureInput {
 export async function captureWarmRescores(input: CaptureInput): Promise<CapturedRescore[]> {
   const sql = createSql({ url: input.url, max: 1, prepare: true })
   // A new connection first asks pg_type for array types: that is the pool's, not a rescore's.
-  await sql`select 1`
+  await pingDatabase(sql)
   let current: CapturedStatement[] = []
   sql.options.debug = (_connection: number, text: string, params: unknown[], types: number[]) => {
     current.push({ text, params: [...params], types: [...types] })
@@ -88,13 +90,6 @@ export function describeSequence(sequence: CapturedRescore): { label: string; te
   }))
 }
 
-function bindValues(sql: Sql, statement: CapturedStatement): unknown[] {
-  return statement.params.map((value, i) => {
-    const type = statement.types[i] ?? 0
-    return type === 0 || value === null ? value : sql.typed(value as never, type)
-  })
-}
-
 export interface FloorResult {
   /** postgres.js replay (same driver as the service) or pgbench (C client). */
   client: 'postgres.js' | 'pgbench'
@@ -124,7 +119,7 @@ export async function replayFloor(input: {
     await Promise.all(
       connections.map(async (connection, c) => {
         for (const statement of input.sequences[c % input.sequences.length]!.statements)
-          await connection.unsafe(statement.text, bindValues(sql, statement) as never[], { prepare: true })
+          await replayStatement(connection, sql, statement, { prepare: true })
       }),
     )
     const watch = watchResources(undefined, input.listBackends)
@@ -137,14 +132,12 @@ export async function replayFloor(input: {
           const begun = performance.now()
           try {
             for (const statement of sequence.statements) {
-              await connection.unsafe(statement.text, bindValues(sql, statement) as never[], {
-                prepare: statement.params.length > 0,
-              })
+              await replayStatement(connection, sql, statement, { prepare: statement.params.length > 0 })
             }
             latencies.push(performance.now() - begun)
           } catch {
             errors++
-            await connection.unsafe('rollback').catch(() => undefined)
+            await rollback(connection)
           }
         }
       }),
@@ -210,31 +203,18 @@ export async function explainRescore(url: string, sequence: CapturedRescore): Pr
   const sql = createSql({ url, max: 1, prepare: false })
   const explained: ExplainedStatement[] = []
   try {
-    const sizes = new Map(
-      (
-        await sql<{ relname: string; rows: number }[]>`
-      select relname, reltuples::float8 as rows from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace`
-      ).map((row) => [row.relname, row.rows]),
-    )
+    const sizes = await listTableSizes(sql)
     const connection = await sql.reserve()
     try {
-      await connection.unsafe('begin')
+      await sendTransactionControl(connection, 'begin')
       for (const statement of sequence.statements) {
         if (/^\s*(begin|commit)\b/i.test(statement.text)) continue
         if (isTransactionControl(statement.text)) {
-          await connection.unsafe(statement.text)
+          await sendTransactionControl(connection, statement.text)
           continue
         }
-        const rows = await connection.unsafe(
-          `explain (analyze, buffers, format json) ${statement.text}`,
-          bindValues(sql, statement) as never[],
-        )
-        const document = (rows[0] as Record<string, unknown>)['QUERY PLAN'] as {
-          Plan: PlanNode
-          'Execution Time': number
-        }[]
-        const plan = document[0]!
-        const nodes = flattenPlan(plan.Plan)
+        const plan = await explainStatement(connection, sql, statement)
+        const nodes = flattenPlan(plan.Plan as PlanNode)
         explained.push({
           label: labelStatement(statement.text),
           nodes,
@@ -246,7 +226,7 @@ export async function explainRescore(url: string, sequence: CapturedRescore): Pr
         })
       }
     } finally {
-      await connection.unsafe('rollback').catch(() => undefined)
+      await rollback(connection)
       connection.release()
     }
   } finally {

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createSql, type Sql } from '../src/db/pool.js'
-import type { CapturedRescore, CapturedStatement, FloorResult } from './floor.js'
+import type { CapturedRescore, FloorResult } from './floor.js'
 import { summarize } from './load.js'
 import { watchResources, type BackendLister } from './service.js'
+import { inferParameterTypes, type CapturedStatement } from './sql.js'
 
 // The floor once more, with pgbench instead of postgres.js: a C client that costs the two shared
 // cores almost nothing, as in the issue's reference numbers. Each captured rescore becomes one
@@ -39,28 +40,6 @@ export async function findPgbench(): Promise<string | undefined> {
 // anywhere in a command, quoted or not, and JSON and DIDs are full of colons.
 const quote = (text: string): string =>
   `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll(':', '\\x3a')}'`
-
-/**
- * The parameter types the server infers for a statement (what postgres.js gets back from Describe
- * for untyped values), from a PREPARE on the bench database.
- */
-async function inferParameterTypes(
-  sql: Sql,
-  text: string,
-  statementNumber: number,
-): Promise<{ oid: number; name: string }[]> {
-  const name = `pst_bench_pgbench_${statementNumber}`
-  await sql.unsafe(`prepare ${name} as ${text}`)
-  try {
-    return await sql<{ oid: number; name: string }[]>`
-      select t.oid::int as oid, format_type(t.oid, null) as name
-      from pg_prepared_statements s, unnest(s.parameter_types) with ordinality as p(type, position)
-      join pg_type t on t.oid = p.type::regtype::oid
-      where s.name = ${name} order by p.position`
-  } finally {
-    await sql.unsafe(`deallocate ${name}`)
-  }
-}
 
 function literal(sql: Sql, statement: CapturedStatement, index: number, type: { oid: number; name: string }): string {
   const value = statement.params[index]

@@ -5,7 +5,7 @@ import { describePlan, type ExplainedStatement, type FloorResult } from './floor
 import type { LatencySummary, LoadResult } from './load.js'
 import type { ProfileSummary } from './profile.js'
 import type { ScenarioRecord } from './scenarios.js'
-import type { TableCounts } from './seeding.js'
+import type { TableCounts } from './sql.js'
 
 export interface ScalePoint {
   passports: number

@@ -4,22 +4,17 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { describeConnectionError } from '../src/db/errors.js'
 import { DEMO_ISSUER_DID } from '../src/dev/stamp-issuer.js'
-import {
-  createBenchDatabase,
-  createBenchTenant,
-  insertBans,
-  type BenchDatabase,
-  type BenchTenant,
-} from './bench-database.js'
+import { createBenchDatabase, createBenchTenant, type BenchDatabase, type BenchTenant } from './bench-database.js'
 import { measureColdStarts } from './cold-start.js'
 import { describeSequence } from './floor.js'
 import { cohortTotal, parseBenchOptions, UsageError, USAGE, type BenchOptions } from './options.js'
 import { planBackground, planCohorts, type CohortLayout, type PassportPlan } from './population.js'
 import { formatTable, resultStamp, writeReport, type BenchReport, type ScalePoint } from './report.js'
 import type { ScenarioContext } from './scenarios.js'
-import { countTables, credentialTemplate, insertSignedPassports } from './seeding.js'
+import { credentialTemplate, insertSignedPassports } from './seeding.js'
 import type { RunningService } from './service.js'
 import { signPassports, type SignedPassport } from './signing.js'
+import { countTables, findServerVersion, insertBans, listClientBackendPids } from './sql.js'
 import {
   captureRescores,
   growBackground,
@@ -115,15 +110,7 @@ async function prepare(options: BenchOptions, db: BenchDatabase): Promise<Prepar
     keys: tenant.sha256Keys,
     durationSeconds: options.durationSeconds,
     concurrency: options.concurrency,
-    // Client backends only: autovacuum workers on this database are real work, but not per request.
-    // The pool's own connections stay in the list: excluding the one that asks would drop a
-    // different connection from each listing, and a backend missing from the first listing is
-    // counted from zero — a seeding connection's whole lifetime.
-    listBackends: async () =>
-      (
-        await db.sql<{ pid: number }[]>`
-      select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`
-      ).map((row) => row.pid),
+    listBackends: () => listClientBackendPids(db.sql),
     background: {
       communityId: tenant.communityId,
       template: credentialTemplate(signing.signed.get(layout.warm[0]!.address)!.credentials[0]!),
@@ -304,13 +291,13 @@ async function run(options: BenchOptions, db: BenchDatabase): Promise<BenchRepor
 }
 
 async function describeMachine(db: BenchDatabase, loadAverageStart: number[]): Promise<BenchReport['machine']> {
-  const [row] = await db.sql<{ version: string }[]>`select version()`
+  const version = await findServerVersion(db.sql)
   return {
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     memoryGb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    postgres: /PostgreSQL [\d.]+/.exec(row?.version ?? '')?.[0] ?? 'PostgreSQL',
+    postgres: /PostgreSQL [\d.]+/.exec(version ?? '')?.[0] ?? 'PostgreSQL',
     loadAverageStart,
     loadAverageEnd: loadavg(),
   }

@@ -6,6 +6,7 @@ import type { StampCredential } from '../src/dev/stamp-issuer.js'
 import { runLoad, type LoadRequest, type LoadResult } from './load.js'
 import type { PassportPlan } from './population.js'
 import type { BackendLister } from './service.js'
+import { countEventsByAction, countKeysWithSha256 } from './sql.js'
 
 export interface ScenarioContext {
   baseUrl: string
@@ -52,13 +53,6 @@ function v2Score(ctx: ScenarioContext, address: string, key: CreatedApiKey): Loa
 
 function rotate<T>(items: readonly T[], i: number): T {
   return items[i % items.length]!
-}
-
-async function countEvents(sql: Sql): Promise<Record<string, number>> {
-  const rows = await sql<
-    { action: string; count: number }[]
-  >`select action, count(*)::int as count from registry_event group by action`
-  return Object.fromEntries(rows.map((row) => [row.action, row.count]))
 }
 
 /** Fires one request; a 404 means the route is not there yet (another issue is writing it). */
@@ -110,9 +104,9 @@ async function withEventCounts(
   ctx: ScenarioContext,
   run: () => Promise<LoadResult>,
 ): Promise<{ result: LoadResult; notes: string[] }> {
-  const before = await countEvents(ctx.sql)
+  const before = await countEventsByAction(ctx.sql)
   const result = await run()
-  const after = await countEvents(ctx.sql)
+  const after = await countEventsByAction(ctx.sql)
   const ldp = (after.LDP ?? 0) - (before.LDP ?? 0)
   const scu = (after.SCU ?? 0) - (before.SCU ?? 0)
   return { result, notes: [`${scu} SCU and ${ldp} LDP (dedup) events written`] }
@@ -200,10 +194,11 @@ export const SCENARIOS: Scenario[] = [
         servicePid: ctx.servicePid,
         listBackends: ctx.listBackends,
       })
-      const [row] = await ctx.sql<
-        { migrated: number }[]
-      >`select count(*)::int as migrated from account_accountapikey where id = any(${ctx.sql.array(ctx.pbkdf2Keys.map((key) => key.id))}) and hashed_key_sha256 is not null`
-      return { result, notes: [`${row?.migrated ?? 0} of ${ctx.pbkdf2Keys.length} keys migrated to sha256`] }
+      const migrated = await countKeysWithSha256(
+        ctx.sql,
+        ctx.pbkdf2Keys.map((key) => key.id),
+      )
+      return { result, notes: [`${migrated} of ${ctx.pbkdf2Keys.length} keys migrated to sha256`] }
     },
   },
   {

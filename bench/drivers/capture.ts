@@ -3,8 +3,9 @@ import { DEMO_ISSUER_DID } from '../../src/dev/stamp-issuer.js'
 import { createBenchDatabase, createBenchTenant, type BenchDatabase } from '../bench-database.js'
 import { captureWarmRescores, describeSequence, type CapturedRescore } from '../floor.js'
 import { planCohorts } from '../population.js'
-import { analyzeTables, credentialTemplate, insertSignedPassports, seedBackground } from '../seeding.js'
+import { credentialTemplate, insertSignedPassports, seedBackground } from '../seeding.js'
 import { signPassports } from '../signing.js'
+import { analyzeTables } from '../sql.js'
 
 // The warm rescore's statements, captured exactly as `npm run bench` captures its floor
 // (bench/floor.ts): the v2 route's own domain calls on a postgres.js pool whose debug hook
