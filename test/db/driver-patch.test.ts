@@ -31,7 +31,11 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
       expect(await reserved`select 1 as x`).toEqual([{ x: 1 }])
       proxy.sever()
       await new Promise((resolve) => setTimeout(resolve, 50))
-      await expect(reserved`select 2 as x`).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' })
+      // Settled, not thrown: CONNECTION_CLOSED from the guard, or ECONNRESET when the socket's error
+      // event is still being delivered (a loaded machine).
+      await expect(reserved`select 2 as x`).rejects.toMatchObject({
+        code: expect.stringMatching(/^(CONNECTION_CLOSED|ECONNRESET)$/),
+      })
     } finally {
       await sql.end({ timeout: 1 })
     }
