@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
+    // Two cores: PostgreSQL needs one of them.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
@@ -18,8 +20,6 @@ export default defineConfig({
           name: 'service',
           include: ['test/**/*.test.ts'],
           exclude: EXCLUSIVE,
-          // Two cores: PostgreSQL needs one of them.
-          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
           sequence: { groupOrder: 0 },
         },
       },
@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: 'exclusive',
           include: EXCLUSIVE,
-          poolOptions: { forks: { maxForks: 1, minForks: 1 } },
+          poolOptions: { forks: { singleFork: true } },
           sequence: { groupOrder: 1 },
         },
       },
