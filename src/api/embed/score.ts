@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { requireDigitSegment } from '../path-params.js'
+import { requireDigitSegment } from '../path-converters.js'
 import { DetailError } from '../schemas/common.js'
 import { GetStampsWithScoreResponse } from '../schemas/stamps.js'
 import { rowIdOf } from '../row-ids.js'

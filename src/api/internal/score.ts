@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
-import { requireDigitSegment } from '../path-params.js'
+import { requireDigitSegment } from '../path-converters.js'
 import { DetailError } from '../schemas/common.js'
 import { V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
