@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from '../db/pool.js'
-import { isDatabaseUnavailable, isUniqueViolation } from '../db/errors.js'
+import { isUniqueViolation } from '../db/errors.js'
 import { inTransaction } from '../db/transaction.js'
 import {
   countLiveStampsForProviders,
@@ -13,7 +13,7 @@ import {
 } from '../db/queries/ceramic-cache.js'
 import { findCommunityAccountId, findScoringCommunity } from '../db/queries/scorers.js'
 import { findStoredScore } from '../db/queries/passports.js'
-import { DomainError, type ValidationIssue } from './errors.js'
+import { DomainError, translateFailure, type ValidationIssue } from './errors.js'
 import { comparePyDateTime, parsePgTimestamp, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
 import { parsePyIsoDateTime } from './formats/py-fromisoformat.js'
 import { isPointsDataShown, loadPointsData } from './human-points.js'
@@ -253,15 +253,17 @@ export async function getAppScore(deps: ScoringDeps, request: AppScoreRequest): 
       : { points: null, possible: null }
     return formatV2ScoreResponse(scoreStateFromRow(stored), points)
   }
-  try {
-    return (
-      await rescoreForCommunityOwner(deps, request.address, request.scorerId, new DomainError('not_found', 'Not Found'))
-    ).response
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error
-    deps.log.warn({ err: error, address: request.address, scorerId: request.scorerId }, 'app score: re-scoring failed')
-    throw new DomainError('bad_request', 'Unable to get score for provided scorer.')
-  }
+  const rescored = await translateFailure(
+    () => rescoreForCommunityOwner(deps, request.address, request.scorerId, new DomainError('not_found', 'Not Found')),
+    (error) => {
+      deps.log.warn(
+        { err: error, address: request.address, scorerId: request.scorerId },
+        'app score: re-scoring failed',
+      )
+      throw new DomainError('bad_request', 'Unable to get score for provided scorer.', { cause: error })
+    },
+  )
+  return rescored.response
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from '../db/errors.js'
+
 // Domain errors carry no HTTP meaning: `kind` says what went wrong, `detail` is the exact text the
 // Python API answers with. src/api/errors.ts is the only place that turns a kind into a status.
 export type DomainErrorKind =
@@ -7,13 +9,38 @@ export class DomainError extends Error {
   constructor(
     readonly kind: DomainErrorKind,
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(detail)
+    super(detail, options)
     this.name = 'DomainError'
   }
 }
 
 export const invalidAddress = (): DomainError => new DomainError('bad_request', 'Invalid address.')
+
+/**
+ * Python's `try: … except Exception:` around a step: whatever the step throws goes to `onFailure`,
+ * which throws the step's own error (or returns a fallback) — except the database being unreachable,
+ * which stays itself, so the caller answers 503 (issue 10) instead of the step's text.
+ */
+export async function translateFailure<T>(
+  step: () => Promise<T>,
+  onFailure: (error: unknown) => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await step()
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error
+    return onFailure(error)
+  }
+}
+
+/** The usual `onFailure`: Python's text, with what failed kept as `cause` for the log. */
+export function failWith(kind: DomainErrorKind, detail: string): (cause: unknown) => never {
+  return (cause) => {
+    throw new DomainError(kind, detail, { cause })
+  }
+}
 
 /** One entry of a ninja 422 `detail` list (endpoints §1.2 family C). */
 export interface ValidationIssue {

@@ -1,6 +1,5 @@
 import type { Config } from '../config.js'
 import type { Sql, TransactionSql } from '../db/pool.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
 import { inTransaction } from '../db/transaction.js'
 import { listCacheStampsById, listScorableCacheRows } from '../db/queries/ceramic-cache.js'
 import {
@@ -14,7 +13,7 @@ import {
 import { listHashLinks } from '../db/queries/hash-links.js'
 import { findScoringCommunity, type ScoringCommunityRow } from '../db/queries/scorers.js'
 import { validateStamps, type CachedStamp, type Credential } from './credentials.js'
-import { DomainError, invalidAddress } from './errors.js'
+import { DomainError, invalidAddress, translateFailure } from './errors.js'
 import { normalizeAddress } from './formats/eth-address.js'
 import { nowUtc, parsePgTimestamp, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
 import { PyFloat, pyJsonDumps } from './formats/py-json.js'
@@ -134,15 +133,14 @@ async function awardHumanPointsIsolated(
   input: HumanPointsAwardInput,
 ): Promise<void> {
   if (!isHumanPointsAwardOpen(input)) return
-  await tx
-    .savepoint((sp) => awardHumanPoints(sp, input))
-    .catch((error: unknown) => {
-      if (isDatabaseUnavailable(error)) throw error
+  await translateFailure(
+    () => tx.savepoint((sp) => awardHumanPoints(sp, input)),
+    (error) =>
       deps.log.error(
         { err: error, address: input.address, communityId: input.communityId },
         'human points failed; score kept',
-      )
-    })
+      ),
+  )
 }
 
 /**
@@ -170,66 +168,67 @@ async function persistScoringRun(
   const firstLinks = listHashLinks(tx, community.id, lifoHashes(lifoInput))
   firstLinks.catch(() => undefined)
   const { passportId, scoreId } = await claimScoreRows(tx, address, community.id)
-  try {
-    // scoring §3: only the LIFO rule exists; Python fails the run on anything else.
-    if (community.rule !== 'LIFO') throw new ScoringRunError('Invalid rule')
-    const lifo = await applyLifoDedup(tx, lifoInput, firstLinks)
-    const computed = calculateScore(lifo.kept, lifo.clashing, community.weights, community.threshold)
-    const lastScoreTimestamp = clock()
-    await awardHumanPointsIsolated(tx, deps, {
-      config: deps.config,
-      communityId: community.id,
-      humanPointsProgram: community.humanPointsProgram,
-      address,
-      binaryScore: computed.binaryScore,
-      keptStamps: lifo.kept,
-      now: lastScoreTimestamp,
-    })
-    const stamps = Object.fromEntries(computed.stamps)
-    const stampScores = stampScoresJson(computed)
-    await finishScoringRun(tx, {
-      passportId,
-      scoreId,
-      stamps: lifo.kept.map((stamp) => ({
-        provider: stamp.provider,
-        source:
-          stamp.cacheId === undefined
-            ? { credentialJson: JSON.stringify(stamp.credential) }
-            : { cacheId: stamp.cacheId },
-      })),
-      event: {
-        address,
+  return translateFailure(
+    async () => {
+      // scoring §3: only the LIFO rule exists; Python fails the run on anything else.
+      if (community.rule !== 'LIFO') throw new ScoringRunError('Invalid rule')
+      const lifo = await applyLifoDedup(tx, lifoInput, firstLinks)
+      const computed = calculateScore(lifo.kept, lifo.clashing, community.weights, community.threshold)
+      const lastScoreTimestamp = clock()
+      await awardHumanPointsIsolated(tx, deps, {
+        config: deps.config,
         communityId: community.id,
-        dataJson: pyJsonDumps(
-          scoreUpdateEventData({
-            scoreId,
-            passportId,
-            score: computed.binaryScore === 1 ? '1' : '0',
-            lastScoreTimestamp,
-            evidence: computed.evidence,
-            stampScores,
-            stamps,
-            expirationDate: computed.earliestExpiration,
-          }),
-        ),
-      },
-      update: {
-        score: String(computed.binaryScore),
-        status: 'DONE',
-        error: null,
-        lastScoreTimestamp: toPgTimestamp(lastScoreTimestamp),
-        expirationDate: computed.earliestExpiration ? toPgTimestamp(computed.earliestExpiration) : null,
-        evidenceJson: jsonOrNull(computed.evidence),
-        stampScoresJson: jsonOrNull(stampScores),
-        stampsJson: jsonOrNull(stamps),
-      },
-    })
-    return { computed, lastScoreTimestamp }
-  } catch (error) {
-    if (error instanceof ScoringRunError || !isDatabaseUnavailable(error))
+        humanPointsProgram: community.humanPointsProgram,
+        address,
+        binaryScore: computed.binaryScore,
+        keptStamps: lifo.kept,
+        now: lastScoreTimestamp,
+      })
+      const stamps = Object.fromEntries(computed.stamps)
+      const stampScores = stampScoresJson(computed)
+      await finishScoringRun(tx, {
+        passportId,
+        scoreId,
+        stamps: lifo.kept.map((stamp) => ({
+          provider: stamp.provider,
+          source:
+            stamp.cacheId === undefined
+              ? { credentialJson: JSON.stringify(stamp.credential) }
+              : { cacheId: stamp.cacheId },
+        })),
+        event: {
+          address,
+          communityId: community.id,
+          dataJson: pyJsonDumps(
+            scoreUpdateEventData({
+              scoreId,
+              passportId,
+              score: computed.binaryScore === 1 ? '1' : '0',
+              lastScoreTimestamp,
+              evidence: computed.evidence,
+              stampScores,
+              stamps,
+              expirationDate: computed.earliestExpiration,
+            }),
+          ),
+        },
+        update: {
+          score: String(computed.binaryScore),
+          status: 'DONE',
+          error: null,
+          lastScoreTimestamp: toPgTimestamp(lastScoreTimestamp),
+          expirationDate: computed.earliestExpiration ? toPgTimestamp(computed.earliestExpiration) : null,
+          evidenceJson: jsonOrNull(computed.evidence),
+          stampScoresJson: jsonOrNull(stampScores),
+          stampsJson: jsonOrNull(stamps),
+        },
+      })
+      return { computed, lastScoreTimestamp }
+    },
+    (error) => {
       throw new ScoringRunError(errorText(error), { cause: error })
-    throw error
-  }
+    },
+  )
 }
 
 function errorText(error: unknown): string {

@@ -1,7 +1,6 @@
 import type { Db } from '../db/pool.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
 import { findScoringCommunity } from '../db/queries/scorers.js'
-import { DomainError } from './errors.js'
+import { DomainError, failWith, translateFailure } from './errors.js'
 import { PyFloat, pyJsonDumps } from './formats/py-json.js'
 
 /** Python caches the JSON-encoded weights in Redis for one minute (`cache.set(…, 1 * 60)`). */
@@ -112,14 +111,7 @@ export async function loadScorerWeights(
 
   let weights = cache.get(communityId, request.nowMs)
   if (weights === undefined) {
-    let row
-    try {
-      row = await findScoringCommunity(db, communityId)
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) throw error
-      unresolved.cause = error
-      throw unresolved
-    }
+    const row = await translateFailure(() => findScoringCommunity(db, communityId), failWith('internal', text))
     if (row === undefined) throw unknown
     if (!row.has_scorer_row) throw unresolved
     weights = row.weights
