@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import './auth/api-key-analytics.js'
-import { DomainError, ValidationFailure, type DomainErrorKind } from '../domain/errors.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
+import { UnstorableCredentialDates } from '../domain/cache-stamp-writes.js'
+import { DomainError, isDatabaseUnavailable, type DomainErrorKind } from '../domain/errors.js'
 import { RequestDeadlineError } from './request-lifecycle.js'
 import { allowedMethods } from './allowed-methods.js'
+import type { ValidationItem } from './schemas/common.js'
 
 // The ONLY mapping of errors to HTTP (style §5, D2): django-ninja's `{"detail": …}` envelopes.
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -17,11 +18,21 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   unavailable: 503,
 }
 
-export interface NinjaValidationItem {
-  type: string
-  loc: (string | number)[]
-  msg: string
-  ctx?: Record<string, unknown>
+/** A request the schema accepted but a route refuses as ninja's validation would: a 422 list. */
+export class ValidationFailure extends Error {
+  constructor(readonly items: ValidationItem[]) {
+    super(items.map((item) => `${item.loc.join('.')}: ${item.msg}`).join('; '))
+    this.name = 'ValidationFailure'
+  }
+}
+
+// D17: pydantic's entry for a datetime it cannot read, at the credential field.
+function unstorableDateItems(error: UnstorableCredentialDates): ValidationItem[] {
+  return error.dates.map(({ location, field }) => ({
+    type: 'datetime_from_date_parsing',
+    loc: [...location, field],
+    msg: 'Input should be a valid datetime',
+  }))
 }
 
 interface AjvError {
@@ -46,7 +57,7 @@ function pathSegments(instancePath: string): (string | number)[] {
 }
 
 // Pydantic's wording for the failures our schemas can produce (endpoints §1.2 family C).
-function describeTypeFailure(expected: string, value: unknown): Omit<NinjaValidationItem, 'loc'> {
+function describeTypeFailure(expected: string, value: unknown): Omit<ValidationItem, 'loc'> {
   const isString = typeof value === 'string'
   switch (expected) {
     case 'integer':
@@ -92,7 +103,7 @@ export function toNinjaValidationDetail(
   context: string,
   input: unknown,
   bodyName = 'payload',
-): NinjaValidationItem[] {
+): ValidationItem[] {
   const source = PARAMETER_SOURCE[context] ?? context
   const prefix: (string | number)[] = source === 'body' ? ['body', bodyName] : [source]
   const relevant = errors.filter((error) => error.keyword !== 'if' && error.keyword !== 'anyOf')
@@ -166,7 +177,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
         return reply.code(STATUS_BY_KIND[error.kind]).send({ detail: error.detail })
       }
       if (error instanceof ValidationFailure) {
-        return reply.code(422).send({ detail: error.issues })
+        return reply.code(422).send({ detail: error.items })
+      }
+      if (error instanceof UnstorableCredentialDates) {
+        return reply.code(422).send({ detail: unstorableDateItems(error) })
       }
       if (error.validation) {
         const context = error.validationContext ?? 'body'

@@ -1,5 +1,9 @@
 import { isDatabaseUnavailable } from '../db/errors.js'
 
+// The API's 503 asks the domain whether the database is away; the domain classifies database
+// errors with src/db/errors.ts (style §5).
+export { isDatabaseUnavailable }
+
 // Domain errors carry no HTTP meaning: `kind` says what went wrong, `detail` is the exact text the
 // Python API answers with. src/api/errors.ts is the only place that turns a kind into a status.
 export type DomainErrorKind =
@@ -39,20 +43,5 @@ export async function translateFailure<T>(
 export function failWith(kind: DomainErrorKind, detail: string): (cause: unknown) => never {
   return (cause) => {
     throw new DomainError(kind, detail, { cause })
-  }
-}
-
-/** One entry of a ninja 422 `detail` list (endpoints §1.2 family C). */
-export interface ValidationIssue {
-  type: string
-  loc: (string | number)[]
-  msg: string
-}
-
-/** A request the schema accepted but the domain cannot: answered like ninja's validation errors. */
-export class ValidationFailure extends Error {
-  constructor(readonly issues: ValidationIssue[]) {
-    super(issues.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; '))
-    this.name = 'ValidationFailure'
   }
 }
