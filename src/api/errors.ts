@@ -98,7 +98,7 @@ function valueAt(root: unknown, segments: (string | number)[]): unknown {
 }
 
 /** Turns Fastify/AJV validation errors into ninja's 422 `detail` list. */
-export function toNinjaValidationDetail(
+function toNinjaValidationDetail(
   errors: AjvError[],
   context: string,
   input: unknown,

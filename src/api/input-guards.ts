@@ -27,7 +27,7 @@ const issueAt = (issue: Omit<ValidationItem, 'loc'>, loc: (string | number)[]): 
  * JSON.stringify (the jsonb write) or of PostgreSQL's JSON parser (54001); 64 is far above any
  * real payload and far below either limit.
  */
-export const MAX_BODY_DEPTH = 64
+const MAX_BODY_DEPTH = 64
 
 /** Python's `int()` of text as pydantic reads it: surrounding blanks, a sign, digits, an all-zero fraction. */
 const PY_INT_TEXT = /^\s*[+-]?\d+(?:\.0*)?\s*$/

@@ -23,12 +23,12 @@ export interface AuthenticatedApiKey {
   historicalEndpoint: boolean
 }
 
-export interface ApiKeyHeaders {
+interface ApiKeyHeaders {
   xApiKey: string | undefined
   authorization: string | undefined
 }
 
-export interface ApiKeyAliases {
+interface ApiKeyAliases {
   demoApiKey: string | undefined
   demoApiKeyAliases: readonly string[]
 }

@@ -3,7 +3,7 @@ import { listActiveBans, type BanRow } from '../db/queries/bans.js'
 import { DomainError, failWith, translateFailure } from './errors.js'
 import { parsePgTimestamp, type PyDateTime } from './formats/py-datetime.js'
 
-export type BanType = 'account' | 'hash' | 'single_stamp'
+type BanType = 'account' | 'hash' | 'single_stamp'
 
 /** `credentialSubject` of one posted credential; every key is required but nullable (endpoints §9). */
 export interface CredentialRef {
@@ -12,13 +12,13 @@ export interface CredentialRef {
   id: string | null
 }
 
-export interface BanSubject {
+interface BanSubject {
   address: string
   hash: string | null
   provider: string | null
 }
 
-export interface BanMatch {
+interface BanMatch {
   banType: BanType
   ban: BanRow
 }

@@ -18,14 +18,14 @@ import { parsePyIsoDateTime } from './formats/py-fromisoformat.js'
 // transaction per request. The operations that also re-score are in stamp-updates.ts.
 
 /** `settings.MAX_BULK_CACHE_SIZE` (scoring §9). */
-export const MAX_BULK_CACHE_SIZE = 100
+const MAX_BULK_CACHE_SIZE = 100
 
 export function requireBulkSize(items: readonly unknown[]): void {
   if (items.length > MAX_BULK_CACHE_SIZE) throw new DomainError('unprocessable', 'You have submitted too many stamps.')
 }
 
 /** A credential to store, as the route schema checked it: an object with a proof value. */
-export type StoredCredential = Record<string, unknown> & { proof: { proofValue: string } }
+type StoredCredential = Record<string, unknown> & { proof: { proofValue: string } }
 
 export interface StampWriteItem {
   provider: string
@@ -143,7 +143,7 @@ async function writeStampsOfAddress(
   }
 }
 
-export interface StampWrite extends CacheRowsSource {
+interface StampWrite extends CacheRowsSource {
   /** The request's deadline: past it, the write rolls back instead of committing. */
   deadline?: AbortSignal
 }

@@ -11,7 +11,7 @@ import { requireCeramicCacheScorerId, rescoreForCommunityOwner } from './stamp-u
 // The Passport app's reads (endpoints §5.4, §5.6): they score the address when its score is
 // missing or expired.
 
-export interface AppScoreRequest {
+interface AppScoreRequest {
   address: string
   /** `alternate_scorer_id`; undefined: the app's scorer (CERAMIC_CACHE_SCORER_ID). */
   scorerId: number | undefined

@@ -49,14 +49,14 @@ export interface SignatureVerifier {
   verify(credential: unknown): Promise<string[]>
 }
 
-export interface SignatureCacheOptions {
+interface SignatureCacheOptions {
   /** Bound on remembered results; the least recently used one goes first. */
   maxEntries: number
   /** The uncached check; tests substitute a counting wrapper. */
   verifyJson?: (credentialJson: string) => Promise<string[]>
 }
 
-export interface SignatureCache extends SignatureVerifier {
+interface SignatureCache extends SignatureVerifier {
   readonly hits: number
   readonly misses: number
   readonly size: number

@@ -43,7 +43,7 @@ export function isHumanPointsAwardOpen(input: HumanPointsAwardInput): boolean {
 }
 
 /** Keyed by the cache row's `provider` column, not the signed one (scoring §6.2 step 2). */
-export const STAMP_PROVIDER_TO_ACTION: Readonly<Record<string, string>> = Object.freeze({
+const STAMP_PROVIDER_TO_ACTION: Readonly<Record<string, string>> = Object.freeze({
   SelfStakingBronze: 'ISB',
   SelfStakingSilver: 'ISS',
   SelfStakingGold: 'ISG',
@@ -57,15 +57,15 @@ export const STAMP_PROVIDER_TO_ACTION: Readonly<Record<string, string>> = Object
 })
 
 /** Qualified communities from which an address earns the scoring bonus (scoring §6.2 step 3). */
-export const SCORING_BONUS_MIN_COMMUNITIES = 4
+const SCORING_BONUS_MIN_COMMUNITIES = 4
 /** Python's limit on MetaMask OG 2 awards, all addresses together (scoring §6.2 step 4). */
-export const METAMASK_OG_2_CAP = 5000
+const METAMASK_OG_2_CAP = 5000
 /** Python's list names and codes; the Rust port's `MetaMaskOG` / `MTA` are wrong (scoring §11.8). */
-export const METAMASK_OG_2_LIST = 'MetaMaskOG2'
-export const SEASONED_PASSPORT_OG_LIST = 'SeasonedPassportOGs'
-export const THE_CHOSEN_ONES_LIST = 'TheChosenOnes'
+const METAMASK_OG_2_LIST = 'MetaMaskOG2'
+const SEASONED_PASSPORT_OG_LIST = 'SeasonedPassportOGs'
+const THE_CHOSEN_ONES_LIST = 'TheChosenOnes'
 /** Any fixed bigint unique to this purpose in the database ("MM2cap" in ASCII). */
-export const METAMASK_OG_2_CAP_LOCK_KEY = 0x4d4d_3263_6170n
+const METAMASK_OG_2_CAP_LOCK_KEY = 0x4d4d_3263_6170n
 
 /** What Django's CharField makes of a non-string value (`str(value)`); JSON objects never get here in practice. */
 function toCharField(value: unknown): string {
@@ -84,7 +84,7 @@ interface HumanKeyCandidate {
  * The HKY a kept stamp could earn: nullifiers with a truthy element and a truthy signed provider.
  * tx_hash = the LAST truthy nullifier. Legacy `hash`-only stamps never earn one.
  */
-export function humanKeyCandidate(stamp: CachedStamp): HumanKeyCandidate | undefined {
+function humanKeyCandidate(stamp: CachedStamp): HumanKeyCandidate | undefined {
   const subject = stamp.credential.credentialSubject
   if (!isPlainObject(subject)) return undefined
   const nullifiers = subject.nullifiers
@@ -167,7 +167,7 @@ export async function awardHumanPoints(tx: TransactionSql, input: HumanPointsAwa
   await awardListBonus(tx, address, THE_CHOSEN_ONES_LIST, 'TCO')
 }
 
-export interface HumanPointsLog {
+interface HumanPointsLog {
   error(details: object, message: string): void
 }
 

@@ -45,7 +45,7 @@ interface PlannedUpdate {
 }
 
 /** A stamp the rule dropped, and the clash that decided it. */
-export interface DeduplicatedStamp {
+interface DeduplicatedStamp {
   stamp: CachedStamp
   /** The first of its nullifiers that another address holds (scoring §3.2 step 5). */
   hash: string
@@ -53,7 +53,7 @@ export interface DeduplicatedStamp {
   owner: string
 }
 
-export interface LifoPlan {
+interface LifoPlan {
   kept: CachedStamp[]
   /** Keyed by the signed provider; a later clash with the same provider replaces the earlier one. */
   clashing: Map<string, CachedStamp>
@@ -207,7 +207,7 @@ async function runAttempt(
   return { plan, outcome }
 }
 
-export interface LifoInput {
+interface LifoInput {
   communityId: number
   address: string
   stamps: readonly CachedStamp[]
@@ -222,11 +222,11 @@ export interface LifoResult {
 }
 
 /** The distinct nullifiers of the stamps: the hash links an attempt reads. */
-export function lifoHashes(input: Pick<LifoInput, 'stamps' | 'multiNullifierEnabled'>): string[] {
+function lifoHashes(input: Pick<LifoInput, 'stamps' | 'multiNullifierEnabled'>): string[] {
   return [...new Set(input.stamps.flatMap((stamp) => extractNullifiers(stamp, input.multiNullifierEnabled)))]
 }
 
-export interface LifoDedup {
+interface LifoDedup {
   finish(): Promise<LifoResult>
 }
 

@@ -3,9 +3,9 @@ import { listRevokedProofValues } from '../db/queries/revocations.js'
 import { DomainError, failWith, translateFailure } from './errors.js'
 
 /** settings.MAX_BULK_CACHE_SIZE: the same cap Python puts on every bulk stamp request. */
-export const MAX_PROOF_VALUES = 100
+const MAX_PROOF_VALUES = 100
 
-export interface RevocationCheck {
+interface RevocationCheck {
   proofValue: string
   isRevoked: boolean
 }

@@ -9,7 +9,7 @@ export interface StampScoreEntry {
   expiration_date: string
 }
 
-export interface Evidence {
+interface Evidence {
   type: 'ThresholdScoreCheck'
   success: boolean
   rawScore: string

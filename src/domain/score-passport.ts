@@ -182,7 +182,7 @@ function errorText(error: unknown): string {
 
 // Entry points that find the community first.
 
-export interface AccountScoreRequest {
+interface AccountScoreRequest {
   /** The path's scorer id; a negative one names the demo scorer (DEMO_API_SCORER_ID). */
   scorerId: number
   /** The account of the caller's API key: the community must be one of its own. */

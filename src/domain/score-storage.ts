@@ -24,7 +24,7 @@ export async function claimScoreRows(tx: TransactionSql, address: string, commun
   return { passportId, scoreId: await getOrCreateScoreId(tx, passportId) }
 }
 
-export interface ScoredRun {
+interface ScoredRun {
   address: string
   communityId: number
   kept: readonly CachedStamp[]
@@ -103,7 +103,7 @@ export async function recordScoringError(
   )
 }
 
-export interface ScoreUpdatePayloadInput {
+interface ScoreUpdatePayloadInput {
   scoreId: number
   passportId: number
   score: '1' | '0'

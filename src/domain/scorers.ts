@@ -24,7 +24,7 @@ export interface ScoringCommunity {
   scorer: WeightedScorer | undefined
 }
 
-export const SCORER_NOT_FOUND = 'No scorer matches the given criteria.'
+const SCORER_NOT_FOUND = 'No scorer matches the given criteria.'
 
 /** endpoints §1.7: external id first, then id, for the key's account; 404 otherwise. */
 export async function resolveCommunityForAccount(
@@ -43,7 +43,7 @@ export async function loadScoringCommunity(db: Db, communityId: number): Promise
   return row ? scoringCommunityFromRow(row) : undefined
 }
 
-export class UnsupportedScorerError extends Error {
+class UnsupportedScorerError extends Error {
   constructor(community: ScoringCommunity) {
     super(
       `community ${community.id}: scorer ${community.scorerId} of type ${JSON.stringify(community.scorerType)} has no weighted scorer row`,

@@ -29,7 +29,7 @@ export function pickLatestPerProvider(
 }
 
 /** The rule of `pickLatestPerProvider` for any row carrying `provider` and `updated_at`. */
-export function pickLatestRows<Row extends { provider: string; updated_at: string }>(
+function pickLatestRows<Row extends { provider: string; updated_at: string }>(
   rows: readonly Row[],
   parseInstant: (text: string) => bigint,
 ): Row[] {
@@ -42,7 +42,7 @@ export function pickLatestRows<Row extends { provider: string; updated_at: strin
   return [...latest.values()].map(({ row }) => row)
 }
 
-export interface SignatureChecks {
+interface SignatureChecks {
   /** DIDKit's `errors` for a credential's signature (the app's verifier caches them by exact JSON). */
   verify: (credential: unknown) => Promise<string[]>
   /** Verdicts and slim credentials of stored stamps seen before, by digest of the stored JSON. */

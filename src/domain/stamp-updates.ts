@@ -75,7 +75,7 @@ function requireAddress(rawAddress: string): string {
   return address
 }
 
-export interface AppStampWrite {
+interface AppStampWrite {
   /** The address of the caller's JWT (D8). */
   address: string
   items: readonly StampWriteItem[]
@@ -98,7 +98,7 @@ export async function addStampsAndRescore(deps: ScoringDeps, request: AppStampWr
   return { stamps, score: await rescoreForApp(deps, address) }
 }
 
-export interface AppStampPatch {
+interface AppStampPatch {
   address: string
   items: readonly (PatchItem & { location: readonly (string | number)[] })[]
 }
@@ -145,7 +145,7 @@ export async function deleteStampsAndRescore(
   return { stamps }
 }
 
-export interface EmbedStampWrite {
+interface EmbedStampWrite {
   scorerId: number
   address: string
   /** The provider of each is the credential's own `credentialSubject.provider` (scoring §9.4). */

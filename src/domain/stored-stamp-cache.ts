@@ -8,7 +8,7 @@ import type { Credential } from './credentials.js'
  * credential again; any byte of difference is another key. Expiry, issuer and DID checks still run
  * on every rescore — only the signature verdict is reused.
  */
-export interface StoredStampEntry {
+interface StoredStampEntry {
   credential: Credential
   signatureErrors: readonly string[]
 }

@@ -79,7 +79,7 @@ export function toWeightFloats(weights: unknown): [string, number][] {
   })
 }
 
-export interface WeightsRequest {
+interface WeightsRequest {
   /** The `community_id` query text; empty or absent means the default scorer. */
   communityId: string | undefined
   /** CERAMIC_CACHE_SCORER_ID. */

@@ -3,19 +3,19 @@ import { formatPyIso } from '../../domain/formats/py-datetime.js'
 import type { PointsSummary } from '../../domain/human-points.js'
 import type { PassportScore } from '../../domain/passport-score.js'
 
-export const V2StampScore = Type.Object({
+const V2StampScore = Type.Object({
   score: Type.String(),
   dedup: Type.Boolean(),
   expiration_date: Type.Union([Type.String(), Type.Null()]),
 })
 
-export const PointsData = Type.Object({
+const PointsData = Type.Object({
   total_points: Type.Integer(),
   is_eligible: Type.Boolean(),
   multiplier: Type.Integer(),
   breakdown: Type.Record(Type.String(), Type.Integer()),
 })
-export type PointsData = Static<typeof PointsData>
+type PointsData = Static<typeof PointsData>
 
 /** endpoints §1.6, fields in Python's declaration order. */
 export const V2ScoreResponse = Type.Object(

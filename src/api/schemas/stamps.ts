@@ -4,7 +4,7 @@ import type { StampsAndScore } from '../../domain/stamp-updates.js'
 import { formatV2ScoreResponse, V2ScoreResponse } from './score.js'
 
 /** `CachedStampResponse` (endpoints §1.6). */
-export const CachedStamp = Type.Object({
+const CachedStamp = Type.Object({
   id: Type.Integer(),
   address: Type.String(),
   provider: Type.String(),
