@@ -64,14 +64,8 @@ interface LifoPlan {
   updates: PlannedUpdate[]
 }
 
-/** One attempt's decisions (scoring §3.2 steps 4–5), pure. */
-export function planLifoAttempt(
-  stamps: readonly CachedStamp[],
-  links: readonly HashLinkRow[],
-  address: string,
-  now: PyDateTime,
-  multiNullifierEnabled: boolean,
-): LifoPlan {
+/** scoring §3.2 step 4: ours, another address's live claim, or an expired claim anyone may take over. */
+function classifyLinks(links: readonly HashLinkRow[], address: string, now: PyDateTime) {
   const owned = new Map<string, HashLinkRow>()
   const clashingLinks = new Map<string, HashLinkRow>()
   const forfeited = new Map<string, HashLinkRow>()
@@ -80,7 +74,18 @@ export function planLifoAttempt(
     else if (comparePyDateTime(parsePgTimestamp(link.expires_at), now) > 0) clashingLinks.set(link.hash, link)
     else forfeited.set(link.hash, link)
   }
+  return { owned, clashingLinks, forfeited }
+}
 
+/** One attempt's decisions (scoring §3.2 steps 4–5), pure. */
+export function planLifoAttempt(
+  stamps: readonly CachedStamp[],
+  links: readonly HashLinkRow[],
+  address: string,
+  now: PyDateTime,
+  multiNullifierEnabled: boolean,
+): LifoPlan {
+  const { owned, clashingLinks, forfeited } = classifyLinks(links, address, now)
   const plan: LifoPlan = { kept: [], clashing: new Map(), deduplicated: [], creates: [], updates: [] }
   // Python mutates the owned link objects; the first comparison is datetime vs string (never
   // equal, quirk Q3.2), later ones compare the strings it assigned.

@@ -39,10 +39,18 @@ const errorResponses = {
 /** Where item `index`'s credential is in the body, for the 422 that names a bad date. */
 const stampAt = (index: number) => ['body', 'payload', index, 'stamp']
 
+type App = Parameters<FastifyPluginAsyncTypebox>[0]
+type Auth = ReturnType<typeof requireCeramicJwt>
+
 // scoring §9: write, list, re-score — one domain operation per method.
 export const ceramicCacheStampsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const auth = requireCeramicJwt(app.jwtKeys)
+  addStampsRoute(app, auth)
+  patchStampsRoute(app, auth)
+  deleteStampsRoute(app, auth)
+}
 
+function addStampsRoute(app: App, auth: Auth): void {
   app.post(
     '/ceramic-cache/stamps/bulk',
     {
@@ -67,7 +75,9 @@ export const ceramicCacheStampsRoutes: FastifyPluginAsyncTypebox = async (app) =
       return reply.code(201).send(formatStampsWithScore(result))
     },
   )
+}
 
+function patchStampsRoute(app: App, auth: Auth): void {
   app.patch(
     '/ceramic-cache/stamps/bulk',
     {
@@ -92,7 +102,9 @@ export const ceramicCacheStampsRoutes: FastifyPluginAsyncTypebox = async (app) =
       return formatStampsWithScore(result)
     },
   )
+}
 
+function deleteStampsRoute(app: App, auth: Auth): void {
   app.delete(
     '/ceramic-cache/stamps/bulk',
     {
