@@ -1,7 +1,6 @@
 import type { Db } from '../db/pool.js'
 import { findScoringCommunity } from '../db/queries/scorers.js'
 import { DomainError, failWith, translateFailure } from './errors.js'
-import { PyFloat, pyJsonDumps } from './formats/py-json.js'
 
 /** Python caches the JSON-encoded weights in Redis for one minute (`cache.set(…, 1 * 60)`). */
 export const WEIGHTS_CACHE_TTL_SECONDS = 60
@@ -118,9 +117,4 @@ export async function loadScorerWeights(
     cache.set(communityId, weights, request.nowMs)
   }
   return toWeightFloats(weights)
-}
-
-/** The weights response body: Python floats keep their spelling ("1.0", not "1"; endpoints §1.5). */
-export function weightsResponseJson(weights: readonly [string, number][]): string {
-  return pyJsonDumps(Object.fromEntries(weights.map(([provider, weight]) => [provider, new PyFloat(weight)])))
 }
