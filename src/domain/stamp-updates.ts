@@ -25,56 +25,6 @@ export interface StampsAndScore {
   score: PassportScore
 }
 
-/** The Passport app's scorer (CERAMIC_CACHE_SCORER_ID), which every ceramic-cache endpoint needs. */
-export function requireCeramicCacheScorerId(scorerId: number | undefined): number {
-  if (scorerId === undefined) throw new DomainError('internal', 'CERAMIC_CACHE_SCORER_ID is not configured')
-  return scorerId
-}
-
-/** The account owning community `scorerId`; `missing` (each endpoint has its own text) otherwise. */
-async function requireCommunityOwner(deps: ScoringDeps, scorerId: number, missing: DomainError): Promise<number> {
-  const accountId = await findCommunityAccountId(deps.sql, scorerId)
-  if (accountId === undefined) throw missing
-  return accountId
-}
-
-/**
- * `get_detailed_score_response_for_address` (scoring §9.1 step 6): the community is the one the
- * scorer id resolves to for its owner's account (external id first), then the shared scoring.
- */
-async function rescoreForOwner(
-  deps: ScoringDeps,
-  address: string,
-  scorerId: number,
-  accountId: number,
-): Promise<PassportScore> {
-  return scorePassport(deps, address, await resolveCommunityForAccount(deps.sql, String(scorerId), accountId))
-}
-
-export async function rescoreForCommunityOwner(
-  deps: ScoringDeps,
-  address: string,
-  scorerId: number,
-  missingCommunity: DomainError,
-): Promise<PassportScore> {
-  return rescoreForOwner(deps, address, scorerId, await requireCommunityOwner(deps, scorerId, missingCommunity))
-}
-
-const rescoreForApp = (deps: ScoringDeps, address: string): Promise<PassportScore> =>
-  rescoreForCommunityOwner(
-    deps,
-    address,
-    requireCeramicCacheScorerId(deps.config.ceramicCacheScorerId),
-    new DomainError('not_found', 'Not Found'),
-  )
-
-/** The JWT's address, validated before anything is written (nothing stored under a bad address). */
-function requireAddress(rawAddress: string): string {
-  const address = normalizeAddress(rawAddress)
-  if (address === null) throw invalidAddress()
-  return address
-}
-
 interface AppStampWrite {
   /** The address of the caller's JWT (D8). */
   address: string
@@ -125,12 +75,6 @@ export async function patchStampsAndRescore(deps: ScoringDeps, request: AppStamp
   )
 }
 
-const KINDS_ANSWERED_AS_IS = new Set(['bad_request', 'unprocessable', 'unavailable'])
-
-function isAnsweredAsIs(error: unknown): boolean {
-  return error instanceof DomainError && KINDS_ANSWERED_AS_IS.has(error.kind)
-}
-
 /** DELETE /ceramic-cache/stamps/bulk (scoring §9.3): the stamps of any type are listed. */
 export async function deleteStampsAndRescore(
   deps: ScoringDeps,
@@ -172,8 +116,6 @@ export async function addEmbedStampsAndRescore(deps: ScoringDeps, request: Embed
   return { stamps, score: await rescoreForOwner(deps, address, request.scorerId, accountId) }
 }
 
-const invalidScorerId = (): DomainError => new DomainError('bad_request', 'Invalid scorer_id')
-
 /** GET /internal/embed/score/{scorer_id}/{address} (endpoints Endpoint 2): re-score, then list the V1 stamps. */
 export async function rescoreAndListStamps(
   deps: ScoringDeps,
@@ -182,4 +124,63 @@ export async function rescoreAndListStamps(
   const address = request.address.toLowerCase()
   const score = await rescoreForCommunityOwner(deps, address, request.scorerId, invalidScorerId())
   return { stamps: await listLiveStamps(deps.sql, address, { type: 1 }), score }
+}
+
+// The steps the operations share.
+
+/** The Passport app's scorer (CERAMIC_CACHE_SCORER_ID), which every ceramic-cache endpoint needs. */
+export function requireCeramicCacheScorerId(scorerId: number | undefined): number {
+  if (scorerId === undefined) throw new DomainError('internal', 'CERAMIC_CACHE_SCORER_ID is not configured')
+  return scorerId
+}
+
+/** The account owning community `scorerId`; `missing` (each endpoint has its own text) otherwise. */
+async function requireCommunityOwner(deps: ScoringDeps, scorerId: number, missing: DomainError): Promise<number> {
+  const accountId = await findCommunityAccountId(deps.sql, scorerId)
+  if (accountId === undefined) throw missing
+  return accountId
+}
+
+/**
+ * `get_detailed_score_response_for_address` (scoring §9.1 step 6): the community is the one the
+ * scorer id resolves to for its owner's account (external id first), then the shared scoring.
+ */
+async function rescoreForOwner(
+  deps: ScoringDeps,
+  address: string,
+  scorerId: number,
+  accountId: number,
+): Promise<PassportScore> {
+  return scorePassport(deps, address, await resolveCommunityForAccount(deps.sql, String(scorerId), accountId))
+}
+
+export async function rescoreForCommunityOwner(
+  deps: ScoringDeps,
+  address: string,
+  scorerId: number,
+  missingCommunity: DomainError,
+): Promise<PassportScore> {
+  return rescoreForOwner(deps, address, scorerId, await requireCommunityOwner(deps, scorerId, missingCommunity))
+}
+
+function rescoreForApp(deps: ScoringDeps, address: string): Promise<PassportScore> {
+  const scorerId = requireCeramicCacheScorerId(deps.config.ceramicCacheScorerId)
+  return rescoreForCommunityOwner(deps, address, scorerId, new DomainError('not_found', 'Not Found'))
+}
+
+/** The address the stamps go under, validated before anything is written (nothing stored under a bad address). */
+function requireAddress(rawAddress: string): string {
+  const address = normalizeAddress(rawAddress)
+  if (address === null) throw invalidAddress()
+  return address
+}
+
+function invalidScorerId(): DomainError {
+  return new DomainError('bad_request', 'Invalid scorer_id')
+}
+
+const KINDS_ANSWERED_AS_IS = new Set(['bad_request', 'unprocessable', 'unavailable'])
+
+function isAnsweredAsIs(error: unknown): boolean {
+  return error instanceof DomainError && KINDS_ANSWERED_AS_IS.has(error.kind)
 }
