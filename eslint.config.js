@@ -87,4 +87,28 @@ export default tseslint.config(
     ignores: ['bench/sql.ts', 'bench/drivers/**'],
     rules: noSqlHere("the bench's statements live in bench/sql.ts"),
   },
+  {
+    // Routes reach the database only through the domain. The pool's types may be named (a hook or
+    // helper that takes `app.sql` says `Sql`); nothing else of src/db, not even a row type.
+    files: ['src/api/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/db/**', '!**/db/pool.js'],
+              message: 'src/api reaches the database only through src/domain',
+            },
+            {
+              group: ['**/db/pool.js'],
+              allowTypeImports: true,
+              message: 'src/api may import only the pool types (import type { Sql })',
+            },
+            { group: ['**/cli/**'], message: 'the HTTP layer does not depend on CLI code' },
+          ],
+        },
+      ],
+    },
+  },
 )

@@ -62,8 +62,7 @@ export async function captureWarmRescores(input: CaptureInput): Promise<Captured
         address,
         community,
       )
-      if (outcome.response.error !== null)
-        throw new Error(`floor capture: scoring ${address} failed: ${outcome.response.error}`)
+      if (outcome.error !== null) throw new Error(`floor capture: scoring ${address} failed: ${outcome.error}`)
       captured.push({ address, statements: current })
     }
   } finally {

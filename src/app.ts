@@ -14,7 +14,7 @@ import { registerRoutes } from './api/routes.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
-import { StoredStampCache } from './domain/stored-stamp-cache.js'
+import { createStoredStampCache, type StoredStampCache } from './domain/stored-stamp-cache.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -67,7 +67,7 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   app.decorate('sql', sql)
   app.decorate('jwtKeys', jwtKeysFrom(config))
   // Slim credentials (~0.5 KB) and verdicts of the stamps this instance scored recently.
-  app.decorate('storedStampCache', new StoredStampCache(SIGNATURE_CACHE_ENTRIES))
+  app.decorate('storedStampCache', createStoredStampCache(SIGNATURE_CACHE_ENTRIES))
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
   installErrorHandlers(app)
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })

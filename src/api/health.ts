@@ -1,19 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError } from './schemas/common.js'
-import type { Sql } from '../db/pool.js'
-import { pingDatabase } from '../db/queries/health.js'
+import { checkDatabaseAnswers } from '../domain/health.js'
 
 // A load balancer's probe gives up after a few seconds; a frozen database must read as unhealthy
 // before that, not after the request deadline.
 const HEALTH_DATABASE_TIMEOUT_MS = 2_000
-
-function pingWithin(sql: Sql, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`the database did not answer within ${timeoutMs} ms`)), timeoutMs)
-  })
-  return Promise.race([pingDatabase(sql), timedOut]).finally(() => clearTimeout(timer))
-}
 
 // Django serves `/health/` with body "Ok" (endpoints §16); `/health` answers directly instead of
 // Django's 301, which probes treat the same. Unlike Django we also prove the database answers.
@@ -26,7 +17,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       async (request, reply) => {
         try {
-          await pingWithin(app.sql, Math.min(HEALTH_DATABASE_TIMEOUT_MS, app.config.requestTimeoutMs))
+          await checkDatabaseAnswers(app.sql, Math.min(HEALTH_DATABASE_TIMEOUT_MS, app.config.requestTimeoutMs))
         } catch (error) {
           request.log.error({ err: error }, 'health check: database did not answer')
           return reply.code(503).send({ detail: 'Database unavailable' })

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { DomainError, ValidationFailure, type ValidationIssue } from '../domain/errors.js'
+import { DomainError } from '../domain/errors.js'
+import { ValidationFailure } from './errors.js'
+import type { ValidationItem } from './schemas/common.js'
 
 // D17: input that Python passes to PostgreSQL and answers with a 500 is refused here, before any
 // handler runs, so nothing is written. PostgreSQL text and jsonb cannot hold U+0000 (SQLSTATE 22021 /
@@ -14,7 +16,7 @@ const SURROGATE_ISSUE = {
 }
 
 /** A ninja 422 entry, keys in ninja's order. */
-const issueAt = (issue: Omit<ValidationIssue, 'loc'>, loc: (string | number)[]): ValidationIssue => ({
+const issueAt = (issue: Omit<ValidationItem, 'loc'>, loc: (string | number)[]): ValidationItem => ({
   type: issue.type,
   loc,
   msg: issue.msg,
@@ -25,12 +27,12 @@ const issueAt = (issue: Omit<ValidationIssue, 'loc'>, loc: (string | number)[]):
  * JSON.stringify (the jsonb write) or of PostgreSQL's JSON parser (54001); 64 is far above any
  * real payload and far below either limit.
  */
-export const MAX_BODY_DEPTH = 64
+const MAX_BODY_DEPTH = 64
 
 /** Python's `int()` of text as pydantic reads it: surrounding blanks, a sign, digits, an all-zero fraction. */
 const PY_INT_TEXT = /^\s*[+-]?\d+(?:\.0*)?\s*$/
 
-function textIssue(text: string): Omit<ValidationIssue, 'loc'> | undefined {
+function textIssue(text: string): Omit<ValidationItem, 'loc'> | undefined {
   if (text.includes('\u0000')) return NUL_ISSUE
   if (LONE_SURROGATE.test(text)) return SURROGATE_ISSUE
   return undefined
@@ -40,7 +42,7 @@ function textIssue(text: string): Omit<ValidationIssue, 'loc'> | undefined {
  * The first string (value or key) of a parsed JSON body that PostgreSQL cannot store, walked with an
  * explicit stack so a deeply nested body cannot overflow ours.
  */
-function findBodyIssue(body: unknown, prefix: (string | number)[]): ValidationIssue | DomainError | undefined {
+function findBodyIssue(body: unknown, prefix: (string | number)[]): ValidationItem | DomainError | undefined {
   const pending: { value: unknown; loc: (string | number)[] }[] = [{ value: body, loc: prefix }]
   while (pending.length > 0) {
     const { value, loc } = pending.pop()!
@@ -83,7 +85,7 @@ function integerTextIssues(
   values: Record<string, unknown>,
   schema: unknown,
   source: 'path' | 'query',
-): ValidationIssue[] {
+): ValidationItem[] {
   return Object.entries(declaredProperties(schema))
     .filter(
       ([name, property]) =>
@@ -101,8 +103,8 @@ function parameterTextIssues(
   values: Record<string, unknown>,
   names: string[],
   source: 'path' | 'query',
-): ValidationIssue[] {
-  const issues: ValidationIssue[] = []
+): ValidationItem[] {
+  const issues: ValidationItem[] = []
   for (const name of names) {
     const value = values[name]
     for (const text of Array.isArray(value) ? value : [value]) {

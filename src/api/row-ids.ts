@@ -5,7 +5,7 @@
  * Such an id becomes NO_ROW_ID, which no identity column holds, so the route answers its own
  * "not found" (or "Invalid scorer_id") exactly as for any other unknown id.
  */
-export const NO_ROW_ID = 0
+const NO_ROW_ID = 0
 
 /** `value` is an integer already (digits, or a number AJV or JSON produced). */
 export function rowIdOf(value: number | string): number {

@@ -8,7 +8,7 @@ export interface EmbeddedDatabase {
   close(): Promise<void>
 }
 
-export interface EmbeddedOptions {
+interface EmbeddedOptions {
   /** Directory for the data files; `undefined` keeps everything in memory (tests). */
   dataDir: string | undefined
   /** A data directory dump (from `dumpDataDir`) to start from, so tests skip initdb + migrations. */

@@ -11,8 +11,6 @@ function sqlState(error: unknown): string | undefined {
 }
 
 export const isUniqueViolation = (error: unknown): boolean => sqlState(error) === '23505'
-export const isSerializationFailure = (error: unknown): boolean => sqlState(error) === '40001'
-export const isDeadlock = (error: unknown): boolean => sqlState(error) === '40P01'
 
 // Raised by the driver (postgres.js) or by src/db/transaction.ts, never by anything else.
 const DRIVER_UNAVAILABLE_CODES = new Set([

@@ -5,7 +5,7 @@ export type TransactionSql = postgres.TransactionSql
 /** Every db function takes one of these as its required first argument (style §5). */
 export type Db = Sql | TransactionSql
 
-export interface PoolOptions {
+interface PoolOptions {
   url: string
   max: number
   prepare: boolean

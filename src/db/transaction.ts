@@ -18,7 +18,7 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-export interface TransactionOptions {
+interface TransactionOptions {
   /** Aborted when the request's deadline passes (the caller was answered 503): never commit after it. */
   deadline?: AbortSignal
 }

@@ -4,8 +4,10 @@ import type { Db } from '../db/pool.js'
 import {
   findUnrevokedApiKeyByPrefix,
   insertApiKey,
+  insertApiKeyAnalytics,
   updateApiKeySha256,
   type ApiKeyRow,
+  type NewApiKeyAnalyticsRow,
 } from '../db/queries/api-keys.js'
 import { withSpan } from './tracing.js'
 import { comparePyDateTime, nowUtc, parsePgTimestamp, type PyDateTime } from './formats/py-datetime.js'
@@ -21,12 +23,12 @@ export interface AuthenticatedApiKey {
   historicalEndpoint: boolean
 }
 
-export interface ApiKeyHeaders {
+interface ApiKeyHeaders {
   xApiKey: string | undefined
   authorization: string | undefined
 }
 
-export interface ApiKeyAliases {
+interface ApiKeyAliases {
   demoApiKey: string | undefined
   demoApiKeyAliases: readonly string[]
 }
@@ -163,4 +165,9 @@ export async function createApiKey(
     embedRateLimit: options.embedRateLimit,
   })
   return { key, id, prefix }
+}
+
+/** scoring §7.6: one analytics row for an authenticated request; the API decides what it holds and when. */
+export function recordApiKeyUsage(db: Db, usage: NewApiKeyAnalyticsRow): Promise<void> {
+  return insertApiKeyAnalytics(db, usage)
 }

@@ -1,10 +1,9 @@
 import type { Db } from '../db/pool.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
 import { listActiveBans, type BanRow } from '../db/queries/bans.js'
-import { DomainError } from './errors.js'
+import { DomainError, failWith, translateFailure } from './errors.js'
 import { parsePgTimestamp, type PyDateTime } from './formats/py-datetime.js'
 
-export type BanType = 'account' | 'hash' | 'single_stamp'
+type BanType = 'account' | 'hash' | 'single_stamp'
 
 /** `credentialSubject` of one posted credential; every key is required but nullable (endpoints §9). */
 export interface CredentialRef {
@@ -13,13 +12,13 @@ export interface CredentialRef {
   id: string | null
 }
 
-export interface BanSubject {
+interface BanSubject {
   address: string
   hash: string | null
   provider: string | null
 }
 
-export interface BanMatch {
+interface BanMatch {
   banType: BanType
   ban: BanRow
 }
@@ -81,18 +80,16 @@ export async function checkCredentialsForBans(db: Db, credentials: readonly Cred
   // Python reports with the same 500 as a database failure. Checked before the query: same answer.
   if (credentials.some((credential) => credential.hash === null))
     throw new DomainError('internal', FAILED_TO_CHECK_BANS)
-  try {
-    const bans = await listActiveBans(db, address.toLowerCase(), distinctHashes(credentials))
-    return credentials.map((credential) =>
-      toBanCheck(credential, decideBan(bans, { address, hash: credential.hash, provider: credential.provider })),
-    )
-  } catch (error) {
-    // Python's try covers the query and the building of the results (an unreadable end_time too).
-    if (isDatabaseUnavailable(error)) throw error
-    const failure = new DomainError('internal', FAILED_TO_CHECK_BANS)
-    failure.cause = error
-    throw failure
-  }
+  // Python's try covers the query and the building of the results (an unreadable end_time too).
+  return translateFailure(
+    async () => {
+      const bans = await listActiveBans(db, address.toLowerCase(), distinctHashes(credentials))
+      return credentials.map((credential) =>
+        toBanCheck(credential, decideBan(bans, { address, hash: credential.hash, provider: credential.provider })),
+      )
+    },
+    failWith('internal', FAILED_TO_CHECK_BANS),
+  )
 }
 
 function toBanCheck(credential: CredentialRef, match: BanMatch | null): BanCheck {

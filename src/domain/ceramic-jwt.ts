@@ -8,7 +8,7 @@ import { isPyTruthy, pyRepr } from './formats/py-values.js'
 // says — RS256 SIWE tokens (only when a public key is configured), then legacy HS256 ninja-jwt
 // access tokens signed with Django's SECRET_KEY. Leeway 0 for both.
 
-export const SIWE_ISSUER = 'passport-scorer'
+const SIWE_ISSUER = 'passport-scorer'
 const SIWE_LIFETIME_SECONDS = 7 * 86_400
 
 export interface JwtKeys {

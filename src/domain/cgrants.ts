@@ -16,7 +16,7 @@ import { PyDecimal } from './formats/py-decimal.js'
  */
 export const PROTOCOL_MIN_AMOUNT = '0.9499999999999999555910790149937383830547332763671875'
 
-export interface ContributorStatistics {
+interface ContributorStatistics {
   /** Python floats: integral values are written "3.0". */
   numGrantsContributeTo: number
   totalContributionAmount: number

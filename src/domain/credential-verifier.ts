@@ -3,6 +3,7 @@
 // them every time and never caches them.
 import { createHash } from 'node:crypto'
 import * as DIDKit from '@spruceid/didkit-wasm-node'
+import { LRUCache } from 'lru-cache'
 
 // Python passes exactly this (scoring §2 step 4g); a proof with another purpose is "No applicable proof".
 const PROOF_OPTIONS = JSON.stringify({ proofPurpose: 'assertionMethod' })
@@ -48,14 +49,14 @@ export interface SignatureVerifier {
   verify(credential: unknown): Promise<string[]>
 }
 
-export interface SignatureCacheOptions {
+interface SignatureCacheOptions {
   /** Bound on remembered results; the least recently used one goes first. */
   maxEntries: number
   /** The uncached check; tests substitute a counting wrapper. */
   verifyJson?: (credentialJson: string) => Promise<string[]>
 }
 
-export interface SignatureCache extends SignatureVerifier {
+interface SignatureCache extends SignatureVerifier {
   readonly hits: number
   readonly misses: number
   readonly size: number
@@ -65,27 +66,22 @@ export interface SignatureCache extends SignatureVerifier {
 /**
  * Remembers signature results by SHA-256 of the exact credential JSON, so re-scoring an unchanged
  * stamp costs a hash instead of an EIP-712 recovery. Any byte of difference is a different key,
- * which is safe: a tampered credential can never hit the entry of the genuine one. The promise is
- * cached, so concurrent scorings of the same stamp share one didkit call; a rejected check
- * (malformed credential) is forgotten rather than remembered.
+ * which is safe: a tampered credential can never hit the entry of the genuine one. `fetch` shares
+ * one didkit call between concurrent checks of the same stamp; a rejected check (malformed
+ * credential) is forgotten rather than remembered.
  */
 export function createSignatureCache(options: SignatureCacheOptions): SignatureCache {
   if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1)
     throw new RangeError(`maxEntries must be a positive integer, got ${options.maxEntries}`)
   const verifyJson = options.verifyJson ?? verifyCredentialJson
-  // A Map iterates in insertion order; re-inserting on every hit makes the first key the least recently used.
-  const entries = new Map<string, Promise<readonly string[]>>()
+  const entries = new LRUCache<string, readonly string[], string>({
+    max: options.maxEntries,
+    fetchMethod: async (_key, _stale, { context: json }) => Object.freeze([...(await verifyJson(json))]),
+    // DIDKit cannot be cancelled: a check whose entry was evicted meanwhile still answers its callers.
+    ignoreFetchAbort: true,
+  })
   let hits = 0
   let misses = 0
-
-  function remember(key: string, result: Promise<readonly string[]>): void {
-    entries.set(key, result)
-    while (entries.size > options.maxEntries) {
-      const oldest = entries.keys().next()
-      if (oldest.done === true) break
-      entries.delete(oldest.value)
-    }
-  }
 
   return {
     get hits() {
@@ -103,20 +99,12 @@ export function createSignatureCache(options: SignatureCacheOptions): SignatureC
     async verify(credential) {
       const json = stringifyCredential(credential)
       const key = createHash('sha256').update(json).digest('base64')
-      const cached = entries.get(key)
-      if (cached !== undefined) {
-        hits++
-        entries.delete(key)
-        entries.set(key, cached)
-        return [...(await cached)]
-      }
-      misses++
-      const result = verifyJson(json).then((errors) => Object.freeze([...errors]))
-      remember(key, result)
-      result.catch(() => {
-        if (entries.get(key) === result) entries.delete(key)
-      })
-      return [...(await result)]
+      const status: LRUCache.Status<string, readonly string[], string> = {}
+      const errors = entries.fetch(key, { context: json, status })
+      if (status.fetch === 'miss') misses++
+      else hits++
+      // Never undefined: the fetch method always returns a list or throws.
+      return [...((await errors) ?? [])]
     },
   }
 }

@@ -24,14 +24,14 @@ export interface Credential {
   [key: string]: unknown
 }
 
-export interface RejectedStamp {
+interface RejectedStamp {
   provider: string
   reasons: string[]
   isExpired: boolean
   isIssuerTrusted: boolean
 }
 
-export interface ValidationContext {
+interface ValidationContext {
   /** Lower-case address being scored. */
   address: string
   trustedIssuers: ReadonlySet<string>
@@ -96,7 +96,7 @@ export function didForAddress(address: string): string {
   return `did:pkh:eip155:1:${address}`.toLowerCase()
 }
 
-export interface ValidationResult {
+interface ValidationResult {
   valid: CachedStamp[]
   rejected: RejectedStamp[]
 }

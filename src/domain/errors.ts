@@ -1,3 +1,9 @@
+import { isDatabaseUnavailable } from '../db/errors.js'
+
+// The API's 503 asks the domain whether the database is away; the domain classifies database
+// errors with src/db/errors.ts (style §5).
+export { isDatabaseUnavailable }
+
 // Domain errors carry no HTTP meaning: `kind` says what went wrong, `detail` is the exact text the
 // Python API answers with. src/api/errors.ts is the only place that turns a kind into a status.
 export type DomainErrorKind =
@@ -7,25 +13,35 @@ export class DomainError extends Error {
   constructor(
     readonly kind: DomainErrorKind,
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(detail)
+    super(detail, options)
     this.name = 'DomainError'
   }
 }
 
 export const invalidAddress = (): DomainError => new DomainError('bad_request', 'Invalid address.')
 
-/** One entry of a ninja 422 `detail` list (endpoints §1.2 family C). */
-export interface ValidationIssue {
-  type: string
-  loc: (string | number)[]
-  msg: string
+/**
+ * Python's `try: … except Exception:` around a step: whatever the step throws goes to `onFailure`,
+ * which throws the step's own error (or returns a fallback) — except the database being unreachable,
+ * which stays itself, so the caller answers 503 (issue 10) instead of the step's text.
+ */
+export async function translateFailure<T>(
+  step: () => Promise<T>,
+  onFailure: (error: unknown) => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await step()
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error
+    return onFailure(error)
+  }
 }
 
-/** A request the schema accepted but the domain cannot: answered like ninja's validation errors. */
-export class ValidationFailure extends Error {
-  constructor(readonly issues: ValidationIssue[]) {
-    super(issues.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; '))
-    this.name = 'ValidationFailure'
+/** The usual `onFailure`: Python's text, with what failed kept as `cause` for the log. */
+export function failWith(kind: DomainErrorKind, detail: string): (cause: unknown) => never {
+  return (cause) => {
+    throw new DomainError(kind, detail, { cause })
   }
 }

@@ -18,7 +18,7 @@ import {
 import type { CachedStamp } from './credentials.js'
 import type { PyDateTime } from './formats/py-datetime.js'
 import { isPlainObject, isPyTruthy } from './formats/py-values.js'
-import type { PointsData } from './score-response.js'
+import { translateFailure } from './errors.js'
 
 export interface HumanPointsAwardInput {
   config: Config
@@ -43,7 +43,7 @@ export function isHumanPointsAwardOpen(input: HumanPointsAwardInput): boolean {
 }
 
 /** Keyed by the cache row's `provider` column, not the signed one (scoring §6.2 step 2). */
-export const STAMP_PROVIDER_TO_ACTION: Readonly<Record<string, string>> = Object.freeze({
+const STAMP_PROVIDER_TO_ACTION: Readonly<Record<string, string>> = Object.freeze({
   SelfStakingBronze: 'ISB',
   SelfStakingSilver: 'ISS',
   SelfStakingGold: 'ISG',
@@ -57,15 +57,15 @@ export const STAMP_PROVIDER_TO_ACTION: Readonly<Record<string, string>> = Object
 })
 
 /** Qualified communities from which an address earns the scoring bonus (scoring §6.2 step 3). */
-export const SCORING_BONUS_MIN_COMMUNITIES = 4
+const SCORING_BONUS_MIN_COMMUNITIES = 4
 /** Python's limit on MetaMask OG 2 awards, all addresses together (scoring §6.2 step 4). */
-export const METAMASK_OG_2_CAP = 5000
+const METAMASK_OG_2_CAP = 5000
 /** Python's list names and codes; the Rust port's `MetaMaskOG` / `MTA` are wrong (scoring §11.8). */
-export const METAMASK_OG_2_LIST = 'MetaMaskOG2'
-export const SEASONED_PASSPORT_OG_LIST = 'SeasonedPassportOGs'
-export const THE_CHOSEN_ONES_LIST = 'TheChosenOnes'
+const METAMASK_OG_2_LIST = 'MetaMaskOG2'
+const SEASONED_PASSPORT_OG_LIST = 'SeasonedPassportOGs'
+const THE_CHOSEN_ONES_LIST = 'TheChosenOnes'
 /** Any fixed bigint unique to this purpose in the database ("MM2cap" in ASCII). */
-export const METAMASK_OG_2_CAP_LOCK_KEY = 0x4d4d_3263_6170n
+const METAMASK_OG_2_CAP_LOCK_KEY = 0x4d4d_3263_6170n
 
 /** What Django's CharField makes of a non-string value (`str(value)`); JSON objects never get here in practice. */
 function toCharField(value: unknown): string {
@@ -84,7 +84,7 @@ interface HumanKeyCandidate {
  * The HKY a kept stamp could earn: nullifiers with a truthy element and a truthy signed provider.
  * tx_hash = the LAST truthy nullifier. Legacy `hash`-only stamps never earn one.
  */
-export function humanKeyCandidate(stamp: CachedStamp): HumanKeyCandidate | undefined {
+function humanKeyCandidate(stamp: CachedStamp): HumanKeyCandidate | undefined {
   const subject = stamp.credential.credentialSubject
   if (!isPlainObject(subject)) return undefined
   const nullifiers = subject.nullifiers
@@ -167,6 +167,42 @@ export async function awardHumanPoints(tx: TransactionSql, input: HumanPointsAwa
   await awardListBonus(tx, address, THE_CHOSEN_ONES_LIST, 'TCO')
 }
 
+interface HumanPointsLog {
+  error(details: object, message: string): void
+}
+
+// D7: a human-points failure is isolated in a savepoint and logged; the score stands. The
+// savepoint is only opened when the write gate is open.
+export async function awardHumanPointsKeepingScore(
+  tx: TransactionSql,
+  log: HumanPointsLog,
+  input: HumanPointsAwardInput,
+): Promise<void> {
+  if (!isHumanPointsAwardOpen(input)) return
+  await translateFailure(
+    () => tx.savepoint((sp) => awardHumanPoints(sp, input)),
+    (error) =>
+      log.error(
+        { err: error, address: input.address, communityId: input.communityId },
+        'human points failed; score kept',
+      ),
+  )
+}
+
+/** An address's points as `get_user_points_data` / `get_possible_points_data` report them (scoring §6.4). */
+export interface PointsSummary {
+  totalPoints: number
+  isEligible: boolean
+  multiplier: number
+  /** `ACTION` or `ACTION_chain` → points. */
+  breakdown: Record<string, number>
+}
+
+export interface AddressPoints {
+  points: PointsSummary
+  possible: PointsSummary
+}
+
 /** The read side is shown only for a stored score, with HUMAN_POINTS_ENABLED and the community's program (scoring §6.4, §9.5). */
 export function isPointsDataShown(config: Config, humanPointsProgram: boolean): boolean {
   return config.humanPointsEnabled && humanPointsProgram
@@ -177,7 +213,7 @@ export function isPointsDataShown(config: Config, humanPointsProgram: boolean): 
  * parity: totals are not multiplied; the multiplier is the first group's, or 1 when the address has
  * no counted rows even if a multiplier row exists; `<ACTION>_<chain>` keys only for chain ≠ 0.
  */
-export async function loadPointsData(db: Db, address: string): Promise<{ points: PointsData; possible: PointsData }> {
+export async function loadPointsData(db: Db, address: string): Promise<AddressPoints> {
   const groups = await listPointsGroups(db, address)
   const breakdown: Record<string, number> = {}
   let totalPoints = 0
@@ -187,9 +223,9 @@ export async function loadPointsData(db: Db, address: string): Promise<{ points:
     breakdown[group.action] = (breakdown[group.action] ?? 0) + group.action_points
   }
   const multiplier = groups[0]?.multiplier ?? 1
-  const points: PointsData = {
-    total_points: totalPoints,
-    is_eligible: await hasQualifiedCommunity(db, address),
+  const points: PointsSummary = {
+    totalPoints,
+    isEligible: await hasQualifiedCommunity(db, address),
     multiplier,
     breakdown,
   }
@@ -197,6 +233,6 @@ export async function loadPointsData(db: Db, address: string): Promise<{ points:
   const configs = await listHumanPointsConfigs(db)
   const possibleBreakdown: Record<string, number> = {}
   for (const config of configs) if (config.active) possibleBreakdown[config.action] = config.points
-  const possible: PointsData = { total_points: 0, is_eligible: false, multiplier, breakdown: possibleBreakdown }
+  const possible: PointsSummary = { totalPoints: 0, isEligible: false, multiplier, breakdown: possibleBreakdown }
   return { points, possible }
 }

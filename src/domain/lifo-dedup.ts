@@ -9,7 +9,7 @@ import {
   type HashLinkUpdate,
   type NewHashLink,
 } from '../db/queries/hash-links.js'
-import { insertEvents } from '../db/queries/events.js'
+import { insertEvents, type NewEvent } from '../db/queries/events.js'
 import type { CachedStamp } from './credentials.js'
 import { comparePyDateTime, parsePgTimestamp, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
 import { parsePyIsoDateTime } from './formats/py-fromisoformat.js'
@@ -44,13 +44,37 @@ interface PlannedUpdate {
   expiresAt: string
 }
 
-export interface LifoPlan {
+/** A stamp the rule dropped, and the clash that decided it. */
+interface DeduplicatedStamp {
+  stamp: CachedStamp
+  /** The first of its nullifiers that another address holds (scoring §3.2 step 5). */
+  hash: string
+  /** That address: the owner of the hash link the stamp clashed with. */
+  owner: string
+}
+
+interface LifoPlan {
   kept: CachedStamp[]
   /** Keyed by the signed provider; a later clash with the same provider replaces the earlier one. */
   clashing: Map<string, CachedStamp>
+  /** Every dropped stamp, in stamp order (duplicates of a signed provider included). */
+  deduplicated: DeduplicatedStamp[]
   creates: NewHashLink[]
   /** In Python's list order, duplicates included: the verification count depends on them. */
   updates: PlannedUpdate[]
+}
+
+/** scoring §3.2 step 4: ours, another address's live claim, or an expired claim anyone may take over. */
+function classifyLinks(links: readonly HashLinkRow[], address: string, now: PyDateTime) {
+  const owned = new Map<string, HashLinkRow>()
+  const clashingLinks = new Map<string, HashLinkRow>()
+  const forfeited = new Map<string, HashLinkRow>()
+  for (const link of links) {
+    if (link.address === address) owned.set(link.hash, link)
+    else if (comparePyDateTime(parsePgTimestamp(link.expires_at), now) > 0) clashingLinks.set(link.hash, link)
+    else forfeited.set(link.hash, link)
+  }
+  return { owned, clashingLinks, forfeited }
 }
 
 /** One attempt's decisions (scoring §3.2 steps 4–5), pure. */
@@ -61,16 +85,8 @@ export function planLifoAttempt(
   now: PyDateTime,
   multiNullifierEnabled: boolean,
 ): LifoPlan {
-  const owned = new Map<string, HashLinkRow>()
-  const clashingLinks = new Map<string, HashLinkRow>()
-  const forfeited = new Map<string, HashLinkRow>()
-  for (const link of links) {
-    if (link.address === address) owned.set(link.hash, link)
-    else if (comparePyDateTime(parsePgTimestamp(link.expires_at), now) > 0) clashingLinks.set(link.hash, link)
-    else forfeited.set(link.hash, link)
-  }
-
-  const plan: LifoPlan = { kept: [], clashing: new Map(), creates: [], updates: [] }
+  const { owned, clashingLinks, forfeited } = classifyLinks(links, address, now)
+  const plan: LifoPlan = { kept: [], clashing: new Map(), deduplicated: [], creates: [], updates: [] }
   // Python mutates the owned link objects; the first comparison is datetime vs string (never
   // equal, quirk Q3.2), later ones compare the strings it assigned.
   const assignedExpiry = new Map<string, string>()
@@ -97,10 +113,11 @@ export function planLifoAttempt(
         plan.creates.push({ hash: nullifier, address, expiresAt: toPgTimestamp(parsePyIsoDateTime(expiresAt)) })
       }
     } else {
-      plan.clashing.set(signedProvider(stamp), stamp)
       // Backfill the non-clashing nullifiers for the owner of the first clash. Python does not skip
       // nullifiers that are owned, forfeited or already queued (quirk Q3.3): neither do we.
       const owner = clashingLinks.get(clashes[0]!)!
+      plan.clashing.set(signedProvider(stamp), stamp)
+      plan.deduplicated.push({ stamp, hash: owner.hash, owner: owner.address })
       for (const nullifier of nullifiers) {
         if (!clashingLinks.has(nullifier))
           plan.creates.push({ hash: nullifier, address: owner.address, expiresAt: owner.expires_at })
@@ -195,7 +212,7 @@ async function runAttempt(
   return { plan, outcome }
 }
 
-export interface LifoInput {
+interface LifoInput {
   communityId: number
   address: string
   stamps: readonly CachedStamp[]
@@ -206,67 +223,74 @@ export interface LifoInput {
 export interface LifoResult {
   kept: CachedStamp[]
   clashing: Map<string, CachedStamp>
+  deduplicated: DeduplicatedStamp[]
 }
 
-/**
- * scoring §3 inside the scoring transaction. Each attempt runs in a savepoint (D4): a unique-key
- * clash with a concurrent request rolls back that attempt only. A failed verification count keeps
- * the attempt's rows, as Python's autocommit does, so the retry sees the backfilled links.
- */
-export function lifoHashes(input: Pick<LifoInput, 'stamps' | 'multiNullifierEnabled'>): string[] {
+/** The distinct nullifiers of the stamps: the hash links an attempt reads. */
+function lifoHashes(input: Pick<LifoInput, 'stamps' | 'multiNullifierEnabled'>): string[] {
   return [...new Set(input.stamps.flatMap((stamp) => extractNullifiers(stamp, input.multiNullifierEnabled)))]
 }
 
+interface LifoDedup {
+  finish(): Promise<LifoResult>
+}
+
 /**
- * scoring §3 inside the scoring transaction. Attempts that write run in a savepoint (D4): a
+ * scoring §3 inside the scoring transaction, begun now: the first attempt's hash-link read is sent
+ * at once, so it shares a round trip with whatever the caller sends next on `tx` (the passport and
+ * score claim); `finish` runs the attempts. Attempts that write run in a savepoint (D4): a
  * unique-key clash with a concurrent request rolls back that attempt only. A failed verification
- * count keeps the attempt's rows, as Python's autocommit does, so the retry sees the backfilled
- * links. `firstLinks` lets the caller start the first read earlier (pipelined with other work).
+ * count keeps the attempt's rows, as Python's autocommit does, so the retry sees the backfilled links.
  */
-export function applyLifoDedup(
-  tx: TransactionSql,
-  input: LifoInput,
-  firstLinks?: Promise<HashLinkRow[]>,
-): Promise<LifoResult> {
-  return withSpan(
-    'applyLifoDedup',
-    { address: input.address, 'scorer.id': input.communityId, 'stamp.count': input.stamps.length },
-    () => runLifoAttempts(tx, input, firstLinks),
-  )
+export function beginLifoDedup(tx: TransactionSql, input: LifoInput): LifoDedup {
+  const firstLinks = listHashLinks(tx, input.communityId, lifoHashes(input))
+  // Read by `finish` only; a run that fails before it must not leave the promise unhandled.
+  firstLinks.catch(() => undefined)
+  return {
+    finish: () =>
+      withSpan(
+        'applyLifoDedup',
+        { address: input.address, 'scorer.id': input.communityId, 'stamp.count': input.stamps.length },
+        () => runLifoAttempts(tx, input, firstLinks),
+      ),
+  }
+}
+
+/** `beginLifoDedup` and `finish` at once, for a caller with nothing to send in between. */
+export function applyLifoDedup(tx: TransactionSql, input: LifoInput): Promise<LifoResult> {
+  return beginLifoDedup(tx, input).finish()
+}
+
+function ldpEvents(plan: LifoPlan, input: LifoInput): NewEvent[] {
+  return [...plan.clashing.values()].map((stamp) => ({
+    action: 'LDP',
+    address: input.address,
+    communityId: input.communityId,
+    dataJson: pyJsonDumps({
+      nullifiers: extractNullifiers(stamp, input.multiNullifierEnabled),
+      provider: signedProvider(stamp),
+      community_id: input.communityId,
+    }),
+  }))
 }
 
 async function runLifoAttempts(
   tx: TransactionSql,
   input: LifoInput,
-  firstLinks?: Promise<HashLinkRow[]>,
+  firstLinks: Promise<HashLinkRow[]>,
 ): Promise<LifoResult> {
   const allHashes = lifoHashes(input)
   let lastError: LifoIntegrityError | undefined
   for (let attempt = 1; attempt <= LIFO_MAX_ATTEMPTS; attempt++) {
     try {
-      const links =
-        attempt === 1 && firstLinks ? await firstLinks : await listHashLinks(tx, input.communityId, allHashes)
+      const links = attempt === 1 ? await firstLinks : await listHashLinks(tx, input.communityId, allHashes)
       const { plan, outcome } = await runAttempt(tx, input, links)
       if (!outcome.saved) {
         lastError = outcome.error
         continue
       }
-      if (plan.clashing.size > 0) {
-        await insertEvents(
-          tx,
-          [...plan.clashing.values()].map((stamp) => ({
-            action: 'LDP' as const,
-            address: input.address,
-            communityId: input.communityId,
-            dataJson: pyJsonDumps({
-              nullifiers: extractNullifiers(stamp, input.multiNullifierEnabled),
-              provider: signedProvider(stamp),
-              community_id: input.communityId,
-            }),
-          })),
-        )
-      }
-      return { kept: plan.kept, clashing: plan.clashing }
+      if (plan.clashing.size > 0) await insertEvents(tx, ldpEvents(plan, input))
+      return { kept: plan.kept, clashing: plan.clashing, deduplicated: plan.deduplicated }
     } catch (error) {
       if (!(error instanceof LifoIntegrityError)) throw error
       lastError = error

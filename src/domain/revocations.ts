@@ -1,12 +1,11 @@
 import type { Db } from '../db/pool.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
 import { listRevokedProofValues } from '../db/queries/revocations.js'
-import { DomainError } from './errors.js'
+import { DomainError, failWith, translateFailure } from './errors.js'
 
 /** settings.MAX_BULK_CACHE_SIZE: the same cap Python puts on every bulk stamp request. */
-export const MAX_PROOF_VALUES = 100
+const MAX_PROOF_VALUES = 100
 
-export interface RevocationCheck {
+interface RevocationCheck {
   proofValue: string
   isRevoked: boolean
 }
@@ -24,15 +23,9 @@ export async function checkProofValuesForRevocation(
     throw new DomainError('unprocessable', 'You have submitted too many stamps.')
   // Django skips the query for an empty `__in`; so do we.
   if (proofValues.length === 0) return []
-  let revoked: string[]
-  try {
-    revoked = await listRevokedProofValues(db, proofValues)
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error
-    // Python logs the swallowed exception; `cause` keeps it for whoever logs this error.
-    const failure = new DomainError('internal', 'Failed to check revocations')
-    failure.cause = error
-    throw failure
-  }
+  const revoked = await translateFailure(
+    () => listRevokedProofValues(db, proofValues),
+    failWith('internal', 'Failed to check revocations'),
+  )
   return decideRevocations(proofValues, new Set(revoked))
 }

@@ -9,7 +9,7 @@ export interface StampScoreEntry {
   expiration_date: string
 }
 
-export interface Evidence {
+interface Evidence {
   type: 'ThresholdScoreCheck'
   success: boolean
   rawScore: string
@@ -68,6 +68,28 @@ export function calculateScore(
 
   const threshold = PyDecimal.fromString(thresholdText)
   const binaryScore = sum.gte(threshold) ? 1 : 0
+  return {
+    binaryScore,
+    rawScore: sum,
+    threshold,
+    evidence: {
+      type: 'ThresholdScoreCheck',
+      success: binaryScore === 1,
+      rawScore: sum.toString(),
+      threshold: threshold.toString(),
+    },
+    stampScores,
+    stamps: stampBreakdown(stampScores, expirations, clashing),
+    earliestExpiration: earliest,
+  }
+}
+
+/** scoring §4.4: scored providers first, then deduped ones that scored nothing, with their raw expiry text. */
+function stampBreakdown(
+  stampScores: ReadonlyMap<string, number>,
+  expirations: ReadonlyMap<string, PyDateTime>,
+  clashing: ReadonlyMap<string, CachedStamp>,
+): Map<string, StampScoreEntry> {
   const stamps = new Map<string, StampScoreEntry>()
   for (const [provider, value] of stampScores) {
     const clash = clashing.get(provider)
@@ -85,18 +107,5 @@ export function calculateScore(
         expiration_date: stamp.credential.expirationDate as string,
       })
   }
-  return {
-    binaryScore,
-    rawScore: sum,
-    threshold,
-    evidence: {
-      type: 'ThresholdScoreCheck',
-      success: binaryScore === 1,
-      rawScore: sum.toString(),
-      threshold: threshold.toString(),
-    },
-    stampScores,
-    stamps,
-    earliestExpiration: earliest,
-  }
+  return stamps
 }

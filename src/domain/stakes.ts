@@ -1,12 +1,11 @@
 import type { Db } from '../db/pool.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
 import {
   listLegacyGtcStakeEvents,
   listStakesForAddress,
   type GtcStakeEventRow,
   type StakeRow,
 } from '../db/queries/stakes.js'
-import { DomainError, invalidAddress } from './errors.js'
+import { failWith, invalidAddress, translateFailure } from './errors.js'
 import { isValidEthAddress, normalizeAddress } from './formats/eth-address.js'
 import { formatPyIso, parsePgTimestamp } from './formats/py-datetime.js'
 import { PyDecimal } from './formats/py-decimal.js'
@@ -38,11 +37,7 @@ export interface LegacyGtcStakeEvent {
 }
 
 /** StakingRequestError: Python answers 400 for anything that fails while reading stakes. */
-function stakingRequestError(cause: unknown): DomainError {
-  const failure = new DomainError('bad_request', 'Error pulling GTC staking data')
-  failure.cause = cause
-  return failure
-}
+const failAsStakingRequestError = failWith('bad_request', 'Error pulling GTC staking data')
 
 // numeric columns may hold 'NaN'; Python's Decimal formats it as "NaN" and int() refuses it.
 function formatDecimalFixed(text: string, places: number): string {
@@ -88,12 +83,10 @@ export function toLegacyGtcStakeEvent(row: GtcStakeEventRow): LegacyGtcStakeEven
  */
 export async function loadGtcStakes(db: Db, rawAddress: string): Promise<GtcStake[]> {
   if (!isValidEthAddress(rawAddress)) throw invalidAddress()
-  try {
-    return (await listStakesForAddress(db, rawAddress.toLowerCase())).map(toGtcStake)
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error
-    throw stakingRequestError(error)
-  }
+  return translateFailure(
+    async () => (await listStakesForAddress(db, rawAddress.toLowerCase())).map(toGtcStake),
+    failAsStakingRequestError,
+  )
 }
 
 /** The largest value of the `integer` round_id column. */
@@ -110,10 +103,8 @@ export async function loadLegacyGtcStakeEvents(
   const roundId = BigInt(roundDigits)
   // Python compares the integer column with any int and finds nothing; binding it as int4 would fail instead.
   if (roundId > MAX_INT4) return []
-  try {
-    return (await listLegacyGtcStakeEvents(db, address, Number(roundId))).map(toLegacyGtcStakeEvent)
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error
-    throw stakingRequestError(error)
-  }
+  return translateFailure(
+    async () => (await listLegacyGtcStakeEvents(db, address, Number(roundId))).map(toLegacyGtcStakeEvent),
+    failAsStakingRequestError,
+  )
 }

@@ -1,4 +1,8 @@
+import type { Sql } from '../db/pool.js'
+import { listCacheStampsById, listScorableCacheRows } from '../db/queries/ceramic-cache.js'
 import type { CachedStamp, Credential } from './credentials.js'
+import { parsePgTimestamp } from './formats/py-datetime.js'
+import { slimCredential, type StoredStampCache } from './stored-stamp-cache.js'
 
 export interface CacheRowForScoring {
   id?: number
@@ -25,7 +29,7 @@ export function pickLatestPerProvider(
 }
 
 /** The rule of `pickLatestPerProvider` for any row carrying `provider` and `updated_at`. */
-export function pickLatestRows<Row extends { provider: string; updated_at: string }>(
+function pickLatestRows<Row extends { provider: string; updated_at: string }>(
   rows: readonly Row[],
   parseInstant: (text: string) => bigint,
 ): Row[] {
@@ -36,4 +40,56 @@ export function pickLatestRows<Row extends { provider: string; updated_at: strin
     if (!current || at > current.at) latest.set(row.provider, { row, at })
   }
   return [...latest.values()].map(({ row }) => row)
+}
+
+interface SignatureChecks {
+  /** DIDKit's `errors` for a credential's signature (the app's verifier caches them by exact JSON). */
+  verify: (credential: unknown) => Promise<string[]>
+  /** Verdicts and slim credentials of stored stamps seen before, by digest of the stored JSON. */
+  storedStamps?: StoredStampCache
+}
+
+export interface LoadedStamps {
+  stamps: CachedStamp[]
+  /** This load's signature check: a remembered verdict for a stamp from the cache, DIDKit otherwise. */
+  verifySignature: (credential: unknown) => Promise<string[]>
+}
+
+/** Where a loaded credential came from: its digest, and its verdict when the cache had one. */
+interface StampOrigin {
+  digest: string
+  knownVerdict: readonly string[] | undefined
+}
+
+/**
+ * scoring §1 for one address. The rows come with a digest of their stored JSON: stamps seen before
+ * are taken from the cache (slim credential and verdict), only the others are fetched, and their
+ * verdict is remembered once DIDKit gave it.
+ */
+export async function loadStampsForScoring(sql: Sql, address: string, checks: SignatureChecks): Promise<LoadedStamps> {
+  const rows = pickLatestRows(await listScorableCacheRows(sql, address), (text) => parsePgTimestamp(text).epochMicros)
+  const remembered = rows.map((row) => checks.storedStamps?.get(row.digest))
+  const fetched = await listCacheStampsById(
+    sql,
+    rows.filter((_row, index) => remembered[index] === undefined).map((row) => row.id),
+  )
+  const origins = new Map<unknown, StampOrigin>()
+  const stamps = rows.map((row, index): CachedStamp => {
+    const entry = remembered[index]
+    const credential = entry ? entry.credential : (fetched.get(row.id) as Credential)
+    origins.set(credential, { digest: row.digest, knownVerdict: entry?.signatureErrors })
+    return { provider: row.provider, credential, cacheId: row.id }
+  })
+  const verifySignature = async (credential: unknown): Promise<string[]> => {
+    const origin = origins.get(credential)
+    if (origin?.knownVerdict) return [...origin.knownVerdict]
+    const errors = await checks.verify(credential)
+    if (origin)
+      checks.storedStamps?.set(origin.digest, {
+        credential: slimCredential(credential as Credential),
+        signatureErrors: Object.freeze([...errors]),
+      })
+    return errors
+  }
+  return { stamps, verifySignature }
 }

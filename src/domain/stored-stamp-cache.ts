@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { Credential } from './credentials.js'
 
 /**
@@ -7,39 +8,16 @@ import type { Credential } from './credentials.js'
  * credential again; any byte of difference is another key. Expiry, issuer and DID checks still run
  * on every rescore — only the signature verdict is reused.
  */
-export interface StoredStampEntry {
+interface StoredStampEntry {
   credential: Credential
   signatureErrors: readonly string[]
 }
 
-export class StoredStampCache {
-  private readonly entries = new Map<string, StoredStampEntry>()
-  hits = 0
-  misses = 0
+export type StoredStampCache = LRUCache<string, StoredStampEntry>
 
-  constructor(private readonly maxEntries: number) {}
-
-  get(digest: string): StoredStampEntry | undefined {
-    const entry = this.entries.get(digest)
-    if (entry === undefined) {
-      this.misses++
-      return undefined
-    }
-    this.hits++
-    // Map order is insertion order: re-inserting keeps the least recently used first.
-    this.entries.delete(digest)
-    this.entries.set(digest, entry)
-    return entry
-  }
-
-  set(digest: string, entry: StoredStampEntry): void {
-    this.entries.set(digest, entry)
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string)
-  }
-
-  get size(): number {
-    return this.entries.size
-  }
+/** Bounded by entries; the least recently used one goes first. */
+export function createStoredStampCache(maxEntries: number): StoredStampCache {
+  return new LRUCache<string, StoredStampEntry>({ max: maxEntries })
 }
 
 /** The part of a credential the scoring rules read; the proof and contexts are left behind. */

@@ -1,8 +1,6 @@
 import type { Db } from '../db/pool.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
 import { findScoringCommunity } from '../db/queries/scorers.js'
-import { DomainError } from './errors.js'
-import { PyFloat, pyJsonDumps } from './formats/py-json.js'
+import { DomainError, failWith, translateFailure } from './errors.js'
 
 /** Python caches the JSON-encoded weights in Redis for one minute (`cache.set(…, 1 * 60)`). */
 export const WEIGHTS_CACHE_TTL_SECONDS = 60
@@ -80,7 +78,7 @@ export function toWeightFloats(weights: unknown): [string, number][] {
   })
 }
 
-export interface WeightsRequest {
+interface WeightsRequest {
   /** The `community_id` query text; empty or absent means the default scorer. */
   communityId: string | undefined
   /** CERAMIC_CACHE_SCORER_ID. */
@@ -112,23 +110,11 @@ export async function loadScorerWeights(
 
   let weights = cache.get(communityId, request.nowMs)
   if (weights === undefined) {
-    let row
-    try {
-      row = await findScoringCommunity(db, communityId)
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) throw error
-      unresolved.cause = error
-      throw unresolved
-    }
+    const row = await translateFailure(() => findScoringCommunity(db, communityId), failWith('internal', text))
     if (row === undefined) throw unknown
     if (!row.has_scorer_row) throw unresolved
     weights = row.weights
     cache.set(communityId, weights, request.nowMs)
   }
   return toWeightFloats(weights)
-}
-
-/** The weights response body: Python floats keep their spelling ("1.0", not "1"; endpoints §1.5). */
-export function weightsResponseJson(weights: readonly [string, number][]): string {
-  return pyJsonDumps(Object.fromEntries(weights.map(([provider, weight]) => [provider, new PyFloat(weight)])))
 }

@@ -3,7 +3,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { scoringTestConfig } from '../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import { findScoreRow, insertStoredScore, listEvents } from '../helpers/factories/ceramic-cache.js'
-import { getAppScore, rescoreForCommunityOwner } from '../../src/domain/ceramic-cache.js'
+import { formatV2ScoreResponse } from '../../src/api/schemas/score.js'
+import { getAppScore } from '../../src/domain/ceramic-cache.js'
+import { rescoreForCommunityOwner } from '../../src/domain/stamp-updates.js'
 import { DomainError } from '../../src/domain/errors.js'
 import { addMicros, parsePgTimestamp } from '../../src/domain/formats/py-datetime.js'
 import type { ScoringDeps } from '../../src/domain/score-passport.js'
@@ -38,15 +40,19 @@ describe('getAppScore', () => {
       evidenceJson: '{"rawScore": "21", "threshold": "20"}',
     })
 
-    const served = await getAppScore(deps, { address, scorerId: communityId, now: parsePgTimestamp(EXPIRES) })
+    const served = formatV2ScoreResponse(
+      await getAppScore(deps, { address, scorerId: communityId, now: parsePgTimestamp(EXPIRES) }),
+    )
     expect(served).toMatchObject({ score: '21.00000', expiration_timestamp: '2030-06-01T12:00:00.500000+00:00' })
     expect(await listEvents(database.sql, address, communityId)).toEqual([])
 
-    const rescored = await getAppScore(deps, {
-      address,
-      scorerId: communityId,
-      now: addMicros(parsePgTimestamp(EXPIRES), 1n),
-    })
+    const rescored = formatV2ScoreResponse(
+      await getAppScore(deps, {
+        address,
+        scorerId: communityId,
+        now: addMicros(parsePgTimestamp(EXPIRES), 1n),
+      }),
+    )
     expect(rescored).toMatchObject({ score: '0.00000', expiration_timestamp: null })
     expect(await findScoreRow(database.sql, address, communityId)).toMatchObject({
       status: 'DONE',

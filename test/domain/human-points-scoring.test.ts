@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
 import { verifyCredentialSignature } from '../../src/domain/credential-verifier.js'
-import { scorePassport, type ScoringDeps, type ScoringLogger } from '../../src/domain/score-passport.js'
+import { formatV2ScoreResponse } from '../../src/api/schemas/score.js'
+import { scorePassportInCommunity, type ScoringDeps, type ScoringLogger } from '../../src/domain/score-passport.js'
 import { deriveDemoNullifier } from '../../src/dev/stamp-issuer.js'
 import { scoringTestConfig } from '../helpers/app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
@@ -78,12 +79,12 @@ describe('scorePassport with human points', () => {
     })
     const address = randomAddress()
     await passingPassport(address)
-    const outcome = await scorePassport(scoringDeps(), address, communityId)
+    const outcome = formatV2ScoreResponse(await scorePassportInCommunity(scoringDeps(), address, communityId))
 
-    expect(outcome.state.status).toBe('DONE')
-    expect(outcome.response).toMatchObject({ score: '26.00000', passing_score: true })
-    expect(outcome.response.points_data).toBeNull()
-    expect(outcome.response.possible_points_data).toBeNull()
+    expect(outcome.error).toBeNull()
+    expect(outcome).toMatchObject({ score: '26.00000', passing_score: true })
+    expect(outcome.points_data).toBeNull()
+    expect(outcome.possible_points_data).toBeNull()
     const rows = await listHumanPointsRows(database.sql, address)
     const byKey = (r: { action: string; provider: string }) => `${r.action}/${r.provider}`
     expect([...rows].sort((a, b) => byKey(a).localeCompare(byKey(b)))).toEqual([
@@ -111,8 +112,8 @@ describe('scorePassport with human points', () => {
     })
     const address = randomAddress()
     await passingPassport(address)
-    const outcome = await scorePassport(scoringDeps(), address, communityId)
-    expect(outcome.response).toMatchObject({ score: '12.00000', passing_score: false })
+    const outcome = formatV2ScoreResponse(await scorePassportInCommunity(scoringDeps(), address, communityId))
+    expect(outcome).toMatchObject({ score: '12.00000', passing_score: false })
     expect(await listHumanPointsRows(database.sql, address)).toEqual([])
     expect(await listQualifiedCommunityIds(database.sql, address)).toEqual([])
   })
@@ -126,7 +127,9 @@ describe('scorePassport with human points', () => {
     })
     const address = randomAddress()
     await passingPassport(address)
-    expect((await scorePassport(scoringDeps(), address, communityId)).response.passing_score).toBe(true)
+    expect(
+      formatV2ScoreResponse(await scorePassportInCommunity(scoringDeps(), address, communityId)).passing_score,
+    ).toBe(true)
     expect(await listHumanPointsRows(database.sql, address)).toEqual([])
     expect(await listQualifiedCommunityIds(database.sql, address)).toEqual([])
   })
@@ -145,10 +148,10 @@ describe('scorePassport with human points', () => {
       `alter table registry_humanpoints add constraint test_broken_${address} check (address <> '${address}')`,
     )
     const errors: LoggedError[] = []
-    const outcome = await scorePassport(scoringDeps(errors), address, communityId)
+    const outcome = formatV2ScoreResponse(await scorePassportInCommunity(scoringDeps(errors), address, communityId))
 
-    expect(outcome.state.status).toBe('DONE')
-    expect(outcome.response).toMatchObject({ score: '26.00000', passing_score: true, error: null, points_data: null })
+    expect(outcome.error).toBeNull()
+    expect(outcome).toMatchObject({ score: '26.00000', passing_score: true, error: null, points_data: null })
     expect(await storedScore(address, communityId)).toEqual({ status: 'DONE', score: '1.000000000' })
     expect(await scoreUpdateEvents(address, communityId)).toBe(1)
     // The savepoint rolled back the whole award, the qualified-community row included.

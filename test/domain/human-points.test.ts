@@ -111,8 +111,8 @@ describe('awardHumanPoints (scoring §6.2)', () => {
     ])
     expect(await listQualifiedCommunityIds(database.sql, address)).toEqual([communityId])
     expect((await loadPointsData(database.sql, address)).points).toEqual({
-      total_points: 300,
-      is_eligible: true,
+      totalPoints: 300,
+      isEligible: true,
       multiplier: 1,
       breakdown: { HKY: 100, ISB: 100, CSB: 100 },
     })
@@ -424,12 +424,11 @@ describe('loadPointsData (scoring §6.4)', () => {
     await insertQualifiedCommunityRow(database.sql, address, await programCommunity())
     const { points, possible } = await loadPointsData(database.sql, address)
     expect(points).toEqual({
-      total_points: 700,
-      is_eligible: true,
+      totalPoints: 700,
+      isEligible: true,
       multiplier: 2,
       breakdown: { HKY: 100, ISB: 100, SCB: 500 },
     })
-    expect(Object.keys(points)).toEqual(['total_points', 'is_eligible', 'multiplier', 'breakdown'])
     expect(possible.multiplier).toBe(2)
   })
 
@@ -444,8 +443,8 @@ describe('loadPointsData (scoring §6.4)', () => {
       return loadPointsData(tx, address)
     })
     expect(points).toEqual({
-      total_points: 900,
-      is_eligible: false,
+      totalPoints: 900,
+      isEligible: false,
       multiplier: 1,
       breakdown: { PMT: 300, PMT_1: 100, PMT_2: 100, PMT_3: 100, ISB: 100, SCB: 500 },
     })
@@ -462,7 +461,7 @@ describe('loadPointsData (scoring §6.4)', () => {
     const address = randomAddress()
     await setMultiplier(database.sql, address, 3)
     const { points, possible } = await loadPointsData(database.sql, address)
-    expect(points).toEqual({ total_points: 0, is_eligible: false, multiplier: 1, breakdown: {} })
+    expect(points).toEqual({ totalPoints: 0, isEligible: false, multiplier: 1, breakdown: {} })
     expect(possible.multiplier).toBe(1)
   })
 
@@ -470,8 +469,8 @@ describe('loadPointsData (scoring §6.4)', () => {
     const address = randomAddress()
     await insertHumanPoints(database.sql, address, 'HKY', { txHash: 'v0:x', provider: 'Ens' })
     expect((await loadPointsData(database.sql, address)).points).toEqual({
-      total_points: 100,
-      is_eligible: false,
+      totalPoints: 100,
+      isEligible: false,
       multiplier: 1,
       breakdown: { HKY: 100 },
     })
@@ -487,7 +486,7 @@ describe('loadPointsData (scoring §6.4)', () => {
       await setMultiplier(tx, address, 4)
       return loadPointsData(tx, address)
     })
-    expect(points).toEqual({ total_points: 100, is_eligible: false, multiplier: 4, breakdown: { CSB: 100 } })
+    expect(points).toEqual({ totalPoints: 100, isEligible: false, multiplier: 4, breakdown: { CSB: 100 } })
     expect(possible.breakdown).not.toHaveProperty('ISS')
   })
 
@@ -505,8 +504,8 @@ describe('loadPointsData (scoring §6.4)', () => {
     await insertHumanPoints(database.sql, address, 'HKY', { txHash: 'v0:h', provider: 'Github' })
     await setMultiplier(database.sql, address, 2)
     const { points, possible } = await loadPointsData(database.sql, address)
-    expect(points).toEqual({ total_points: 100, is_eligible: false, multiplier: 2, breakdown: { HKY: 100 } })
-    expect(possible).toEqual({ total_points: 0, is_eligible: false, multiplier: 2, breakdown: SEED_CONFIG })
+    expect(points).toEqual({ totalPoints: 100, isEligible: false, multiplier: 2, breakdown: { HKY: 100 } })
+    expect(possible).toEqual({ totalPoints: 0, isEligible: false, multiplier: 2, breakdown: SEED_CONFIG })
     expect(Object.keys(possible.breakdown)).toEqual(Object.keys(SEED_CONFIG))
   })
 })

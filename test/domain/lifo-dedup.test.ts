@@ -110,6 +110,8 @@ describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
     const plan = planLifoAttempt([s], [second, first], ME, NOW, true)
     expect(plan.kept).toEqual([])
     expect(plan.clashing).toEqual(new Map([['P', s]]))
+    // The clash that decided it: the stamp's first nullifier another address holds, and that address.
+    expect(plan.deduplicated).toEqual([{ stamp: s, hash: 'v1:b', owner: OTHER }])
     expect(plan.creates).toEqual([
       { hash: 'v0:a', address: OTHER, expiresAt: '2099-01-01 00:00:00+00' },
       { hash: 'v3:d', address: OTHER, expiresAt: '2099-01-01 00:00:00+00' },
@@ -137,7 +139,13 @@ describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
     const clash = link(1, 'v0:x', OTHER, '2099-01-01 00:00:00+00')
     const a = stamp('RowA', ['v0:x'], '2025-03-01T00:00:00.000Z', 'Signed')
     const b = stamp('RowB', ['v0:x'], '2025-04-01T00:00:00.000Z', 'Signed')
-    expect(planLifoAttempt([a, b], [clash], ME, NOW, true).clashing).toEqual(new Map([['Signed', b]]))
+    const plan = planLifoAttempt([a, b], [clash], ME, NOW, true)
+    expect(plan.clashing).toEqual(new Map([['Signed', b]]))
+    // Each dropped stamp is still reported, with its own clash.
+    expect(plan.deduplicated).toEqual([
+      { stamp: a, hash: 'v0:x', owner: OTHER },
+      { stamp: b, hash: 'v0:x', owner: OTHER },
+    ])
   })
 
   it('with the flag off only v0 nullifiers are linked or can clash (scoring §13.21, §13.23)', () => {
@@ -200,7 +208,11 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
     const s = stamp('test_provider', [hashA, hashB], '2099-01-11T00:00:00.000Z')
     const { attempts, outcome } = await runCounting(address, [s])
     expect(attempts).toBe(2)
-    expect(outcome).toEqual({ kept: [], clashing: new Map([['test_provider', s]]) })
+    expect(outcome).toEqual({
+      kept: [],
+      clashing: new Map([['test_provider', s]]),
+      deduplicated: [{ stamp: s, hash: hashA, owner }],
+    })
     expect(
       (await listHashLinks(database.sql, communityId, [hashA, hashB])).map((l) => [l.hash, l.address, l.expires_at]),
     ).toEqual([
@@ -231,7 +243,7 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
     const s = stamp('P', [hash], '2099-01-01T00:00:00.000Z')
     const { attempts, outcome } = await runCounting(address, [s])
     expect(attempts).toBe(1)
-    expect(outcome).toEqual({ kept: [s], clashing: new Map() })
+    expect(outcome).toEqual({ kept: [s], clashing: new Map(), deduplicated: [] })
     expect(await listHashLinks(database.sql, communityId, [hash])).toEqual([
       { id, hash, address, expires_at: '2099-01-01 00:00:00+00' },
     ])

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyCredentialSignature } from '../../src/domain/credential-verifier.js'
-import type { PyDateTime } from '../../src/domain/formats/py-datetime.js'
-import { scorePassport, type ScoringDeps } from '../../src/domain/score-passport.js'
+import { nowUtc, type PyDateTime } from '../../src/domain/formats/py-datetime.js'
+import { formatV2ScoreResponse } from '../../src/api/schemas/score.js'
+import { scorePassportInCommunity, type ScoringDeps } from '../../src/domain/score-passport.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { scoringTestConfig } from '../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
@@ -11,6 +12,7 @@ import {
   listHashLinks,
   readScoringRows,
   setScorerWeightsJson,
+  uniqueNullifier,
 } from '../helpers/factories/scoring-rows.js'
 
 // The whole scoring operation with a chosen clock, so the spec's fixed-time vectors can be checked
@@ -22,6 +24,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await database?.close()
 })
+
+const scoreBody = async (...args: Parameters<typeof scorePassportInCommunity>) =>
+  formatV2ScoreResponse(await scorePassportInCommunity(...args))
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} }
 
@@ -64,7 +69,7 @@ describe('scorePassport', () => {
     const linkedinExpiry = linkedin!.expirationDate
     expect(linkedinExpiry).toMatch(/^2025-03-15T08:00:00(\.000)?Z$/)
 
-    const outcome = await scorePassport(await deps(() => fixed('2025-01-15T10:20:30.123Z', 456n)), address, communityId)
+    const outcome = await scoreBody(await deps(() => fixed('2025-01-15T10:20:30.123Z', 456n)), address, communityId)
 
     const stamps = {
       Ens: { score: '0.20800', dedup: false, expiration_date: '2025-03-01T00:00:00+00:00' },
@@ -77,7 +82,7 @@ describe('scorePassport', () => {
       rawScore: '0.7330000000000000126565424807',
       threshold: '20.00000',
     }
-    expect(outcome.response).toEqual({
+    expect(outcome).toEqual({
       address,
       score: '0.73300',
       passing_score: false,
@@ -164,16 +169,16 @@ describe('scorePassport', () => {
       ]),
     )
 
-    const first = await scorePassport(await deps(() => fixed(new Date(now).toISOString())), address, communityId)
-    expect(first.response).toMatchObject({ score: '2.00000', passing_score: true, error: null })
-    expect(first.response.expiration_timestamp).not.toBeNull()
+    const first = await scoreBody(await deps(() => fixed(new Date(now).toISOString())), address, communityId)
+    expect(first).toMatchObject({ score: '2.00000', passing_score: true, error: null })
+    expect(first.expiration_timestamp).not.toBeNull()
 
-    const later = await scorePassport(
+    const later = await scoreBody(
       await deps(() => fixed(new Date(now + 30 * 86_400_000).toISOString())),
       address,
       communityId,
     )
-    expect(later.response).toMatchObject({
+    expect(later).toMatchObject({
       score: '0.00000',
       passing_score: false,
       expiration_timestamp: null,
@@ -191,5 +196,29 @@ describe('scorePassport', () => {
     })
     expect(rows.stamps).toEqual([])
     expect(rows.events.filter((e) => e.action === 'SCU')).toHaveLength(2)
+  })
+
+  it('scoring §3: each deduplicated stamp is logged at info with the clashing hash and its owner; kept ones are not', async () => {
+    const { accountId } = await createAccount(database.sql)
+    const { communityId } = await createCommunity(database.sql, { accountId, weights: { Ens: 1, Google: 1 } })
+    const [address, owner] = [randomAddress(), randomAddress()]
+    const [held, own] = [uniqueNullifier('v0:held'), uniqueNullifier('v0:own')]
+    await insertHashLink(database.sql, { hash: held, address: owner, communityId, expiresAt: '2099-01-01T00:00:00Z' })
+    await addCacheStamps(
+      database.sql,
+      address,
+      await signStamps(address, [
+        { provider: 'Ens', nullifiers: [held, own] },
+        { provider: 'Google', nullifiers: [uniqueNullifier('v0:google')] },
+      ]),
+    )
+    const logged: { details: object; message: string }[] = []
+    const log = { ...silent, info: (details: object, message: string) => logged.push({ details, message }) }
+    const score = await scorePassportInCommunity({ ...(await deps(nowUtc)), log }, address, communityId)
+
+    expect(score.stamps).toMatchObject({ Ens: { dedup: true }, Google: { dedup: false } })
+    expect(logged.filter((line) => line.message === 'stamp deduplicated')).toEqual([
+      { message: 'stamp deduplicated', details: { address, communityId, provider: 'Ens', hash: held, owner } },
+    ])
   })
 })

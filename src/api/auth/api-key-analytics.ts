@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Sql } from '../../db/pool.js'
-import { insertApiKeyAnalytics } from '../../db/queries/api-keys.js'
-import type { AuthenticatedApiKey } from '../../domain/api-keys.js'
+import { recordApiKeyUsage, type AuthenticatedApiKey } from '../../domain/api-keys.js'
 
 const MASKED_HEADERS = new Set(['x-api-key', 'authorization', 'cookie'])
 
@@ -56,7 +55,7 @@ export function recordApiKeyAnalytics(
     // after the parameters validated, so a 422 leaves no row.
     if (reply.statusCode === 422) return
     const isJson = String(reply.getHeader('content-type') ?? '').includes('json')
-    insertApiKeyAnalytics(sql, {
+    recordApiKeyUsage(sql, {
       apiKeyId: apiKey.id,
       path,
       pathSegments: path.split('/').slice(1),

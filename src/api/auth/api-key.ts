@@ -11,13 +11,13 @@ declare module 'fastify' {
   }
 }
 
-export const INVALID_API_KEY = 'Invalid API Key.'
+const INVALID_API_KEY = 'Invalid API Key.'
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-export interface ApiKeyAuthOptions {
+interface ApiKeyAuthOptions {
   /** Sync Django `ApiKey` routes apply demo aliases to both headers; async `aapi_key` to X-API-Key only (scoring §7.2). */
   aliasBothHeaders: boolean
   /** Write `account_accountapikeyanalytics` rows when FF_API_ANALYTICS is on (scoring §7.6). */

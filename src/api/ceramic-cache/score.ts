@@ -1,13 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { V2ScoreResponse } from '../schemas/score.js'
+import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
-import { getAppScore, requireCeramicCacheScorerId } from '../../domain/ceramic-cache.js'
+import { getAppScore } from '../../domain/ceramic-cache.js'
 import { DomainError, invalidAddress } from '../../domain/errors.js'
 import { normalizeAddress } from '../../domain/formats/eth-address.js'
-import { nowUtc } from '../../domain/formats/py-datetime.js'
 
 // endpoints Endpoint 6 with D8: the JWT's address is the one scored; another path address is 403.
 export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -39,8 +38,11 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
       if (address === null) throw invalidAddress()
       // parity: `alternate_scorer_id or CERAMIC_CACHE_SCORER_ID` — 0 falls back too.
       const requested = request.query.alternate_scorer_id
-      const scorerId = requested ? rowIdOf(requested) : requireCeramicCacheScorerId(app.config.ceramicCacheScorerId)
-      return getAppScore(scoringDeps(app, request), { address, scorerId, now: nowUtc() })
+      const score = await getAppScore(scoringDeps(app, request), {
+        address,
+        scorerId: requested ? rowIdOf(requested) : undefined,
+      })
+      return formatV2ScoreResponse(score)
     },
   )
 }

@@ -1,8 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { GetStampResponse } from '../schemas/stamps.js'
+import { formatStamps, GetStampResponse } from '../schemas/stamps.js'
 import { scoringDeps } from '../scoring-deps.js'
-import { listStampsScoringOnce, requireCeramicCacheScorerId } from '../../domain/ceramic-cache.js'
+import { listStampsScoringOnce } from '../../domain/ceramic-cache.js'
 
 // endpoints §5.4: no auth; lists the V1 stamps, and scores the address once if it has no score yet.
 export const ceramicCacheStampRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -17,9 +17,8 @@ export const ceramicCacheStampRoutes: FastifyPluginAsyncTypebox = async (app) =>
       },
     },
     async (request) => {
-      const scorerId = requireCeramicCacheScorerId(app.config.ceramicCacheScorerId)
-      const stamps = await listStampsScoringOnce(scoringDeps(app, request), request.query.address, scorerId)
-      return { success: true, stamps }
+      const stamps = await listStampsScoringOnce(scoringDeps(app, request), request.query.address)
+      return formatStamps(stamps)
     },
   )
 }

@@ -1,6 +1,7 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError } from '../schemas/common.js'
-import { loadScorerWeights, ScorerWeightsCache, weightsResponseJson } from '../../domain/weights.js'
+import { formatWeightsJson, WeightsResponse } from '../schemas/weights.js'
+import { loadScorerWeights, ScorerWeightsCache } from '../../domain/weights.js'
 
 // endpoints §5.5: Endpoint 8's logic for CERAMIC_CACHE_SCORER_ID, no auth.
 export const ceramicCacheWeightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -11,7 +12,7 @@ export const ceramicCacheWeightsRoutes: FastifyPluginAsyncTypebox = async (app) 
       schema: {
         tags: ['ceramic-cache'],
         summary: "Weights of the Passport app's scorer",
-        response: { 200: Type.Unsafe<string>(Type.Record(Type.String(), Type.Number())), 500: DetailError },
+        response: { 200: WeightsResponse, 500: DetailError },
       },
     },
     async (_request, reply) => {
@@ -20,7 +21,7 @@ export const ceramicCacheWeightsRoutes: FastifyPluginAsyncTypebox = async (app) 
         defaultCommunityId: app.config.ceramicCacheScorerId,
         nowMs: Date.now(),
       })
-      const body = weightsResponseJson(weights)
+      const body = formatWeightsJson(weights)
       return reply.type('application/json; charset=utf-8').send(body)
     },
   )

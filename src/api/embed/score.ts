@@ -1,11 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { requireDigitSegment } from '../path-params.js'
+import { requireDigitSegment } from '../path-converters.js'
 import { DetailError } from '../schemas/common.js'
-import { GetStampsWithScoreResponse } from '../schemas/stamps.js'
+import { formatStampsWithScore, GetStampsWithScoreResponse } from '../schemas/stamps.js'
 import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
-import { listCachedStamps, rescoreForCommunityOwner } from '../../domain/ceramic-cache.js'
-import { DomainError } from '../../domain/errors.js'
+import { rescoreAndListStamps } from '../../domain/stamp-updates.js'
 
 // endpoints Endpoint 2: no auth (baseline and production); re-scores, then lists the V1 stamps.
 export const embedScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -21,15 +20,11 @@ export const embedScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const address = request.params.address.toLowerCase()
-      const outcome = await rescoreForCommunityOwner(
-        scoringDeps(app, request),
-        address,
-        rowIdOf(request.params.scorer_id),
-        new DomainError('bad_request', 'Invalid scorer_id'),
-      )
-      const stamps = await listCachedStamps(app.sql, address, { type: 1 })
-      return { success: true, stamps, score: outcome.response }
+      const result = await rescoreAndListStamps(scoringDeps(app, request), {
+        scorerId: rowIdOf(request.params.scorer_id),
+        address: request.params.address,
+      })
+      return formatStampsWithScore(result)
     },
   )
 }

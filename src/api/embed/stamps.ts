@@ -1,22 +1,16 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { GetStampsWithScoreResponse, StampProvider, StoredCredential } from '../schemas/stamps.js'
+import { ValidationFailure } from '../errors.js'
+import {
+  formatStampsWithScore,
+  GetStampsWithScoreResponse,
+  StampProvider,
+  StoredCredential,
+} from '../schemas/stamps.js'
 import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
-import { requestDeadline } from '../request-lifecycle.js'
-import {
-  addCachedStamps,
-  credentialDateIssues,
-  listCachedStamps,
-  MAX_BULK_CACHE_SIZE,
-  requireCommunityOwner,
-  rescoreForCommunityOwner,
-  tooManyStamps,
-  type StampWriteItem,
-} from '../../domain/ceramic-cache.js'
-import { DomainError, invalidAddress, ValidationFailure } from '../../domain/errors.js'
-import { normalizeAddress } from '../../domain/formats/eth-address.js'
+import { addEmbedStampsAndRescore } from '../../domain/stamp-updates.js'
 
 // pydantic's lax int (endpoints Endpoint 3): 6, "6", " 6 ", 6.0 and true (→ 1). The body is not
 // coerced by AJV (src/app.ts), and a schema union would report one error per branch, so the schema
@@ -78,37 +72,16 @@ export const embedStampsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       // Body validation comes before the handler's checks (endpoints §1.2).
-      const scorerId = parseScorerId(request.body.scorer_id)
-      const address = normalizeAddress(request.params.address)
-      if (address === null) throw invalidAddress()
-      // Python counts the stamps first (handle_add_stamps_only step 1), before the community is loaded.
-      if (request.body.stamps.length > MAX_BULK_CACHE_SIZE) throw tooManyStamps()
-      const issues = credentialDateIssues(request.body.stamps, (index, field) => [
-        'body',
-        'payload',
-        'stamps',
-        index,
-        field,
-      ])
-      if (issues.length > 0) throw new ValidationFailure(issues)
-      // Python writes the stamps and only then fails on an unknown scorer (a 500 with stamps
-      // stored); checking first answers the same "Invalid scorer_id" as the embed GET, with nothing written.
-      const missingCommunity = new DomainError('bad_request', 'Invalid scorer_id')
-      await requireCommunityOwner(app.sql, scorerId, missingCommunity)
-      const items: StampWriteItem[] = request.body.stamps.map((stamp) => ({
-        provider: stamp.credentialSubject.provider,
-        stamp,
-      }))
-      await addCachedStamps(app.sql, {
-        address,
-        items,
-        sourceApp: 2,
-        sourceScorerId: scorerId,
-        deadline: requestDeadline(request),
+      const result = await addEmbedStampsAndRescore(scoringDeps(app, request), {
+        scorerId: parseScorerId(request.body.scorer_id),
+        address: request.params.address,
+        items: request.body.stamps.map((stamp, index) => ({
+          provider: stamp.credentialSubject.provider,
+          credential: stamp,
+          location: ['body', 'payload', 'stamps', index],
+        })),
       })
-      const stamps = await listCachedStamps(app.sql, address, { type: 1 })
-      const outcome = await rescoreForCommunityOwner(scoringDeps(app, request), address, scorerId, missingCommunity)
-      return { success: true, stamps, score: outcome.response }
+      return formatStampsWithScore(result)
     },
   )
 }

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
 import { DetailError } from '../schemas/common.js'
-import { requireStrSegments } from './path-converters.js'
+import { requireStrSegments } from '../path-converters.js'
 import { isAddressOnAllowList } from '../../domain/allow-list.js'
 
 // endpoints Endpoint 11.

@@ -1,8 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
+import { ValidationFailure } from '../errors.js'
 import { DetailError } from '../schemas/common.js'
 import { checkCredentialsForBans, type BanCheck } from '../../domain/bans.js'
-import { ValidationFailure } from '../../domain/errors.js'
 import { formatDjangoJson } from '../../domain/formats/py-datetime.js'
 
 // Not Type.Union: under the app's coerceTypes an anyOf would turn null into "" (string branch first)

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
 import { DetailError } from '../schemas/common.js'
-import { requireStrSegments } from './path-converters.js'
+import { requireStrSegments } from '../path-converters.js'
 import { loadCredentialDefinitionJson } from '../../domain/custom-credentials.js'
 
 // endpoints Endpoint 12. The definition is sent as PostgreSQL's jsonb text rather than re-encoded,

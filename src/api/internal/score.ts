@@ -1,12 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
-import { requireDigitSegment } from '../path-params.js'
+import { requireDigitSegment } from '../path-converters.js'
 import { DetailError } from '../schemas/common.js'
-import { V2ScoreResponse } from '../schemas/score.js'
+import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { DomainError } from '../../domain/errors.js'
-import { scorePassport } from '../../domain/score-passport.js'
+import { scorePassportInCommunity } from '../../domain/score-passport.js'
 
 // endpoints Endpoint 7: the same scoring operation, community by id only (no account check), and a
 // run that ended in ERROR is a 500 here — after the ERROR row was written.
@@ -24,13 +24,13 @@ export const internalScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const outcome = await scorePassport(
+      const score = await scorePassportInCommunity(
         scoringDeps(app, request),
         request.params.address,
         rowIdOf(request.params.scorer_id),
       )
-      if (outcome.response.error !== null) throw new DomainError('internal', 'Failed to calculate score.')
-      return outcome.response
+      if (score.error !== null) throw new DomainError('internal', 'Failed to calculate score.')
+      return formatV2ScoreResponse(score)
     },
   )
 }

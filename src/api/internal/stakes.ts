@@ -1,8 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
-import { requireDigitSegment } from '../path-params.js'
 import { DetailError } from '../schemas/common.js'
-import { requireStrSegments } from './path-converters.js'
+import { requireDigitSegment, requireStrSegments } from '../path-converters.js'
 import {
   loadGtcStakes,
   loadLegacyGtcStakeEvents,

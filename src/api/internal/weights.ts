@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError } from '../schemas/common.js'
-import { loadScorerWeights, ScorerWeightsCache, weightsResponseJson } from '../../domain/weights.js'
+import { formatWeightsJson, WeightsResponse } from '../schemas/weights.js'
+import { loadScorerWeights, ScorerWeightsCache } from '../../domain/weights.js'
 
 // endpoints Endpoint 8 (deprecated in Python in favour of /internal/embed/config): no auth.
 export const embedWeightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -14,8 +15,7 @@ export const embedWeightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Weights of a scorer (default: CERAMIC_CACHE_SCORER_ID)',
         deprecated: true,
         querystring: Type.Object({ community_id: Type.Optional(Type.String()) }),
-        // The documented shape; the handler sends the JSON text itself (Python float spelling).
-        response: { 200: Type.Unsafe<string>(Type.Record(Type.String(), Type.Number())), 500: DetailError },
+        response: { 200: WeightsResponse, 500: DetailError },
       },
     },
     async (request, reply) => {
@@ -24,7 +24,7 @@ export const embedWeightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         defaultCommunityId: app.config.ceramicCacheScorerId,
         nowMs: Date.now(),
       })
-      const body = weightsResponseJson(weights)
+      const body = formatWeightsJson(weights)
       return reply.type('application/json; charset=utf-8').send(body)
     },
   )

@@ -1,17 +1,21 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { formatPyIso } from '../../domain/formats/py-datetime.js'
+import type { PointsSummary } from '../../domain/human-points.js'
+import type { PassportScore } from '../../domain/passport-score.js'
 
-export const V2StampScore = Type.Object({
+const V2StampScore = Type.Object({
   score: Type.String(),
   dedup: Type.Boolean(),
   expiration_date: Type.Union([Type.String(), Type.Null()]),
 })
 
-export const PointsData = Type.Object({
+const PointsData = Type.Object({
   total_points: Type.Integer(),
   is_eligible: Type.Boolean(),
   multiplier: Type.Integer(),
   breakdown: Type.Record(Type.String(), Type.Integer()),
 })
+type PointsData = Static<typeof PointsData>
 
 /** endpoints §1.6, fields in Python's declaration order. */
 export const V2ScoreResponse = Type.Object(
@@ -30,4 +34,31 @@ export const V2ScoreResponse = Type.Object(
   },
   { $id: 'V2ScoreResponse' },
 )
-export type V2ScoreResponseWire = Static<typeof V2ScoreResponse>
+export type V2ScoreResponse = Static<typeof V2ScoreResponse>
+
+function formatPointsData(points: PointsSummary | null): PointsData | null {
+  if (points === null) return null
+  return {
+    total_points: points.totalPoints,
+    is_eligible: points.isEligible,
+    multiplier: points.multiplier,
+    breakdown: points.breakdown,
+  }
+}
+
+/** `format_v2_score_response` (scoring §4.6): five decimals, Python isoformat. */
+export function formatV2ScoreResponse(score: PassportScore): V2ScoreResponse {
+  return {
+    address: score.address,
+    score: score.rawScore.toFixed(5),
+    passing_score: score.isPassing,
+    last_score_timestamp: score.lastScoreTimestamp ? formatPyIso(score.lastScoreTimestamp) : null,
+    expiration_timestamp: score.expirationDate ? formatPyIso(score.expirationDate) : null,
+    threshold: score.threshold.toFixed(5),
+    error: score.error,
+    stamps: score.stamps,
+    points_data: formatPointsData(score.points),
+    possible_points_data: formatPointsData(score.possiblePoints),
+    linked_score: null,
+  }
+}

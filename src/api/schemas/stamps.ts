@@ -1,8 +1,10 @@
-import { Type } from '@sinclair/typebox'
-import { V2ScoreResponse } from './score.js'
+import { Type, type Static } from '@sinclair/typebox'
+import type { LiveCacheStamp } from '../../domain/cache-stamp-writes.js'
+import type { StampsAndScore } from '../../domain/stamp-updates.js'
+import { formatV2ScoreResponse, V2ScoreResponse } from './score.js'
 
 /** `CachedStampResponse` (endpoints §1.6). */
-export const CachedStamp = Type.Object({
+const CachedStamp = Type.Object({
   id: Type.Integer(),
   address: Type.String(),
   provider: Type.String(),
@@ -26,3 +28,19 @@ export const StoredCredential = Type.Object(
   { proof: Type.Object({ proofValue: Type.String({ maxLength: 256 }) }, { additionalProperties: true }) },
   { additionalProperties: true },
 )
+
+export function formatStamps(stamps: readonly LiveCacheStamp[]): Static<typeof GetStampResponse> {
+  return {
+    success: true,
+    stamps: stamps.map((stamp) => ({
+      id: stamp.id,
+      address: stamp.address,
+      provider: stamp.provider,
+      stamp: stamp.credential,
+    })),
+  }
+}
+
+export function formatStampsWithScore(result: StampsAndScore): Static<typeof GetStampsWithScoreResponse> {
+  return { ...formatStamps(result.stamps), score: formatV2ScoreResponse(result.score) }
+}

@@ -1,12 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { V2ScoreResponse } from '../schemas/score.js'
+import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { scoringDeps } from '../scoring-deps.js'
-import { DomainError } from '../../domain/errors.js'
-import { isDatabaseUnavailable } from '../../db/errors.js'
-import { resolveCommunityForAccount } from '../../domain/scorers.js'
-import { scorePassport } from '../../domain/score-passport.js'
+import { scorePassportForAccount } from '../../domain/score-passport.js'
 
 // endpoints Endpoint 1: auth → scorer_id validation → demo id → community for the key's account →
 // address → scoring (a failed run is still a 200 with `error`).
@@ -31,18 +28,12 @@ export const v2ScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { scorer_id: requestedId, address } = request.params
-      const scorerId = requestedId < 0 ? app.config.demoApiScorerId : requestedId
-      try {
-        const communityId = await resolveCommunityForAccount(app.sql, String(scorerId ?? ''), request.apiKey!.accountId)
-        const outcome = await scorePassport(scoringDeps(app, request), address, communityId)
-        return outcome.response
-      } catch (error) {
-        // The database being unreachable is a 503 (src/api/errors.ts), not a scoring failure.
-        if (error instanceof DomainError || isDatabaseUnavailable(error)) throw error
-        request.log.error({ err: error }, 'unexpected error while scoring')
-        throw new DomainError('internal', 'Unexpected error while submitting passport')
-      }
+      const score = await scorePassportForAccount(scoringDeps(app, request), {
+        scorerId: request.params.scorer_id,
+        accountId: request.apiKey!.accountId,
+        address: request.params.address,
+      })
+      return formatV2ScoreResponse(score)
     },
   )
 }

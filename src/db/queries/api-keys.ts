@@ -25,7 +25,7 @@ export async function updateApiKeySha256(db: Db, id: string, hashedKeySha256: st
   await db`update account_accountapikey set hashed_key_sha256 = ${hashedKeySha256} where id = ${id}`
 }
 
-export interface NewApiKeyRow {
+interface NewApiKeyRow {
   id: string
   prefix: string
   hashedKey: string

@@ -96,7 +96,7 @@ export async function insertCeramicCacheStamps(
   return inserted.map((row) => row.id)
 }
 
-export interface SoftDeleteOptions {
+interface SoftDeleteOptions {
   /** 1 on the add path (scoring §9.1 step 3); undefined = any type (PATCH §9.2, DELETE §9.3). */
   type?: 1 | undefined
   now: string
@@ -123,7 +123,7 @@ export async function softDeleteLiveStamps(
       ${options.type === undefined ? db`` : db`and type = ${options.type}`}`
   return result.count
 }
-export interface ScorableCacheRow {
+interface ScorableCacheRow {
   id: number
   provider: string
   updated_at: string
@@ -153,7 +153,7 @@ export async function listCacheStampsById(db: Db, ids: readonly number[]): Promi
 }
 
 /** `CachedStampResponse` (endpoints §1.6) columns. */
-export interface CachedStampRow {
+interface CachedStampRow {
   id: number
   address: string
   provider: string

@@ -1,6 +1,6 @@
 import type { Db } from '../pool.js'
 
-export interface RulesetDefinitionRow {
+interface RulesetDefinitionRow {
   /**
    * `definition` as PostgreSQL's jsonb text, not parsed: its key order, number spelling and
    * `", "`/`": "` separators are what Python's json.loads → json.dumps round trip also produces.

@@ -123,7 +123,7 @@ export async function isOnAddressList(db: Db, listName: string, address: string)
   return row?.exists ?? false
 }
 
-export interface PointsGroupRow {
+interface PointsGroupRow {
   action: string
   chain_id: number
   /** SUM(integer) is bigint, parsed to number by the pool. */
@@ -148,7 +148,7 @@ export function listPointsGroups(db: Db, address: string): Promise<PointsGroupRo
     group by hp.address, hp.action, hp.chain_id`
 }
 
-export interface HumanPointsConfigRow {
+interface HumanPointsConfigRow {
   action: string
   points: number
   active: boolean

@@ -138,7 +138,7 @@ export async function finishScoringRun(db: Db, run: FinishedRun): Promise<void> 
     ${saveScore(db, run.scoreId, run.passportId, update)}`
 }
 
-export interface ScoreUpdate {
+interface ScoreUpdate {
   /** numeric(18,9) text: "1" / "0", or null on error. */
   score: string | null
   status: 'DONE' | 'ERROR'

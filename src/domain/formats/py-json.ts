@@ -18,7 +18,7 @@ const SHORT_ESCAPES: Record<string, string> = {
 }
 
 /** ensure_ascii: every code unit outside space..tilde becomes \uxxxx (lower-case hex, UTF-16 pairs). */
-export function pyJsonString(text: string): string {
+function pyJsonString(text: string): string {
   return `"${text.replace(/[^ -~]|["\\]/g, (char) => SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`
 }
 
