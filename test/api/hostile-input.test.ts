@@ -6,6 +6,7 @@ import { createTestApiKey, signStamps } from '../helpers/factories/scoring.js'
 import { bearer, generateSiweKeyPair, type SiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
 import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
 import type { StampCredential } from '../../src/domain/stamp-issuer.js'
+import { intParsingError } from '../helpers/error-bodies.js'
 
 // D17: input Python sends on to PostgreSQL (and answers 500) is refused at the edge with the 4xx
 // that names it, and nothing is written. One row per case: the request, the exact answer.
@@ -14,10 +15,8 @@ const INTERNAL = { authorization: 'internal-test-token' }
 const HUGE = '99999999999999999999999'
 const NUL_MSG = 'String should not contain the NUL character (\\u0000)'
 const SURROGATE_MSG = 'Input should be a valid string, unable to parse raw data as a unicode string'
-const INT_MSG = 'Input should be a valid integer, unable to parse string as an integer'
 const nul = (...loc: (string | number)[]) => ({ detail: [{ type: 'string_nul', loc, msg: NUL_MSG }] })
 const surrogate = (...loc: (string | number)[]) => ({ detail: [{ type: 'string_unicode', loc, msg: SURROGATE_MSG }] })
-const intParsing = (...loc: (string | number)[]) => ({ detail: [{ type: 'int_parsing', loc, msg: INT_MSG }] })
 const tooLong = (...loc: (string | number)[]) => ({
   detail: [
     { type: 'string_too_long', loc, msg: 'String should have at most 256 characters', ctx: { max_length: 256 } },
@@ -259,7 +258,7 @@ const CASES: HostileCase[] = [
       headers: f.jwt,
     }),
     status: 422,
-    body: intParsing('query', 'alternate_scorer_id'),
+    body: intParsingError('query', 'alternate_scorer_id'),
   },
   {
     name: 'alternate_scorer_id=1e308',
@@ -269,7 +268,7 @@ const CASES: HostileCase[] = [
       headers: f.jwt,
     }),
     status: 422,
-    body: intParsing('query', 'alternate_scorer_id'),
+    body: intParsingError('query', 'alternate_scorer_id'),
   },
   {
     name: 'alternate_scorer_id beyond int64',
@@ -287,13 +286,13 @@ const CASES: HostileCase[] = [
     name: 'v2 scorer_id 0x10',
     request: (f) => ({ method: 'GET', url: `/v2/stamps/0x10/score/${f.address}`, headers: { 'x-api-key': apiKey } }),
     status: 422,
-    body: intParsing('path', 'scorer_id'),
+    body: intParsingError('path', 'scorer_id'),
   },
   {
     name: 'v2 scorer_id 1e3',
     request: (f) => ({ method: 'GET', url: `/v2/stamps/1e3/score/${f.address}`, headers: { 'x-api-key': apiKey } }),
     status: 422,
-    body: intParsing('path', 'scorer_id'),
+    body: intParsingError('path', 'scorer_id'),
   },
   {
     name: 'v2 scorer_id beyond int64',

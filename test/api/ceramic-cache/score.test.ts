@@ -14,6 +14,7 @@ import {
 import { findScoreRow, insertStoredScore, listEvents, pyIsoOfPgText } from '../../helpers/factories/ceramic-cache.js'
 import { insertHumanPoints, insertQualifiedCommunityRow, setMultiplier } from '../../helpers/factories/human-points.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
+import { errorScoreBody, intParsingError } from '../../helpers/error-bodies.js'
 import { mintSiweToken } from '../../../src/domain/ceramic-jwt.js'
 
 const WEIGHTS = { Google: 1, Ens: 2.5 }
@@ -237,19 +238,7 @@ describe('GET /ceramic-cache/score/{address}', () => {
     })
     const response = await getScore(address)
     expect(response.statusCode).toBe(200)
-    expect(response.json()).toEqual({
-      address,
-      score: '0.00000',
-      passing_score: false,
-      last_score_timestamp: null,
-      expiration_timestamp: null,
-      threshold: '20.00000',
-      error: 'Failed to save HashScorerLinks',
-      stamps: {},
-      points_data: null,
-      possible_points_data: null,
-      linked_score: null,
-    })
+    expect(response.json()).toEqual(errorScoreBody(address, 'Failed to save HashScorerLinks'))
     expect(await listEvents(database.sql, address, ceramicCommunityId)).toEqual([])
   })
 
@@ -286,16 +275,7 @@ describe('GET /ceramic-cache/score/{address}', () => {
 
   it('endpoints Endpoint 6: alternate_scorer_id not an integer → 422 int_parsing', async () => {
     const response = await getScore(randomAddress(), { query: '?alternate_scorer_id=abc' })
-    expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({
-      detail: [
-        {
-          type: 'int_parsing',
-          loc: ['query', 'alternate_scorer_id'],
-          msg: 'Input should be a valid integer, unable to parse string as an integer',
-        },
-      ],
-    })
+    expect([response.statusCode, response.json()]).toEqual([422, intParsingError('query', 'alternate_scorer_id')])
   })
 
   it('endpoints Endpoint 6 step 3: no such community → 404 with the misconfiguration text', async () => {
