@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { InjectOptions } from 'fastify'
 import { scoringTestConfig, useTestApp } from '../helpers/app.js'
-import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
+import { randomAddress } from '../helpers/factories/accounts.js'
 import { createTestApiKey, signStamps } from '../helpers/factories/scoring.js'
-import { bearer, generateSiweKeyPair, type SiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
-import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
+import { setUpCeramicCache, type CeramicCacheSetup } from '../helpers/jwt.js'
 import type { StampCredential } from '../../src/domain/stamp-issuer.js'
 import { intParsingError } from '../helpers/error-bodies.js'
 
@@ -23,17 +22,16 @@ const tooLong = (...loc: (string | number)[]) => ({
   ],
 })
 
-let keys: SiweKeyPair
+let ceramic: CeramicCacheSetup
 let communityId: number
 let apiKey: string
 
 const ctx = useTestApp({
   config: async ({ sql }) => {
-    keys = generateSiweKeyPair()
-    const { accountId } = await createAccount(sql)
-    ;({ communityId } = await createCommunity(sql, { accountId, weights: { Google: 1 } }))
-    apiKey = (await createTestApiKey(sql, accountId)).key
-    return scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(communityId) })
+    ceramic = await setUpCeramicCache(sql, { weights: { Google: 1 } })
+    communityId = ceramic.communityId
+    apiKey = (await createTestApiKey(sql, ceramic.accountId)).key
+    return scoringTestConfig(ceramic.env)
   },
 })
 
@@ -58,7 +56,7 @@ interface Fixture {
 async function newFixture(): Promise<Fixture> {
   const address = randomAddress()
   const [google] = await signStamps(address, [{ provider: 'Google' }])
-  return { address, jwt: bearer(await mintSiweToken(address, keys.privateKey)), google: google! }
+  return { address, jwt: await ceramic.bearer(address), google: google! }
 }
 
 const json = (

@@ -4,18 +4,11 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/database.js
 import { buildTestApp, scoringTestConfig } from '../../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
 import { addCacheStamps, signStamps } from '../../helpers/factories/scoring.js'
-import {
-  bearer,
-  generateSiweKeyPair,
-  signRs256,
-  siweClaims,
-  type SiweKeyPair,
-} from '../../helpers/factories/ceramic-jwt.js'
+import { bearer, setUpCeramicCache, signRs256, siweClaims, siweToken, type SiweKeyPair } from '../../helpers/jwt.js'
 import { findScoreRow, insertStoredScore, listEvents, pyIsoOfPgText } from '../../helpers/factories/ceramic-cache.js'
 import { insertHumanPoints, insertQualifiedCommunityRow, setMultiplier } from '../../helpers/factories/human-points.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
 import { errorScoreBody, intParsingError } from '../../helpers/error-bodies.js'
-import { mintSiweToken } from '../../../src/domain/ceramic-jwt.js'
 
 const WEIGHTS = { Google: 1, Ens: 2.5 }
 
@@ -29,22 +22,19 @@ let programCommunityId: number
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  keys = generateSiweKeyPair()
-  const { accountId } = await createAccount(database.sql)
-  ;({ communityId: ceramicCommunityId } = await createCommunity(database.sql, {
-    accountId,
-    weights: WEIGHTS,
-    threshold: '3',
-  }))
+  const ceramic = await setUpCeramicCache(database.sql, { weights: WEIGHTS, threshold: '3' })
+  ;({ keys, communityId: ceramicCommunityId } = ceramic)
   ;({ communityId: programCommunityId } = await createCommunity(database.sql, {
-    accountId,
+    accountId: ceramic.accountId,
     weights: WEIGHTS,
     threshold: '3',
     humanPointsProgram: true,
   }))
-  const env = { SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId) }
-  app = await buildTestApp(database.sql, await scoringTestConfig(env))
-  pointsApp = await buildTestApp(database.sql, await scoringTestConfig({ ...env, HUMAN_POINTS_ENABLED: 'true' }))
+  app = await buildTestApp(database.sql, await scoringTestConfig(ceramic.env))
+  pointsApp = await buildTestApp(
+    database.sql,
+    await scoringTestConfig({ ...ceramic.env, HUMAN_POINTS_ENABLED: 'true' }),
+  )
 })
 afterAll(async () => {
   await app?.close()
@@ -56,7 +46,7 @@ async function getScore(
   address: string,
   options: { path?: string; query?: string; target?: FastifyInstance; token?: string } = {},
 ) {
-  const token = options.token ?? (await mintSiweToken(address, keys.privateKey))
+  const token = options.token ?? (await siweToken(keys, address))
   return (options.target ?? app).inject({
     method: 'GET',
     url: `/ceramic-cache/score/${options.path ?? address}${options.query ?? ''}`,
