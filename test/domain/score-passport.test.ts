@@ -44,7 +44,7 @@ const fixed = (iso: string, micros = 0n): PyDateTime => ({
 })
 
 describe('scorePassport', () => {
-  it('scoring §4.7 / §5.3: the worked example, end to end at 2025-01-15 10:20:30.123456 UTC', async () => {
+  it('scoring §4.7 / §5.3 and §13.27 (dedup inside a full run): the worked example, end to end at 2025-01-15 10:20:30.123456 UTC', async () => {
     const { accountId } = await createAccount(database.sql)
     const { communityId, scorerId } = await createCommunity(database.sql, { accountId, threshold: '20.00000' })
     await setScorerWeightsJson(database.sql, scorerId, '{"Ens": 0.208, "Google": 0.525, "Linkedin": 1.5}')
