@@ -1,47 +1,10 @@
 // The only module that reads environment variables (style §5). Names follow the Python
-// service (D16) so one environment file serves both during a migration.
+// service (D16) so one environment file serves both during a migration. The environment is
+// checked once, against ConfigSchema, before anything starts: a bad value stops the start with
+// one line naming the variable.
 
-export interface Config {
-  /** Unset → embedded PGlite database in `embeddedDataDir` (D15: only then do we migrate/seed on start). */
-  databaseUrl: string | undefined
-  port: number
-  host: string
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-  /** Exact, case-sensitive issuer DIDs (scoring §2 step 1). */
-  trustedIamIssuers: readonly string[]
-  ceramicCacheScorerId: number | undefined
-  secretKey: string
-  siweJwtPublicKey: string | undefined
-  siweJwtPrivateKey: string | undefined
-  /** Raw value compared with the internal endpoints' `Authorization` header (endpoints §1.3.2). */
-  cgrantsApiToken: string
-  demoApiKey: string | undefined
-  demoApiKeyAliases: readonly string[]
-  demoApiScorerId: number | undefined
-  humanPointsEnabled: boolean
-  humanPointsWriteEnabled: boolean
-  humanPointsStartTimestamp: number
-  humanPointsMtaEnabled: boolean
-  /** Python compares the raw string with "on" (scoring §3.1). */
-  multiNullifierEnabled: boolean
-  apiAnalyticsEnabled: boolean
-  /** Kept small on purpose: behind RDS Proxy/PgBouncer the proxy does the real pooling (seeds, Rust port uses 5). */
-  dbPoolSize: number
-  /** Must be off behind PgBouncer / RDS Proxy in transaction mode: named statements do not survive a connection switch. */
-  dbPrepareStatements: boolean
-  embeddedDataDir: string
-  /**
-   * Deadline of one request from routing to the answer (Fastify `handlerTimeout`): past it the
-   * caller gets 503, and a transaction of that request that has not committed rolls back.
-   */
-  requestTimeoutMs: number
-  /** PostgreSQL `statement_timeout` of our connections; 0 sends none (set it on the role instead). */
-  dbStatementTimeoutMs: number
-  /** How long a transaction may wait for a free pooled connection before the request gets 503. */
-  dbPoolTimeoutMs: number
-  /** How long opening a connection may take (TCP + startup + authentication). */
-  dbConnectTimeoutMs: number
-}
+import { Type, type StaticDecode } from '@sinclair/typebox'
+import { TransformDecodeError, Value } from '@sinclair/typebox/value'
 
 export class ConfigError extends Error {
   constructor(
@@ -55,136 +18,151 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>
 
+/** What a decoder throws; the loader adds the variable's name. */
+class BadValue extends Error {}
+
+/** How a value goes back to text (TypeBox wants both directions; we only ever decode). */
+const toText = (value: unknown): string =>
+  value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value)
+
+/**
+ * One environment variable: its Python name, how its text becomes the value, and the text an
+ * unset variable reads (none: the setting stays absent).
+ */
+function variable<T>(
+  env: string,
+  decode: (raw: string) => T,
+  unsetText?: string,
+  encode: (value: T) => string = toText,
+) {
+  return Type.Transform(Type.String(unsetText === undefined ? { env } : { env, default: unsetText }))
+    .Decode(decode)
+    .Encode(encode)
+}
+
 // django-environ's truthy spellings; anything else is false (Python `env.bool`).
 const TRUE_WORDS = new Set(['true', 'on', 'ok', 'y', 'yes', '1'])
 const FALSE_WORDS = new Set(['false', 'off', 'n', 'no', '0', ''])
 
-function readBool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]
-  if (raw === undefined) return fallback
-  const word = raw.trim().toLowerCase()
-  if (TRUE_WORDS.has(word)) return true
-  if (FALSE_WORDS.has(word)) return false
-  throw new ConfigError(name, `expected a boolean (true/false, on/off, 1/0), got ${JSON.stringify(raw)}`)
+const boolean = (env: string, unset: boolean) =>
+  variable(
+    env,
+    (raw) => {
+      const word = raw.trim().toLowerCase()
+      if (TRUE_WORDS.has(word)) return true
+      if (FALSE_WORDS.has(word)) return false
+      throw new BadValue(`expected a boolean (true/false, on/off, 1/0), got ${JSON.stringify(raw)}`)
+    },
+    String(unset),
+  )
+
+/** Python compares the raw text with "on": "On" and "true" are off (scoring §3.1). */
+const featureFlag = (env: string, unsetText: string) =>
+  variable(
+    env,
+    (raw) => raw === 'on',
+    unsetText,
+    (on) => (on ? 'on' : 'off'),
+  )
+
+interface Limits {
+  min?: number
+  max?: number
 }
 
-function readInt(env: Env, name: string, opts: { min?: number; max?: number } = {}): number | undefined {
-  const raw = env[name]
-  if (raw === undefined || raw.trim() === '') return undefined
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer, got ${JSON.stringify(raw)}`)
+function parseInteger(raw: string, limits: Limits): number | undefined {
+  if (raw.trim() === '') return undefined
+  if (!/^-?\d+$/.test(raw.trim())) throw new BadValue(`expected an integer, got ${JSON.stringify(raw)}`)
   const value = Number(raw.trim())
-  if (!Number.isSafeInteger(value)) throw new ConfigError(name, `integer out of range: ${raw}`)
-  if (opts.min !== undefined && value < opts.min) throw new ConfigError(name, `must be >= ${opts.min}, got ${value}`)
-  if (opts.max !== undefined && value > opts.max) throw new ConfigError(name, `must be <= ${opts.max}, got ${value}`)
+  if (!Number.isSafeInteger(value)) throw new BadValue(`integer out of range: ${raw}`)
+  if (limits.min !== undefined && value < limits.min) throw new BadValue(`must be >= ${limits.min}, got ${value}`)
+  if (limits.max !== undefined && value > limits.max) throw new BadValue(`must be <= ${limits.max}, got ${value}`)
   return value
 }
 
-function readStringList(env: Env, name: string, fallback: string[]): string[] {
-  const raw = env[name]
-  if (raw === undefined || raw.trim() === '') return fallback
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(raw)
-  } catch {
-    throw new ConfigError(name, `expected a JSON array of strings, got ${JSON.stringify(raw)}`)
-  }
-  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {
-    throw new ConfigError(name, 'expected a JSON array of strings')
-  }
-  return parsed
-}
+/** An integer within `limits`; unset or blank reads `unset`. */
+const integer = (env: string, limits: Limits, unset: number) =>
+  variable(env, (raw) => parseInteger(raw, limits) ?? unset, String(unset))
 
-function readDatabaseUrl(env: Env): string | undefined {
-  const raw = env.DATABASE_URL
-  if (raw === undefined) return undefined
+/** An integer within `limits`, or undefined when unset or blank. */
+const optionalInteger = (env: string, limits: Limits = {}) => variable(env, (raw) => parseInteger(raw, limits), '')
+
+/** A JSON array of strings, as django-environ's `env.json`; unset or blank reads `unset`. */
+const stringList = (env: string, unset: readonly string[]) =>
+  variable(
+    env,
+    (raw): readonly string[] => {
+      if (raw.trim() === '') return [...unset]
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(raw)
+      } catch {
+        throw new BadValue(`expected a JSON array of strings, got ${JSON.stringify(raw)}`)
+      }
+      if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {
+        throw new BadValue('expected a JSON array of strings')
+      }
+      return parsed
+    },
+    JSON.stringify(unset),
+  )
+
+/** Text with surrounding blanks removed; blank reads `unset`. */
+const trimmed = (env: string, unset: string) => variable(env, (raw) => raw.trim() || unset, unset)
+
+/** Text with surrounding blanks removed, or undefined when unset or blank. */
+const optionalTrimmed = (env: string) => variable(env, (raw) => raw.trim() || undefined, '')
+
+/** Text taken as it is, blank included. */
+const verbatim = (env: string, unset: string) => variable(env, (raw) => raw, unset)
+
+// PEM, or base64 of a PEM, as the Python settings accept (scoring §8). Unset or blank → undefined.
+const pemKey = (env: string) =>
+  variable(
+    env,
+    (raw): string | undefined => {
+      if (raw.trim() === '') return undefined
+      if (raw.includes('-----BEGIN')) return raw.replace(/\\n/g, '\n')
+      const decoded = Buffer.from(raw, 'base64').toString('utf8')
+      if (!decoded.includes('-----BEGIN')) throw new BadValue('expected a PEM key or a base64-encoded PEM key')
+      return decoded
+    },
+    '',
+  )
+
+const databaseUrl = variable('DATABASE_URL', (raw) => {
   // D22: an empty value is a broken deployment file, not a request for the embedded demo database.
-  if (raw.trim() === '')
-    throw new ConfigError('DATABASE_URL', 'is set but empty (unset it to run on the embedded database)')
+  if (raw.trim() === '') throw new BadValue('is set but empty (unset it to run on the embedded database)')
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    throw new ConfigError('DATABASE_URL', 'not a valid URL (expected postgres://user:pass@host:port/db)')
+    throw new BadValue('not a valid URL (expected postgres://user:pass@host:port/db)')
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(
-      'DATABASE_URL',
-      `unsupported scheme ${JSON.stringify(url.protocol)} (expected postgres:// or postgresql://)`,
-    )
+    throw new BadValue(`unsupported scheme ${JSON.stringify(url.protocol)} (expected postgres:// or postgresql://)`)
   }
   return raw
-}
-
-// PEM, or base64 of a PEM, as the Python settings accept (scoring §8).
-function readPem(env: Env, name: string): string | undefined {
-  const raw = env[name]
-  if (raw === undefined || raw.trim() === '') return undefined
-  if (raw.includes('-----BEGIN')) return raw.replace(/\\n/g, '\n')
-  const decoded = Buffer.from(raw, 'base64').toString('utf8')
-  if (!decoded.includes('-----BEGIN')) throw new ConfigError(name, 'expected a PEM key or a base64-encoded PEM key')
-  return decoded
-}
+})
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-function readLogLevel(env: Env): Config['logLevel'] {
-  const raw = (env.LOG_LEVEL ?? 'info').trim().toLowerCase()
-  const level = raw === 'warning' ? 'warn' : raw === 'critical' ? 'fatal' : raw
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`)
-  }
-  return level as Config['logLevel']
-}
+/** Pino's level names, plus Python's spellings "warning" and "critical". */
+const logLevel = variable(
+  'LOG_LEVEL',
+  (raw): (typeof LOG_LEVELS)[number] => {
+    const word = raw.trim().toLowerCase()
+    const level = word === 'warning' ? 'warn' : word === 'critical' ? 'fatal' : word
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new BadValue(`expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`)
+    }
+    return level as (typeof LOG_LEVELS)[number]
+  },
+  'info',
+)
 
 // The Python defaults (scoring §2 step 1) are dev placeholders that no real issuer uses.
 const PYTHON_DEFAULT_TRUSTED_ISSUERS = ['did:key:GlMY_1zkc0i11O-wMBWbSiUfIkZiXzFLlAQ89pdfyBA', 'did:ethr:0xabczyx']
-
-/**
- * Defaults of the standalone embedded mode (no DATABASE_URL): the demo community runs the human
- * points program, so points are awarded and shown unless the environment says otherwise.
- */
-export const EMBEDDED_MODE_DEFAULTS: Readonly<Env> = Object.freeze({
-  HUMAN_POINTS_ENABLED: 'true',
-  HUMAN_POINTS_WRITE_ENABLED: 'true',
-})
-
-/** Reads every variable once; `defaults` fill in unset variables only (used by the embedded mode). */
-export function loadConfig(rawEnv: Env, defaults: Env = {}): Config {
-  const env: Env = {
-    ...defaults,
-    ...Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined)),
-  }
-  const config: Config = {
-    databaseUrl: readDatabaseUrl(env),
-    port: readInt(env, 'PORT', { min: 0, max: 65535 }) ?? 8000,
-    host: env.HOST?.trim() || '127.0.0.1',
-    logLevel: readLogLevel(env),
-    trustedIamIssuers: readStringList(env, 'TRUSTED_IAM_ISSUERS', PYTHON_DEFAULT_TRUSTED_ISSUERS),
-    ceramicCacheScorerId: readInt(env, 'CERAMIC_CACHE_SCORER_ID', { min: 1 }),
-    secretKey: env.SECRET_KEY ?? '',
-    siweJwtPublicKey: readPem(env, 'SIWE_JWT_PUBLIC_KEY'),
-    siweJwtPrivateKey: readPem(env, 'SIWE_JWT_PRIVATE_KEY'),
-    cgrantsApiToken: env.CGRANTS_API_TOKEN ?? 'abc',
-    demoApiKey: env.DEMO_API_KEY?.trim() || undefined,
-    demoApiKeyAliases: readStringList(env, 'DEMO_API_KEY_ALIASES', []),
-    demoApiScorerId: readInt(env, 'DEMO_API_SCORER_ID'),
-    humanPointsEnabled: readBool(env, 'HUMAN_POINTS_ENABLED', false),
-    humanPointsWriteEnabled: readBool(env, 'HUMAN_POINTS_WRITE_ENABLED', false),
-    humanPointsStartTimestamp: readInt(env, 'HUMAN_POINTS_START_TIMESTAMP', { min: 0 }) ?? 0,
-    humanPointsMtaEnabled: readBool(env, 'HUMAN_POINTS_MTA_ENABLED', false),
-    multiNullifierEnabled: (env.FF_MULTI_NULLIFIER ?? 'off') === 'on',
-    apiAnalyticsEnabled: (env.FF_API_ANALYTICS ?? 'Off') === 'on',
-    dbPoolSize: readInt(env, 'DB_POOL_SIZE', { min: 1, max: 200 }) ?? 5,
-    dbPrepareStatements: readBool(env, 'DB_PREPARE_STATEMENTS', true),
-    embeddedDataDir: env.EMBEDDED_DATA_DIR?.trim() || '.data/pglite',
-    requestTimeoutMs: readInt(env, 'REQUEST_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    dbStatementTimeoutMs:
-      readInt(env, 'DB_STATEMENT_TIMEOUT_MS', { min: 0, max: 600_000 }) ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-    dbPoolTimeoutMs: readInt(env, 'DB_POOL_TIMEOUT_MS', { min: 1, max: 600_000 }) ?? DEFAULT_POOL_TIMEOUT_MS,
-    dbConnectTimeoutMs: readInt(env, 'DB_CONNECT_TIMEOUT_MS', { min: 100, max: 600_000 }) ?? DEFAULT_CONNECT_TIMEOUT_MS,
-  }
-  return Object.freeze(config)
-}
 
 // Every wait has a bound (README "Deadlines"). A warm score takes milliseconds and a first score
 // of a full passport well under a second, so 10 s only cuts a request that is stuck; it stays
@@ -198,18 +176,105 @@ const DEFAULT_POOL_TIMEOUT_MS = 3_000
 const DEFAULT_CONNECT_TIMEOUT_MS = 3_000
 
 /**
+ * Every setting, the variable it is read from, and what an unset variable means. The order is
+ * the order of the checks: with several bad values, the first one here is reported.
+ */
+const ConfigSchema = Type.Object({
+  /** Unset → embedded PGlite database in `embeddedDataDir` (D15: only then do we migrate/seed on start). */
+  databaseUrl: Type.Optional(databaseUrl),
+  port: integer('PORT', { min: 0, max: 65535 }, 8000),
+  host: trimmed('HOST', '127.0.0.1'),
+  logLevel,
+  /** Exact, case-sensitive issuer DIDs (scoring §2 step 1). */
+  trustedIamIssuers: stringList('TRUSTED_IAM_ISSUERS', PYTHON_DEFAULT_TRUSTED_ISSUERS),
+  ceramicCacheScorerId: optionalInteger('CERAMIC_CACHE_SCORER_ID', { min: 1 }),
+  secretKey: verbatim('SECRET_KEY', ''),
+  siweJwtPublicKey: pemKey('SIWE_JWT_PUBLIC_KEY'),
+  siweJwtPrivateKey: pemKey('SIWE_JWT_PRIVATE_KEY'),
+  /** Raw value compared with the internal endpoints' `Authorization` header (endpoints §1.3.2). */
+  cgrantsApiToken: verbatim('CGRANTS_API_TOKEN', 'abc'),
+  demoApiKey: optionalTrimmed('DEMO_API_KEY'),
+  demoApiKeyAliases: stringList('DEMO_API_KEY_ALIASES', []),
+  demoApiScorerId: optionalInteger('DEMO_API_SCORER_ID'),
+  humanPointsEnabled: boolean('HUMAN_POINTS_ENABLED', false),
+  humanPointsWriteEnabled: boolean('HUMAN_POINTS_WRITE_ENABLED', false),
+  humanPointsStartTimestamp: integer('HUMAN_POINTS_START_TIMESTAMP', { min: 0 }, 0),
+  humanPointsMtaEnabled: boolean('HUMAN_POINTS_MTA_ENABLED', false),
+  multiNullifierEnabled: featureFlag('FF_MULTI_NULLIFIER', 'off'),
+  apiAnalyticsEnabled: featureFlag('FF_API_ANALYTICS', 'Off'),
+  /** Kept small on purpose: behind RDS Proxy/PgBouncer the proxy does the real pooling (seeds, Rust port uses 5). */
+  dbPoolSize: integer('DB_POOL_SIZE', { min: 1, max: 200 }, 5),
+  /** Must be off behind PgBouncer / RDS Proxy in transaction mode: named statements do not survive a connection switch. */
+  dbPrepareStatements: boolean('DB_PREPARE_STATEMENTS', true),
+  embeddedDataDir: trimmed('EMBEDDED_DATA_DIR', '.data/pglite'),
+  /**
+   * Deadline of one request from routing to the answer (Fastify `handlerTimeout`): past it the
+   * caller gets 503, and a transaction of that request that has not committed rolls back.
+   */
+  requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', { min: 100, max: 600_000 }, DEFAULT_REQUEST_TIMEOUT_MS),
+  /** PostgreSQL `statement_timeout` of our connections; 0 sends none (set it on the role instead). */
+  dbStatementTimeoutMs: integer('DB_STATEMENT_TIMEOUT_MS', { min: 0, max: 600_000 }, DEFAULT_STATEMENT_TIMEOUT_MS),
+  /** How long a transaction may wait for a free pooled connection before the request gets 503. */
+  dbPoolTimeoutMs: integer('DB_POOL_TIMEOUT_MS', { min: 1, max: 600_000 }, DEFAULT_POOL_TIMEOUT_MS),
+  /** How long opening a connection may take (TCP + startup + authentication). */
+  dbConnectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', { min: 100, max: 600_000 }, DEFAULT_CONNECT_TIMEOUT_MS),
+})
+
+export type Config = StaticDecode<typeof ConfigSchema>
+
+type Setting = keyof typeof ConfigSchema.properties
+const SETTINGS = Object.keys(ConfigSchema.properties) as Setting[]
+const variableOf = (setting: Setting): string => ConfigSchema.properties[setting].env as string
+
+/** Checks every variable against the schema and decodes it; the first bad one stops the start. */
+function decodeEnv(env: Env): Config {
+  const texts = Object.fromEntries(
+    SETTINGS.flatMap((setting) => {
+      const raw = env[variableOf(setting)]
+      return raw === undefined ? [] : [[setting, raw]]
+    }),
+  )
+  try {
+    return Value.Decode(ConfigSchema, Value.Default(ConfigSchema, texts))
+  } catch (error) {
+    if (error instanceof TransformDecodeError && error.error instanceof BadValue)
+      throw new ConfigError(variableOf(error.path.slice(1) as Setting), error.error.message)
+    throw error
+  }
+}
+
+/**
+ * Defaults of the standalone embedded mode (no DATABASE_URL): the demo community runs the human
+ * points program, so points are awarded and shown unless the environment says otherwise.
+ */
+export const EMBEDDED_MODE_DEFAULTS: Readonly<Env> = Object.freeze({
+  HUMAN_POINTS_ENABLED: 'true',
+  HUMAN_POINTS_WRITE_ENABLED: 'true',
+})
+
+/** Reads every variable once; `defaults` fill in unset variables only (used by the embedded mode). */
+export function loadConfig(rawEnv: Env, defaults: Env = {}): Config {
+  return Object.freeze(
+    decodeEnv({
+      ...defaults,
+      ...Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined)),
+    }),
+  )
+}
+
+/**
  * D22: settings that would silently run a real deployment wrong. Every passport would score 0
  * without a trusted issuer; the internal endpoints would accept the public default key `abc`.
  */
-function refuseUnsafeConfiguration(env: Env): void {
+function refuseUnsafeConfiguration(env: Env, config: Config): void {
   const issuers = env.TRUSTED_IAM_ISSUERS?.trim()
   if (!issuers)
     throw new ConfigError(
       'TRUSTED_IAM_ISSUERS',
       'must be set against a real database (a JSON array of the IAM issuer DIDs; without one every score is 0)',
     )
-  const parsed = readStringList(env, 'TRUSTED_IAM_ISSUERS', [])
-  if (parsed.length === 0 || parsed.every((did) => PYTHON_DEFAULT_TRUSTED_ISSUERS.includes(did))) {
+  const issuerList = config.trustedIamIssuers
+  if (issuerList.length === 0 || issuerList.every((did) => PYTHON_DEFAULT_TRUSTED_ISSUERS.includes(did))) {
     throw new ConfigError(
       'TRUSTED_IAM_ISSUERS',
       "lists none of the production IAM issuers (empty, or only Python's development placeholders)",
@@ -230,7 +295,7 @@ function refuseUnsafeConfiguration(env: Env): void {
 export function loadServiceConfig(env: Env): Config {
   if (env.DATABASE_URL === undefined) return loadConfig(env, EMBEDDED_MODE_DEFAULTS)
   const config = loadConfig(env)
-  refuseUnsafeConfiguration(env)
+  refuseUnsafeConfiguration(env, config)
   return config
 }
 

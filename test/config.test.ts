@@ -75,9 +75,67 @@ describe('loadConfig (D16: the Python service variable names)', () => {
     ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     [{ SIWE_JWT_PUBLIC_KEY: 'not a key' }, 'SIWE_JWT_PUBLIC_KEY: expected a PEM key or a base64-encoded PEM key'],
+    [{ DATABASE_URL: 'db:5432' }, 'DATABASE_URL: unsupported scheme "db:" (expected postgres:// or postgresql://)'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL: not a valid URL (expected postgres://user:pass@host:port/db)'],
+    [{ DB_POOL_SIZE: '99999999999999999999' }, 'DB_POOL_SIZE: integer out of range: 99999999999999999999'],
+    [{ CERAMIC_CACHE_SCORER_ID: '0' }, 'CERAMIC_CACHE_SCORER_ID: must be >= 1, got 0'],
+    [{ DEMO_API_KEY_ALIASES: '{"demo": 1}' }, 'DEMO_API_KEY_ALIASES: expected a JSON array of strings'],
+    [
+      { DB_PREPARE_STATEMENTS: 'sometimes' },
+      'DB_PREPARE_STATEMENTS: expected a boolean (true/false, on/off, 1/0), got "sometimes"',
+    ],
   ])('a bad value stops the start with one line naming the variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)
+  })
+
+  it('several bad values: the first setting in the schema is the one named', () => {
+    expect(() => loadConfig({ DB_POOL_SIZE: '0', HOST: 'h', PORT: 'x' })).toThrow('PORT: expected an integer, got "x"')
+  })
+
+  it('a blank value reads as unset, except the two secrets taken verbatim', () => {
+    const config = loadConfig({
+      PORT: '',
+      HOST: '  ',
+      TRUSTED_IAM_ISSUERS: ' ',
+      CERAMIC_CACHE_SCORER_ID: '',
+      DEMO_API_KEY: ' ',
+      SIWE_JWT_PUBLIC_KEY: '',
+      HUMAN_POINTS_ENABLED: '',
+      DB_PREPARE_STATEMENTS: '',
+      EMBEDDED_DATA_DIR: ' ',
+      CGRANTS_API_TOKEN: '',
+      SECRET_KEY: '',
+    })
+    expect(config).toMatchObject({
+      port: 8000,
+      host: '127.0.0.1',
+      trustedIamIssuers: ['did:key:GlMY_1zkc0i11O-wMBWbSiUfIkZiXzFLlAQ89pdfyBA', 'did:ethr:0xabczyx'],
+      ceramicCacheScorerId: undefined,
+      demoApiKey: undefined,
+      siweJwtPublicKey: undefined,
+      humanPointsEnabled: false,
+      // django-environ reads an empty boolean as false, whatever the default.
+      dbPrepareStatements: false,
+      embeddedDataDir: '.data/pglite',
+      cgrantsApiToken: '',
+      secretKey: '',
+    })
+  })
+
+  it('the config is frozen, and each load has its own lists (also when a blank value reads the default)', () => {
+    const first = loadConfig({ TRUSTED_IAM_ISSUERS: '' })
+    const second = loadConfig({ TRUSTED_IAM_ISSUERS: '' })
+    expect(Object.isFrozen(first)).toBe(true)
+    expect(first.trustedIamIssuers).toEqual(second.trustedIamIssuers)
+    expect(first.trustedIamIssuers).not.toBe(second.trustedIamIssuers)
+  })
+
+  it('a one-line PEM with literal \\n sequences (as .env files hold it) becomes a multi-line PEM', () => {
+    expect(
+      loadConfig({ SIWE_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----' })
+        .siweJwtPublicKey,
+    ).toBe('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----')
   })
 
   it('accepts a base64-encoded PEM', () => {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { scoringTestConfig, useTestApp } from '../helpers/app.js'
-import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
+import { randomAddress } from '../helpers/factories/accounts.js'
 import { signStamps } from '../helpers/factories/scoring.js'
-import { bearer, generateSiweKeyPair, type SiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
+import { setUpCeramicCache, type CeramicCacheSetup } from '../helpers/jwt.js'
 import { listCacheRows, listLiveCacheRows } from '../helpers/factories/ceramic-cache.js'
-import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
 import type { StampCredential } from '../../src/dev/stamp-issuer.js'
 
 // D25: identical stamp writes racing each other (a double click, a client retry) both succeed and
@@ -14,20 +13,13 @@ import type { StampCredential } from '../../src/dev/stamp-issuer.js'
 const INTERNAL_TOKEN = 'internal-test-token'
 const PARALLEL_WRITES = 20
 
-let keys: SiweKeyPair
-let communityId: number
+let ceramic: CeramicCacheSetup
 
 const ctx = useTestApp({
   poolSize: 8,
   config: async ({ sql }) => {
-    keys = generateSiweKeyPair()
-    const { accountId } = await createAccount(sql)
-    ;({ communityId } = await createCommunity(sql, { accountId, weights: { Google: 1, Github: 2 }, threshold: '1' }))
-    return scoringTestConfig({
-      SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem,
-      CERAMIC_CACHE_SCORER_ID: String(communityId),
-      CGRANTS_API_TOKEN: INTERNAL_TOKEN,
-    })
+    ceramic = await setUpCeramicCache(sql, { weights: { Google: 1, Github: 2 }, threshold: '1' })
+    return scoringTestConfig({ ...ceramic.env, CGRANTS_API_TOKEN: INTERNAL_TOKEN })
   },
 })
 
@@ -59,13 +51,13 @@ describe('concurrent identical stamp writes (D25)', () => {
   it(`POST /ceramic-cache/stamps/bulk ×${PARALLEL_WRITES} for one address and provider → all 201, one live row: the last write's`, async () => {
     const address = randomAddress()
     const credentials = await signedWrites(address)
-    const token = await mintSiweToken(address, keys.privateKey)
+    const jwt = await ceramic.bearer(address)
     const responses = await Promise.all(
       credentials.map((stamp) =>
         ctx.app.inject({
           method: 'POST',
           url: '/ceramic-cache/stamps/bulk',
-          headers: bearer(token),
+          headers: jwt,
           payload: [{ provider: 'Google', stamp }],
         }),
       ),
@@ -88,7 +80,7 @@ describe('concurrent identical stamp writes (D25)', () => {
           method: 'POST',
           url: `/internal/embed/stamps/${address}`,
           headers: { authorization: INTERNAL_TOKEN },
-          payload: { scorer_id: communityId, stamps: [stamp] },
+          payload: { scorer_id: ceramic.communityId, stamps: [stamp] },
         }),
       ),
     )
@@ -102,11 +94,11 @@ describe('concurrent identical stamp writes (D25)', () => {
   it('PATCH and DELETE racing adds for the same provider → no 5xx; the final state is one of the sequential outcomes', async () => {
     const address = randomAddress()
     const credentials = await signedWrites(address)
-    const token = await mintSiweToken(address, keys.privateKey)
+    const jwt = await ceramic.bearer(address)
     const requests = credentials.slice(0, 12).map((stamp, index) => {
       const method = index % 3 === 0 ? 'POST' : index % 3 === 1 ? 'PATCH' : 'DELETE'
       const payload = method === 'DELETE' ? [{ provider: 'Google' }] : [{ provider: 'Google', stamp }]
-      return ctx.app.inject({ method, url: '/ceramic-cache/stamps/bulk', headers: bearer(token), payload })
+      return ctx.app.inject({ method, url: '/ceramic-cache/stamps/bulk', headers: jwt, payload })
     })
     const statuses = (await Promise.all(requests)).map((response) => response.statusCode)
     // A DELETE that finds nothing live is a 404 (Python's "Unable to find stamp to delete.").

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { InjectOptions } from 'fastify'
 import { scoringTestConfig, useTestApp } from '../helpers/app.js'
-import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
+import { randomAddress } from '../helpers/factories/accounts.js'
 import { createTestApiKey, signStamps } from '../helpers/factories/scoring.js'
-import { bearer, generateSiweKeyPair, type SiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
-import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
+import { setUpCeramicCache, type CeramicCacheSetup } from '../helpers/jwt.js'
 import type { StampCredential } from '../../src/dev/stamp-issuer.js'
+import { intParsingError } from '../helpers/error-bodies.js'
 
 // D17: input Python sends on to PostgreSQL (and answers 500) is refused at the edge with the 4xx
 // that names it, and nothing is written. One row per case: the request, the exact answer.
@@ -14,27 +14,24 @@ const INTERNAL = { authorization: 'internal-test-token' }
 const HUGE = '99999999999999999999999'
 const NUL_MSG = 'String should not contain the NUL character (\\u0000)'
 const SURROGATE_MSG = 'Input should be a valid string, unable to parse raw data as a unicode string'
-const INT_MSG = 'Input should be a valid integer, unable to parse string as an integer'
 const nul = (...loc: (string | number)[]) => ({ detail: [{ type: 'string_nul', loc, msg: NUL_MSG }] })
 const surrogate = (...loc: (string | number)[]) => ({ detail: [{ type: 'string_unicode', loc, msg: SURROGATE_MSG }] })
-const intParsing = (...loc: (string | number)[]) => ({ detail: [{ type: 'int_parsing', loc, msg: INT_MSG }] })
 const tooLong = (...loc: (string | number)[]) => ({
   detail: [
     { type: 'string_too_long', loc, msg: 'String should have at most 256 characters', ctx: { max_length: 256 } },
   ],
 })
 
-let keys: SiweKeyPair
+let ceramic: CeramicCacheSetup
 let communityId: number
 let apiKey: string
 
 const ctx = useTestApp({
   config: async ({ sql }) => {
-    keys = generateSiweKeyPair()
-    const { accountId } = await createAccount(sql)
-    ;({ communityId } = await createCommunity(sql, { accountId, weights: { Google: 1 } }))
-    apiKey = (await createTestApiKey(sql, accountId)).key
-    return scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(communityId) })
+    ceramic = await setUpCeramicCache(sql, { weights: { Google: 1 } })
+    communityId = ceramic.communityId
+    apiKey = (await createTestApiKey(sql, ceramic.accountId)).key
+    return scoringTestConfig(ceramic.env)
   },
 })
 
@@ -59,7 +56,7 @@ interface Fixture {
 async function newFixture(): Promise<Fixture> {
   const address = randomAddress()
   const [google] = await signStamps(address, [{ provider: 'Google' }])
-  return { address, jwt: bearer(await mintSiweToken(address, keys.privateKey)), google: google! }
+  return { address, jwt: await ceramic.bearer(address), google: google! }
 }
 
 const json = (
@@ -259,7 +256,7 @@ const CASES: HostileCase[] = [
       headers: f.jwt,
     }),
     status: 422,
-    body: intParsing('query', 'alternate_scorer_id'),
+    body: intParsingError('query', 'alternate_scorer_id'),
   },
   {
     name: 'alternate_scorer_id=1e308',
@@ -269,7 +266,7 @@ const CASES: HostileCase[] = [
       headers: f.jwt,
     }),
     status: 422,
-    body: intParsing('query', 'alternate_scorer_id'),
+    body: intParsingError('query', 'alternate_scorer_id'),
   },
   {
     name: 'alternate_scorer_id beyond int64',
@@ -287,13 +284,13 @@ const CASES: HostileCase[] = [
     name: 'v2 scorer_id 0x10',
     request: (f) => ({ method: 'GET', url: `/v2/stamps/0x10/score/${f.address}`, headers: { 'x-api-key': apiKey } }),
     status: 422,
-    body: intParsing('path', 'scorer_id'),
+    body: intParsingError('path', 'scorer_id'),
   },
   {
     name: 'v2 scorer_id 1e3',
     request: (f) => ({ method: 'GET', url: `/v2/stamps/1e3/score/${f.address}`, headers: { 'x-api-key': apiKey } }),
     status: 422,
-    body: intParsing('path', 'scorer_id'),
+    body: intParsingError('path', 'scorer_id'),
   },
   {
     name: 'v2 scorer_id beyond int64',

@@ -1,27 +1,25 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { InjectOptions } from 'fastify'
 import { scoringTestConfig, useTestApp } from '../helpers/app.js'
-import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
+import { randomAddress } from '../helpers/factories/accounts.js'
 import { createTestApiKey } from '../helpers/factories/scoring.js'
-import { bearer, generateSiweKeyPair, type SiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
+import { setUpCeramicCache, type CeramicCacheSetup } from '../helpers/jwt.js'
 import { sendRaw } from '../fuzz/raw-http.js'
-import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
 
 // D18 (405 with Allow; HEAD like GET without a body) and D24 (the router's and the HTTP parser's
 // errors in the `{"detail": …}` envelope).
 
 const INTERNAL = { authorization: 'internal-test-token' }
-let keys: SiweKeyPair
+let ceramic: CeramicCacheSetup
 let communityId: number
 let apiKey: string
 
 const ctx = useTestApp({
   config: async ({ sql }) => {
-    keys = generateSiweKeyPair()
-    const { accountId } = await createAccount(sql)
-    ;({ communityId } = await createCommunity(sql, { accountId, weights: { Google: 1 } }))
-    apiKey = (await createTestApiKey(sql, accountId)).key
-    return scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(communityId) })
+    ceramic = await setUpCeramicCache(sql, { weights: { Google: 1 } })
+    communityId = ceramic.communityId
+    apiKey = (await createTestApiKey(sql, ceramic.accountId)).key
+    return scoringTestConfig(ceramic.env)
   },
 })
 
@@ -100,7 +98,7 @@ describe('HEAD on a GET route (D18)', () => {
 
   it('answers like GET: same status, content type and length, empty body — also for the inputs that used to be 500s', async () => {
     const address = randomAddress()
-    const jwt = bearer(await mintSiweToken(address, keys.privateKey))
+    const jwt = await ceramic.bearer(address)
     for (const [url, headers] of getRequests(address, jwt)) {
       const get = await ctx.app.inject({ method: 'GET', url, headers })
       const head = await ctx.app.inject({ method: 'HEAD', url, headers })

@@ -26,7 +26,7 @@ import {
   siweClaims,
   unsignedToken,
   type SiweKeyPair,
-} from '../helpers/factories/ceramic-jwt.js'
+} from '../helpers/jwt.js'
 import { randomAddress } from '../helpers/factories/accounts.js'
 
 const SECRET_KEY = 'domain-test-secret-key'

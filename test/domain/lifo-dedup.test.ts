@@ -15,6 +15,7 @@ import { insertHashLink, listEvents, listHashLinks, uniqueNullifier } from '../h
 
 const ME = '0x1111111111111111111111111111111111111111'
 const OTHER = '0x2222222222222222222222222222222222222222'
+const THIRD = '0x3333333333333333333333333333333333333333'
 // 2025-01-15T10:20:30Z
 const NOW: PyDateTime = { epochMicros: 1_736_936_430_000_000n, offsetMinutes: 0 }
 
@@ -42,7 +43,7 @@ const link = (id: number, hash: string, address: string, expiresAt: string): Has
 })
 
 describe('extractNullifiers (scoring §3.1)', () => {
-  it('the hash key wins when present, even next to nullifiers', () => {
+  it('scoring §13.16: the legacy hash key is the nullifier; it wins when present, even next to nullifiers', () => {
     const s: CachedStamp = {
       provider: 'P',
       credential: { credentialSubject: { hash: 'v0.0.0:abc', nullifiers: ['v1:x'] } },
@@ -50,7 +51,7 @@ describe('extractNullifiers (scoring §3.1)', () => {
     expect(extractNullifiers(s, true)).toEqual(['v0.0.0:abc'])
   })
 
-  it('FF_MULTI_NULLIFIER off keeps only entries starting with "v0" (legacy hashes included); on keeps all', () => {
+  it('scoring §13.19/§13.20: FF_MULTI_NULLIFIER off keeps only entries starting with "v0" (legacy hashes included); on keeps all', () => {
     const s = stamp('P', ['v0:a', 'v1:b', 'v2:c', 'xv0:d'])
     expect(extractNullifiers(s, false)).toEqual(['v0:a'])
     expect(extractNullifiers(s, true)).toEqual(['v0:a', 'v1:b', 'v2:c', 'xv0:d'])
@@ -105,7 +106,7 @@ describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
 
   it("scoring §13.22: a deduped stamp backfills its other nullifiers for the owner of its first clash, with the owner's expiry", () => {
     const first = link(1, 'v1:b', OTHER, '2099-01-01 00:00:00+00')
-    const second = link(2, 'v2:c', '0x3333333333333333333333333333333333333333', '2098-01-01 00:00:00+00')
+    const second = link(2, 'v2:c', THIRD, '2098-01-01 00:00:00+00')
     const s = stamp('P', ['v0:a', 'v1:b', 'v2:c', 'v3:d'])
     const plan = planLifoAttempt([s], [second, first], ME, NOW, true)
     expect(plan.kept).toEqual([])
@@ -153,17 +154,42 @@ describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
     const plan = planLifoAttempt([stamp('P', ['v0:different', 'v1:test'])], [v1Clash], ME, NOW, false)
     expect(plan.kept).toHaveLength(1)
     expect(plan.creates.map((c) => c.hash)).toEqual(['v0:different'])
+    // §13.23: a v0 clash still dedups, and the v1 nullifier is not backfilled for the owner.
+    const v0Clash = link(2, 'v0:unique', OTHER, '2099-01-01 00:00:00+00')
+    const deduped = stamp('P', ['v0:unique', 'v1:different'])
+    const clash = planLifoAttempt([deduped], [v0Clash], ME, NOW, false)
+    expect(clash.kept).toEqual([])
+    expect(clash.clashing).toEqual(new Map([['P', deduped]]))
+    expect(clash.creates).toEqual([])
+  })
+
+  it('scoring §13.25: any one nullifier of a live claim dedups; the others are backfilled for its owner', () => {
+    const claims = [
+      link(1, 'v1:A', OTHER, '2099-01-01 00:00:00+00'),
+      link(2, 'v2:B', OTHER, '2099-01-01 00:00:00+00'),
+      link(3, 'v1:C', THIRD, '2098-01-01 00:00:00+00'),
+    ]
+    for (const nullifiers of [['v1:A'], ['v2:B']]) {
+      const plan = planLifoAttempt([stamp('P', nullifiers)], claims, ME, NOW, true)
+      expect([plan.kept, [...plan.clashing.keys()], plan.creates]).toEqual([[], ['P'], []])
+    }
+    const mixed = planLifoAttempt([stamp('P', ['v1:C', 'v2:random'])], claims, ME, NOW, true)
+    expect([...mixed.clashing.keys()]).toEqual(['P'])
+    expect(mixed.creates).toEqual([{ hash: 'v2:random', address: THIRD, expiresAt: '2098-01-01 00:00:00+00' }])
   })
 })
 
 describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
   let database: TestDatabase
   let communityId: number
+  /** Another community of the same account. */
+  let otherCommunityId: number
 
   beforeAll(async () => {
     database = await createTestDatabase()
     const { accountId } = await createAccount(database.sql)
     communityId = (await createCommunity(database.sql, { accountId })).communityId
+    otherCommunityId = (await createCommunity(database.sql, { accountId })).communityId
   })
   afterAll(async () => {
     await database?.close()
@@ -174,6 +200,7 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
   async function runCounting(
     address: string,
     stamps: CachedStamp[],
+    inCommunity = communityId,
   ): Promise<{ attempts: number; outcome: Awaited<ReturnType<typeof applyLifoDedup>> | Error }> {
     let attempts = 0
     let outcome: Awaited<ReturnType<typeof applyLifoDedup>> | Error = new Error('not run')
@@ -183,13 +210,106 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
     }
     await database.sql.begin(async (tx) => {
       try {
-        outcome = await applyLifoDedup(tx, { communityId, address, stamps, multiNullifierEnabled: true, clock })
+        outcome = await applyLifoDedup(tx, {
+          communityId: inCommunity,
+          address,
+          stamps,
+          multiNullifierEnabled: true,
+          clock,
+        })
       } catch (error) {
         outcome = error as Error
       }
     })
     return { attempts, outcome }
   }
+
+  const linkRows = async (inCommunity: number, hashes: string[]) =>
+    (await listHashLinks(database.sql, inCommunity, hashes)).map((l) => [l.hash, l.address, l.expires_at])
+
+  it('scoring §13.13/§13.14: no dedup across communities: each community links the nullifier for its own claimant', async () => {
+    const s = (hash: string) => stamp('test_provider', [hash], '2099-02-21T15:30:51.720Z')
+    // §13.13: one address per community; §13.14: the same address in both.
+    const [first, second] = [randomAddress(), randomAddress()]
+    for (const [hash, claimants] of [
+      [uniqueNullifier('v1:test_hash'), [first, second]],
+      [uniqueNullifier('v1:test_hash'), [first, first]],
+    ] as const) {
+      for (const [address, inCommunity] of [
+        [claimants[0], communityId],
+        [claimants[1], otherCommunityId],
+      ] as const) {
+        expect((await runCounting(address, [s(hash)], inCommunity)).outcome).toEqual({
+          kept: [s(hash)],
+          clashing: new Map(),
+          deduplicated: [],
+        })
+        expect(await linkRows(inCommunity, [hash])).toEqual([[hash, address, '2099-02-21 15:30:51.72+00']])
+      }
+    }
+    expect(await listEvents(database.sql, second, otherCommunityId)).toEqual([])
+    expect(await listEvents(database.sql, first, otherCommunityId)).toEqual([])
+  })
+
+  it('scoring §13.15/§13.16: a clash in one community → deduped, no link, one LDP event; nullifiers and the legacy hash alike', async () => {
+    for (const claim of [(hash: string) => [hash], (hash: string) => ({ hash })]) {
+      const hash = uniqueNullifier('v1:test_hash')
+      const [first, second] = [randomAddress(), randomAddress()]
+      const mine = stamp('test_provider', claim(hash))
+      expect((await runCounting(first, [mine])).outcome).toEqual({
+        kept: [mine],
+        clashing: new Map(),
+        deduplicated: [],
+      })
+      const theirs = stamp('test_provider', claim(hash))
+      expect((await runCounting(second, [theirs])).outcome).toEqual({
+        kept: [],
+        clashing: new Map([['test_provider', theirs]]),
+        deduplicated: [{ stamp: theirs, hash, owner: first }],
+      })
+      expect(await linkRows(communityId, [hash])).toEqual([[hash, first, '2025-03-01 00:00:00+00']])
+      expect(await listEvents(database.sql, first, communityId)).toEqual([])
+      expect(await listEvents(database.sql, second, communityId)).toEqual([
+        {
+          id: expect.any(Number),
+          action: 'LDP',
+          address: second,
+          community_id: communityId,
+          data: { nullifiers: [hash], provider: 'test_provider', community_id: communityId },
+        },
+      ])
+    }
+  })
+
+  it("scoring §13.17: a re-submission rewrites the address's own link in place with the stamp's expiry; no event", async () => {
+    const hash = uniqueNullifier('v1:test_hash')
+    const address = randomAddress()
+    const id = await insertHashLink(database.sql, { hash, address, communityId, expiresAt: '2100-01-01T00:00:00Z' })
+    const s = stamp('test_provider', [hash], '2099-02-21T15:30:51.720Z')
+    expect((await runCounting(address, [s])).outcome).toEqual({ kept: [s], clashing: new Map(), deduplicated: [] })
+    expect(await listHashLinks(database.sql, communityId, [hash])).toEqual([
+      { id, hash, address, expires_at: '2099-02-21 15:30:51.72+00' },
+    ])
+    expect(await listEvents(database.sql, address, communityId)).toEqual([])
+  })
+
+  it('scoring §13.18: an expired claim of another address is taken over in place (same row, new owner and expiry); no event', async () => {
+    const hash = uniqueNullifier('v1:test_hash')
+    const [previous, address] = [randomAddress(), randomAddress()]
+    // Expired one microsecond before NOW: strictly earlier is forfeited.
+    const id = await insertHashLink(database.sql, {
+      hash,
+      address: previous,
+      communityId,
+      expiresAt: '2025-01-15T10:20:29.999999Z',
+    })
+    const s = stamp('test_provider', [hash], '2025-02-14T10:20:30.000Z')
+    expect((await runCounting(address, [s])).outcome).toEqual({ kept: [s], clashing: new Map(), deduplicated: [] })
+    expect(await listHashLinks(database.sql, communityId, [hash])).toEqual([
+      { id, hash, address, expires_at: '2025-02-14 10:20:30+00' },
+    ])
+    expect(await listEvents(database.sql, address, communityId)).toEqual([])
+  })
 
   it(`scoring §13.26: a unique violation on every attempt → ${LIFO_MAX_ATTEMPTS} attempts, then "Failed to save HashScorerLinks"`, async () => {
     const shared = uniqueNullifier('v0:shared')
@@ -221,6 +341,24 @@ describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
     ])
     expect((await listEvents(database.sql, address, communityId)).map((e) => [e.action, e.data])).toEqual([
       ['LDP', { nullifiers: [hashA, hashB], provider: 'test_provider', community_id: communityId }],
+    ])
+
+    // The address then submits hash B alone: deduped against the backfilled link, links unchanged.
+    const later = stamp('test_provider', [hashB], '2099-01-16T00:00:00.000Z')
+    expect((await runCounting(address, [later])).outcome).toEqual({
+      kept: [],
+      clashing: new Map([['test_provider', later]]),
+      deduplicated: [{ stamp: later, hash: hashB, owner }],
+    })
+    expect(
+      (await listHashLinks(database.sql, communityId, [hashA, hashB])).map((l) => [l.hash, l.address, l.expires_at]),
+    ).toEqual([
+      [hashA, owner, '2099-01-04 00:00:00+00'],
+      [hashB, owner, '2099-01-04 00:00:00+00'],
+    ])
+    expect((await listEvents(database.sql, address, communityId, 'LDP')).map((e) => e.data)).toEqual([
+      { nullifiers: [hashA, hashB], provider: 'test_provider', community_id: communityId },
+      { nullifiers: [hashB], provider: 'test_provider', community_id: communityId },
     ])
   })
 

@@ -24,7 +24,7 @@ const stampScoresJson = (scores: Map<string, number>) =>
   pyJsonDumps(Object.fromEntries([...scores].map(([p, v]) => [p, new PyFloat(v)])))
 
 describe('calculateScore (scoring §4)', () => {
-  it('scoring §4.7: the worked example', () => {
+  it('scoring §4.7 (the weights of §13.30): the worked example, float weights, failing', () => {
     const ens = stamp('Ens', '2025-03-01T00:00:00.000Z')
     const google = stamp('Google', '2025-02-20T12:34:56.789Z')
     const linkedin = stamp('Linkedin', '2025-03-15T08:00:00.000Z')
@@ -91,12 +91,18 @@ describe('calculateScore (scoring §4)', () => {
     )
   })
 
-  it('scoring §13.31/§13.34: the binary score is 1 at sum ≥ threshold (inclusive)', () => {
+  it('scoring §13.31/§13.32/§13.34: the binary score is 1 at sum ≥ threshold (inclusive)', () => {
     const weights = weightsOf('{"FirstEthTxnProvider": 1.0, "Google": 1, "Ens": 1.0}')
     expect(calculateScore([stamp('Ens'), stamp('Google')], new Map(), weights, '2.00000')).toMatchObject({
       binaryScore: 1,
       evidence: { success: true, rawScore: '2', threshold: '2.00000' },
     })
+    const failing = calculateScore([stamp('Ens'), stamp('Google')], new Map(), weights, '20.00000')
+    expect(failing).toMatchObject({
+      binaryScore: 0,
+      evidence: { type: 'ThresholdScoreCheck', success: false, rawScore: '2', threshold: '20.00000' },
+    })
+    expect(failing.stamps.get('Ens')!.score).toBe('1.00000')
     expect(calculateScore([stamp('Ens'), stamp('Google')], new Map(), weights, '2.00001')).toMatchObject({
       binaryScore: 0,
       evidence: { success: false },
@@ -162,7 +168,7 @@ describe('calculateScore (scoring §4)', () => {
     })
   })
 
-  it('no kept stamps → "0", no expiry, empty breakdowns (deduped stamps do not count)', () => {
+  it('scoring §13.29: no kept stamps → "0", no expiry, empty breakdowns; a deduped stamp shows its raw expirationDate', () => {
     const computed = calculateScore(
       [],
       new Map([['Ens', stamp('Ens', '2099-03-01T00:00:00.000Z')]]),

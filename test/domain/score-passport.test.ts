@@ -10,10 +10,12 @@ import { addCacheStamps, signStamps } from '../helpers/factories/scoring.js'
 import {
   insertHashLink,
   listHashLinks,
+  listHashLinksOf,
   readScoringRows,
   setScorerWeightsJson,
   uniqueNullifier,
 } from '../helpers/factories/scoring-rows.js'
+import { errorScoreBody, errorScoreRow } from '../helpers/error-bodies.js'
 
 // The whole scoring operation with a chosen clock, so the spec's fixed-time vectors can be checked
 // on real rows with real signatures (the API tests cannot move the clock).
@@ -46,7 +48,7 @@ const fixed = (iso: string, micros = 0n): PyDateTime => ({
 })
 
 describe('scorePassport', () => {
-  it('scoring §4.7 / §5.3: the worked example, end to end at 2025-01-15 10:20:30.123456 UTC', async () => {
+  it('scoring §4.7 / §5.3 and §13.27 (dedup inside a full run): the worked example, end to end at 2025-01-15 10:20:30.123456 UTC', async () => {
     const { accountId } = await createAccount(database.sql)
     const { communityId, scorerId } = await createCommunity(database.sql, { accountId, threshold: '20.00000' })
     await setScorerWeightsJson(database.sql, scorerId, '{"Ens": 0.208, "Google": 0.525, "Linkedin": 1.5}')
@@ -149,6 +151,41 @@ describe('scorePassport', () => {
       ['v0:goo', address, '2025-02-20 12:34:56.789+00'],
     ])
     expect((await listHashLinks(database.sql, communityId, ['v0:li']))[0]!.id).toBe(clashId)
+  })
+
+  it('scoring §13.26: LIFO exhausts its retries → ERROR "Failed to save HashScorerLinks"; the stamps, events and links of the earlier run stay', async () => {
+    const { accountId } = await createAccount(database.sql)
+    const { communityId } = await createCommunity(database.sql, { accountId, weights: { Google: 1, P1: 1, P2: 1 } })
+    const address = randomAddress()
+    const now = () => fixed(new Date().toISOString())
+    const [google] = await signStamps(address, [{ provider: 'Google', nullifiers: [uniqueNullifier('v0:google')] }])
+    await addCacheStamps(database.sql, address, [google!])
+    expect((await scoreBody(await deps(now), address, communityId)).error).toBeNull()
+    const before = await readScoringRows(database.sql, address, communityId)
+    const linksBefore = await listHashLinksOf(database.sql, communityId, address)
+
+    // Two stamps sharing a new nullifier: every attempt's insert violates the unique key.
+    const shared = uniqueNullifier('v0:shared')
+    await addCacheStamps(
+      database.sql,
+      address,
+      await signStamps(address, [
+        { provider: 'P1', nullifiers: [shared] },
+        { provider: 'P2', nullifiers: [shared] },
+      ]),
+    )
+    expect(await scoreBody(await deps(now), address, communityId)).toEqual(
+      errorScoreBody(address, 'Failed to save HashScorerLinks'),
+    )
+    const after = await readScoringRows(database.sql, address, communityId)
+    expect(after.passports).toEqual(before.passports)
+    expect(after.stamps).toEqual(before.stamps)
+    expect(after.score).toEqual({
+      id: before.score!.id,
+      ...errorScoreRow(before.passports[0]!.id, 'Failed to save HashScorerLinks'),
+    })
+    expect(after.events).toEqual(before.events)
+    expect(await listHashLinksOf(database.sql, communityId, address)).toEqual(linksBefore)
   })
 
   it('scoring §13.37: every credential expired by the rescore → score 0, no expiration, empty stamps', async () => {

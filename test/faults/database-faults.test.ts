@@ -4,12 +4,11 @@ import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { startThrowawayCluster, type ThrowawayCluster } from '../helpers/pg-cluster.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
-import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
+import { randomAddress } from '../helpers/factories/accounts.js'
 import { addCacheStamps, createTestApiKey, signStamps } from '../helpers/factories/scoring.js'
-import { generateSiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
+import { setUpCeramicCache, siweToken } from '../helpers/jwt.js'
 import { createSql, type Sql } from '../../src/db/pool.js'
 import { applyMigrations } from '../../src/db/migrate.js'
-import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
 import { DEMO_ISSUER_DID } from '../../src/dev/stamp-issuer.js'
 
 // Issue 10 / D24: the real server, under load, on a PostgreSQL cluster of its own that the test
@@ -151,13 +150,8 @@ beforeAll(async () => {
   cluster = await startThrowawayCluster()
   sql = createSql({ url: cluster.url, max: 2, prepare: false })
   await applyMigrations(sql)
-  const { accountId } = await createAccount(sql)
-  const { communityId } = await createCommunity(sql, {
-    accountId,
-    weights: { Google: 1, Ens: 1, Github: 2 },
-    threshold: '1',
-  })
-  apiKey = (await createTestApiKey(sql, accountId, { withSha256: true })).key
+  const ceramic = await setUpCeramicCache(sql, { weights: { Google: 1, Ens: 1, Github: 2 }, threshold: '1' })
+  apiKey = (await createTestApiKey(sql, ceramic.accountId, { withSha256: true })).key
   const scored = Array.from({ length: 6 }, () => randomAddress())
   for (const address of scored)
     await addCacheStamps(
@@ -165,12 +159,11 @@ beforeAll(async () => {
       address,
       await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }, { provider: 'Github' }]),
     )
-  scoreUrls = scored.map((address) => `/v2/stamps/${communityId}/score/${address}`)
-  const keys = generateSiweKeyPair()
+  scoreUrls = scored.map((address) => `/v2/stamps/${ceramic.communityId}/score/${address}`)
   writers = await Promise.all(
     Array.from({ length: WORKERS }, async () => {
       const address = randomAddress()
-      return { address, token: await mintSiweToken(address, keys.privateKey) }
+      return { address, token: await siweToken(ceramic.keys, address) }
     }),
   )
   proxy = await startTcpProxy({ host: '127.0.0.1', port: cluster.port })
@@ -178,8 +171,7 @@ beforeAll(async () => {
     DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
     TRUSTED_IAM_ISSUERS: JSON.stringify([DEMO_ISSUER_DID]),
     CGRANTS_API_TOKEN: INTERNAL_TOKEN,
-    SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem,
-    CERAMIC_CACHE_SCORER_ID: String(communityId),
+    ...ceramic.env,
     REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
     DB_STATEMENT_TIMEOUT_MS: String(Math.round(REQUEST_TIMEOUT_MS / 2)),
     DB_POOL_TIMEOUT_MS: String(Math.round(REQUEST_TIMEOUT_MS / 3)),

@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { buildTestApp, scoringTestConfig } from '../helpers/app.js'
-import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
+import { randomAddress } from '../helpers/factories/accounts.js'
 import { createTestApiKey, signStamps } from '../helpers/factories/scoring.js'
-import { generateSiweKeyPair } from '../helpers/factories/ceramic-jwt.js'
-import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
+import { setUpCeramicCache, siweToken } from '../helpers/jwt.js'
 import { buildRequest, createRandom, type FuzzFixtures, type FuzzRoute } from './request-generator.js'
 import { MALFORMED_REQUESTS, sendRaw, type RawResponse } from './raw-http.js'
 
@@ -23,23 +22,17 @@ const routes: FuzzRoute[] = []
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  const keys = generateSiweKeyPair()
-  const { accountId } = await createAccount(database.sql)
-  const { communityId } = await createCommunity(database.sql, { accountId, weights: { Google: 1, Ens: 2, Github: 3 } })
+  const ceramic = await setUpCeramicCache(database.sql, { weights: { Google: 1, Ens: 2, Github: 3 } })
   const address = randomAddress()
   fixtures = {
     address,
-    communityId,
-    apiKey: (await createTestApiKey(database.sql, accountId)).key,
+    communityId: ceramic.communityId,
+    apiKey: (await createTestApiKey(database.sql, ceramic.accountId)).key,
     internalKey: 'internal-test-token',
-    jwt: await mintSiweToken(address, keys.privateKey),
+    jwt: await siweToken(ceramic.keys, address),
     credentials: await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }, { provider: 'Github' }]),
   }
-  const config = await scoringTestConfig({
-    SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem,
-    CERAMIC_CACHE_SCORER_ID: String(communityId),
-    FF_API_ANALYTICS: 'on',
-  })
+  const config = await scoringTestConfig({ ...ceramic.env, FF_API_ANALYTICS: 'on' })
   // Fastify announces each new instance before any plugin runs: the route table comes from the app.
   const collectRoutes = (message: unknown): void => {
     ;(message as { fastify: FastifyInstance }).fastify.addHook('onRoute', (route: RouteOptions) => {

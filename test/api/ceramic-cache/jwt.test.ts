@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
 import { buildTestApp, scoringTestConfig } from '../../helpers/app.js'
-import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
+import { randomAddress } from '../../helpers/factories/accounts.js'
 import {
   bearer,
   generateSiweKeyPair,
@@ -12,12 +12,13 @@ import {
   nowSeconds,
   signHs256,
   signRs256,
+  setUpCeramicCache,
   siweClaims,
+  siweToken,
   unsignedToken,
   type SiweKeyPair,
-} from '../../helpers/factories/ceramic-jwt.js'
+} from '../../helpers/jwt.js'
 import { findScoreRow, listCacheRows } from '../../helpers/factories/ceramic-cache.js'
-import { mintSiweToken } from '../../../src/domain/ceramic-jwt.js'
 
 const SECRET_KEY = 'jwt-test-secret-key'
 
@@ -31,10 +32,9 @@ let ceramicCommunityId: number
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  keys = generateSiweKeyPair()
-  const { accountId } = await createAccount(database.sql)
-  ;({ communityId: ceramicCommunityId } = await createCommunity(database.sql, { accountId, weights: { Google: 1 } }))
-  const env = { SECRET_KEY, CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId) }
+  const ceramic = await setUpCeramicCache(database.sql, { weights: { Google: 1 } })
+  ;({ keys, communityId: ceramicCommunityId } = ceramic)
+  const env = { SECRET_KEY, CERAMIC_CACHE_SCORER_ID: ceramic.env.CERAMIC_CACHE_SCORER_ID }
   app = await buildTestApp(
     database.sql,
     await scoringTestConfig({ ...env, SIWE_JWT_PUBLIC_KEY: Buffer.from(keys.publicKeyPem).toString('base64') }),
@@ -59,7 +59,7 @@ function getScore(address: string, headers: Record<string, string>, target: Fast
 describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
   it('endpoints §1.3.3: no Authorization header, or another scheme → 401 {"detail": "Unauthorized"}', async () => {
     const address = randomAddress()
-    const token = await mintSiweToken(address, keys.privateKey)
+    const token = await siweToken(keys, address)
     const cases: Record<string, string>[] = [
       {},
       { authorization: '' },
@@ -103,7 +103,7 @@ describe('GET /ceramic-cache/score/{address}: JWT (endpoints §1.3.3)', () => {
 
   it('scoring §13.69: the RS256 SIWE token (as issued by authenticate/v2) is accepted; the scheme is case-insensitive', async () => {
     const address = randomAddress()
-    const token = await mintSiweToken(address, keys.privateKey)
+    const token = await siweToken(keys, address)
     const response = await getScore(address, { authorization: `bEaReR ${token}` })
     expect(response.statusCode).toBe(200)
     expect(response.json()).toMatchObject({ address, score: '0.00000', error: null })

@@ -4,17 +4,11 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/database.js
 import { buildTestApp, scoringTestConfig } from '../../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
 import { addCacheStamps, signStamps } from '../../helpers/factories/scoring.js'
-import {
-  bearer,
-  generateSiweKeyPair,
-  signRs256,
-  siweClaims,
-  type SiweKeyPair,
-} from '../../helpers/factories/ceramic-jwt.js'
+import { bearer, setUpCeramicCache, signRs256, siweClaims, siweToken, type SiweKeyPair } from '../../helpers/jwt.js'
 import { findScoreRow, insertStoredScore, listEvents, pyIsoOfPgText } from '../../helpers/factories/ceramic-cache.js'
 import { insertHumanPoints, insertQualifiedCommunityRow, setMultiplier } from '../../helpers/factories/human-points.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
-import { mintSiweToken } from '../../../src/domain/ceramic-jwt.js'
+import { errorScoreBody, intParsingError } from '../../helpers/error-bodies.js'
 
 const WEIGHTS = { Google: 1, Ens: 2.5 }
 
@@ -28,22 +22,19 @@ let programCommunityId: number
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  keys = generateSiweKeyPair()
-  const { accountId } = await createAccount(database.sql)
-  ;({ communityId: ceramicCommunityId } = await createCommunity(database.sql, {
-    accountId,
-    weights: WEIGHTS,
-    threshold: '3',
-  }))
+  const ceramic = await setUpCeramicCache(database.sql, { weights: WEIGHTS, threshold: '3' })
+  ;({ keys, communityId: ceramicCommunityId } = ceramic)
   ;({ communityId: programCommunityId } = await createCommunity(database.sql, {
-    accountId,
+    accountId: ceramic.accountId,
     weights: WEIGHTS,
     threshold: '3',
     humanPointsProgram: true,
   }))
-  const env = { SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId) }
-  app = await buildTestApp(database.sql, await scoringTestConfig(env))
-  pointsApp = await buildTestApp(database.sql, await scoringTestConfig({ ...env, HUMAN_POINTS_ENABLED: 'true' }))
+  app = await buildTestApp(database.sql, await scoringTestConfig(ceramic.env))
+  pointsApp = await buildTestApp(
+    database.sql,
+    await scoringTestConfig({ ...ceramic.env, HUMAN_POINTS_ENABLED: 'true' }),
+  )
 })
 afterAll(async () => {
   await app?.close()
@@ -55,7 +46,7 @@ async function getScore(
   address: string,
   options: { path?: string; query?: string; target?: FastifyInstance; token?: string } = {},
 ) {
-  const token = options.token ?? (await mintSiweToken(address, keys.privateKey))
+  const token = options.token ?? (await siweToken(keys, address))
   return (options.target ?? app).inject({
     method: 'GET',
     url: `/ceramic-cache/score/${options.path ?? address}${options.query ?? ''}`,
@@ -237,19 +228,7 @@ describe('GET /ceramic-cache/score/{address}', () => {
     })
     const response = await getScore(address)
     expect(response.statusCode).toBe(200)
-    expect(response.json()).toEqual({
-      address,
-      score: '0.00000',
-      passing_score: false,
-      last_score_timestamp: null,
-      expiration_timestamp: null,
-      threshold: '20.00000',
-      error: 'Failed to save HashScorerLinks',
-      stamps: {},
-      points_data: null,
-      possible_points_data: null,
-      linked_score: null,
-    })
+    expect(response.json()).toEqual(errorScoreBody(address, 'Failed to save HashScorerLinks'))
     expect(await listEvents(database.sql, address, ceramicCommunityId)).toEqual([])
   })
 
@@ -286,16 +265,7 @@ describe('GET /ceramic-cache/score/{address}', () => {
 
   it('endpoints Endpoint 6: alternate_scorer_id not an integer → 422 int_parsing', async () => {
     const response = await getScore(randomAddress(), { query: '?alternate_scorer_id=abc' })
-    expect(response.statusCode).toBe(422)
-    expect(response.json()).toEqual({
-      detail: [
-        {
-          type: 'int_parsing',
-          loc: ['query', 'alternate_scorer_id'],
-          msg: 'Input should be a valid integer, unable to parse string as an integer',
-        },
-      ],
-    })
+    expect([response.statusCode, response.json()]).toEqual([422, intParsingError('query', 'alternate_scorer_id')])
   })
 
   it('endpoints Endpoint 6 step 3: no such community → 404 with the misconfiguration text', async () => {

@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, scoringTestConfig, useTestApp } from '../../helpers/app.js'
-import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
+import { randomAddress } from '../../helpers/factories/accounts.js'
 import { signStamps } from '../../helpers/factories/scoring.js'
-import {
-  bearer,
-  generateSiweKeyPair,
-  signRs256,
-  siweClaims,
-  type SiweKeyPair,
-} from '../../helpers/factories/ceramic-jwt.js'
+import { bearer, setUpCeramicCache, signRs256, siweClaims, type CeramicCacheSetup } from '../../helpers/jwt.js'
 import {
   epochMsOfPgText,
   findScoreRow,
@@ -22,7 +16,6 @@ import {
 import { revokeCacheRow } from '../../helpers/factories/scoring-rows.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
 import type { CeramicCacheRow } from '../../../src/db/queries/ceramic-cache.js'
-import { mintSiweToken } from '../../../src/domain/ceramic-jwt.js'
 import type { StampCredential } from '../../../src/dev/stamp-issuer.js'
 
 // The Passport app's scorer (CERAMIC_CACHE_SCORER_ID): exact binary fractions, so every sum is exact.
@@ -41,18 +34,14 @@ const SCORE_KEYS = [
   'linked_score',
 ]
 
-let keys: SiweKeyPair
+let ceramic: CeramicCacheSetup
 let ceramicCommunityId: number
 
 const ctx = useTestApp({
   config: async ({ sql }) => {
-    keys = generateSiweKeyPair()
-    const { accountId } = await createAccount(sql)
-    ;({ communityId: ceramicCommunityId } = await createCommunity(sql, { accountId, weights: WEIGHTS, threshold: '5' }))
-    return scoringTestConfig({
-      SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem,
-      CERAMIC_CACHE_SCORER_ID: String(ceramicCommunityId),
-    })
+    ceramic = await setUpCeramicCache(sql, { weights: WEIGHTS, threshold: '5' })
+    ceramicCommunityId = ceramic.communityId
+    return scoringTestConfig(ceramic.env)
   },
 })
 
@@ -62,7 +51,7 @@ async function bulk(method: Method, address: string, payload: unknown, target: F
   return target.inject({
     method,
     url: '/ceramic-cache/stamps/bulk',
-    headers: bearer(await mintSiweToken(address, keys.privateKey)),
+    headers: await ceramic.bearer(address),
     payload: payload as object,
   })
 }
@@ -301,7 +290,7 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     const badJson = await ctx.app.inject({
       method: 'POST',
       url: '/ceramic-cache/stamps/bulk',
-      headers: { ...bearer(await mintSiweToken(address, keys.privateKey)), 'content-type': 'application/json' },
+      headers: { ...(await ceramic.bearer(address)), 'content-type': 'application/json' },
       payload: '[{"provider":',
     })
     expect(badJson.statusCode).toBe(400)
@@ -375,7 +364,7 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
   it('endpoints §5.1: a JWT whose did does not end in a valid address → 400 "Invalid address.", nothing written', async () => {
     const address = randomAddress()
     const [twitter] = await sign(address, ['Twitter'])
-    const token = await signRs256(siweClaims(address, { did: 'did:pkh:eip155:1:0xnothex' }), keys.privateKey)
+    const token = await signRs256(siweClaims(address, { did: 'did:pkh:eip155:1:0xnothex' }), ceramic.keys.privateKey)
     const response = await ctx.app.inject({
       method: 'POST',
       url: '/ceramic-cache/stamps/bulk',
@@ -390,7 +379,7 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
   it('endpoints §5.1: no community for CERAMIC_CACHE_SCORER_ID → 404 "Not Found" after the stamps were stored (Python order)', async () => {
     const misconfigured = await buildTestApp(
       ctx.database.sql,
-      await scoringTestConfig({ SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: '987654321' }),
+      await scoringTestConfig({ ...ceramic.env, CERAMIC_CACHE_SCORER_ID: '987654321' }),
     )
     try {
       const address = randomAddress()

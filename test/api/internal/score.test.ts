@@ -9,6 +9,7 @@ import {
 import { addCacheStamps, signStamps } from '../../helpers/factories/scoring.js'
 import { readScoringRows } from '../../helpers/factories/scoring-rows.js'
 import { djangoOfPyIso, pgTextOfPyIso, pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
+import { errorScoreRow } from '../../helpers/error-bodies.js'
 
 // endpoints Endpoint 7: the v2 scoring operation behind the internal key, community by id only.
 const TOKEN = 'internal-test-token'
@@ -93,19 +94,7 @@ describe('GET /internal/score/v2/{scorer_id}/{address}', () => {
     expect(rows.passports).toEqual([
       { id: expect.any(Number), address, community_id: communityId, requires_calculation: null },
     ])
-    expect(rows.score).toEqual({
-      id: expect.any(Number),
-      passport_id: rows.passports[0]!.id,
-      score: null,
-      status: 'ERROR',
-      error: 'Invalid rule',
-      last_score_timestamp: null,
-      expiration_date: null,
-      evidence: null,
-      stamp_scores: null,
-      stamps: null,
-      stamp_scores_text: null,
-    })
+    expect(rows.score).toEqual({ id: expect.any(Number), ...errorScoreRow(rows.passports[0]!.id, 'Invalid rule') })
     expect(rows.stamps).toEqual([])
     expect(rows.events).toEqual([])
   })

@@ -1,8 +1,12 @@
 import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto'
 import { SignJWT, UnsecuredJWT, type JWTPayload } from 'jose'
+import type { Db } from '../../src/db/pool.js'
+import { mintSiweToken } from '../../src/domain/ceramic-jwt.js'
+import { createAccount, createCommunity, type CommunityOptions } from './factories/accounts.js'
 
-// Tokens for the ceramic-cache endpoints (scoring §8): the RS256 kind `/ceramic-cache/authenticate/v2`
-// issues and the legacy HS256 ninja-jwt access tokens, plus the bad variants the tests need.
+// The JWT side of the Passport app endpoints (/ceramic-cache/…, scoring §8), in one place: the key
+// pair a test file's app trusts, access tokens as `/ceramic-cache/authenticate/v2` issues them, the
+// legacy HS256 ninja-jwt tokens, and the bad variants the tests need.
 
 export interface SiweKeyPair {
   privateKey: KeyObject
@@ -65,6 +69,40 @@ export function unsignedToken(claims: JWTPayload): string {
 }
 
 export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` })
+
+/** An access token for the address, minted as `/ceramic-cache/authenticate/v2` does (endpoints §5.6). */
+export function siweToken(keys: SiweKeyPair, address: string): Promise<string> {
+  return mintSiweToken(address, keys.privateKey)
+}
+
+export interface CeramicCacheSetup {
+  keys: SiweKeyPair
+  /** The account owning the community (its API keys reach the other endpoints). */
+  accountId: number
+  /** The community of CERAMIC_CACHE_SCORER_ID. */
+  communityId: number
+  /** SIWE_JWT_PUBLIC_KEY and CERAMIC_CACHE_SCORER_ID, for the app's config. */
+  env: { SIWE_JWT_PUBLIC_KEY: string; CERAMIC_CACHE_SCORER_ID: string }
+  /** `Authorization: Bearer <access token of the address>`. */
+  bearer(address: string): Promise<{ authorization: string }>
+}
+
+/** What an app serving the Passport app endpoints needs: a fresh key pair and the community they score in. */
+export async function setUpCeramicCache(
+  db: Db,
+  community: Omit<CommunityOptions, 'accountId'> = {},
+): Promise<CeramicCacheSetup> {
+  const keys = generateSiweKeyPair()
+  const { accountId } = await createAccount(db)
+  const { communityId } = await createCommunity(db, { accountId, ...community })
+  return {
+    keys,
+    accountId,
+    communityId,
+    env: { SIWE_JWT_PUBLIC_KEY: keys.publicKeyPem, CERAMIC_CACHE_SCORER_ID: String(communityId) },
+    bearer: async (address) => bearer(await siweToken(keys, address)),
+  }
+}
 
 // The A′ body of a rejected token (endpoints §1.3.3) written out by hand from the spec, so the tests
 // do not check src/domain/ceramic-jwt.ts's invalidTokenDetail against itself.
