@@ -82,6 +82,16 @@ const MAX_RECONNECT_DELAY_S = 0.5
 /** `poolTimeoutMs` of each pool, read by `inTransaction` (src/db/transaction.ts). */
 export const POOL_TIMEOUTS = new WeakMap<Sql, number>()
 
+/**
+ * The time a row is written, as text with microseconds (D21: Django writes datetime.now(), which has
+ * them; a JS Date has milliseconds only).
+ */
+export function currentTimestamp(): string {
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000)
+  const iso = new Date(Math.floor(micros / 1000)).toISOString()
+  return `${iso.slice(0, -1)}${String(micros % 1000).padStart(3, '0')}Z`
+}
+
 // postgres.js serialises `sql.array(values)` with the array type it learns from pg_type when a
 // connection opens; on a connection's very first query that lookup has not happened yet and the
 // values go out as `a,b` ("malformed array literal", porsager/postgres#789). Naming the array type

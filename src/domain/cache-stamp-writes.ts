@@ -1,4 +1,4 @@
-import type { Sql, TransactionSql } from '../db/pool.js'
+import { currentTimestamp, type Sql, type TransactionSql } from '../db/pool.js'
 import { isUniqueViolation } from '../db/errors.js'
 import { inTransaction } from '../db/transaction.js'
 import {
@@ -153,7 +153,7 @@ export async function addCachedStamps(sql: Sql, write: StampWrite): Promise<void
   const providers = write.items.map((item) => item.provider)
   refuseDuplicateProviders(providers)
   await writeStampsOfAddress(sql, write.address, write.deadline, async (tx) => {
-    const now = new Date().toISOString()
+    const now = currentTimestamp()
     await softDeleteLiveStamps(tx, write.address, providers, { type: 1, now })
     await insertCeramicCacheStamps(tx, toCacheRows(write), { now })
   })
@@ -177,7 +177,7 @@ export async function patchCachedStamps(
   refuseDuplicateProviders(providers)
   const replacements = items.flatMap(({ provider, credential }) => (credential ? [{ provider, credential }] : []))
   await writeStampsOfAddress(sql, address, deadline, async (tx) => {
-    const now = new Date().toISOString()
+    const now = currentTimestamp()
     await softDeleteLiveStamps(tx, address, providers, { now })
     await insertCeramicCacheStamps(
       tx,
@@ -197,7 +197,7 @@ export async function deleteCachedStamps(
   await writeStampsOfAddress(sql, address, deadline, async (tx) => {
     if ((await countLiveStampsForProviders(tx, address, providers)) === 0)
       throw new DomainError('not_found', 'Unable to find stamp to delete.')
-    await softDeleteLiveStamps(tx, address, providers, { now: new Date().toISOString() })
+    await softDeleteLiveStamps(tx, address, providers, { now: currentTimestamp() })
   })
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { bigintArray, createSql, intArray, textArray } from '../../src/db/pool.js'
+import { bigintArray, createSql, currentTimestamp, intArray, textArray } from '../../src/db/pool.js'
 
 let database: TestDatabase
 beforeAll(async () => {
@@ -29,5 +29,26 @@ describe('src/db/pool.ts', () => {
       { n: string; t: string }[]
     >`select 0.7330000000000000126565424807::numeric as n, '2025-01-15 10:20:30.123456+00'::timestamptz as t`
     expect(row).toEqual({ n: '0.7330000000000000126565424807', t: '2025-01-15 10:20:30.123456+00' })
+  })
+
+  it('D21: currentTimestamp() has microseconds, and PostgreSQL keeps them', async () => {
+    const before = Date.now()
+    const texts = [currentTimestamp(), currentTimestamp(), currentTimestamp()]
+    for (const text of texts) {
+      expect(text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+      expect(Math.abs(Date.parse(text) - before)).toBeLessThan(1_000)
+    }
+    const stored = await Promise.all(
+      texts.map(
+        async (text) =>
+          (
+            await database.sql<
+              { micros: number }[]
+            >`select extract(microseconds from ${text}::timestamptz)::int % 1000 as micros`
+          )[0]!.micros,
+      ),
+    )
+    // A whole millisecond three times in a row is a one-in-a-billion chance, not a format.
+    expect(stored.some((micros) => micros !== 0)).toBe(true)
   })
 })

@@ -1,5 +1,5 @@
 import type { JSONValue } from 'postgres'
-import { bigintArray, textArray, type Db } from '../pool.js'
+import { bigintArray, currentTimestamp, textArray, type Db } from '../pool.js'
 
 /** 1 = Passport app, 2 = Embed widget; NULL on PATCH adds and old rows (schema §6). */
 export type CeramicCacheSourceApp = 1 | 2
@@ -72,7 +72,7 @@ export async function insertCeramicCacheStamps(
   options: { now?: string } = {},
 ): Promise<number[]> {
   if (rows.length === 0) return []
-  const now = options.now ?? new Date().toISOString()
+  const now = options.now ?? currentTimestamp()
   const values = rows.map((row): InsertValues => ({
     type: STAMP_TYPE_V1,
     address: row.address.toLowerCase(),
@@ -134,7 +134,8 @@ interface ScorableCacheRow {
 /**
  * scoring §1: the address's live, unrevoked rows of any `type` (Python has no type filter here),
  * without the credentials themselves: the caller fetches only those it has not seen before.
- * Ordered by id so "first row wins" on equal updated_at is deterministic.
+ * D20: in provider order, as Python's plan walks the unique (type, address, provider) index, then by
+ * id so "first row wins" on equal updated_at is deterministic.
  */
 export async function listScorableCacheRows(db: Db, address: string): Promise<ScorableCacheRow[]> {
   return db<ScorableCacheRow[]>`
@@ -142,7 +143,7 @@ export async function listScorableCacheRows(db: Db, address: string): Promise<Sc
     from ceramic_cache_ceramiccache c
     left join ceramic_cache_revocation r on r.ceramic_cache_id = c.id
     where c.address = ${address} and c.deleted_at is null and r.id is null
-    order by c.id`
+    order by c.provider, c.id`
 }
 
 export async function listCacheStampsById(db: Db, ids: readonly number[]): Promise<Map<number, unknown>> {
@@ -162,8 +163,8 @@ interface CachedStampRow {
 
 /**
  * The live, unrevoked stamps the ceramic-cache and embed endpoints list (scoring §9.1 step 5):
- * `type = 1` on the add/embed paths, any type after a DELETE (§9.3). Python has no ORDER BY; id
- * order is the closest deterministic match (endpoints §1.5).
+ * `type = 1` on the add/embed paths, any type after a DELETE (§9.3). Python has no ORDER BY, but
+ * its plan walks the unique (type, address, provider) index: clients see provider order (D20), then id.
  */
 export async function listLiveCachedStamps(
   db: Db,
@@ -176,7 +177,7 @@ export async function listLiveCachedStamps(
     left join ceramic_cache_revocation r on r.ceramic_cache_id = c.id
     where c.address = ${address.toLowerCase()} and c.deleted_at is null and r.id is null
       ${options.type === undefined ? db`` : db`and c.type = ${options.type}`}
-    order by c.id`
+    order by c.provider, c.id`
 }
 
 /** Live rows of these providers, any type, revoked included (scoring §9.3 step 2). */

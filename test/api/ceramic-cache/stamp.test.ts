@@ -43,9 +43,10 @@ describe('GET /ceramic-cache/stamp', () => {
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8')
     expect(response.json()).toEqual({
       success: true,
+      // D20: provider order, whatever the order they were stored in.
       stamps: [
-        { id: googleId, address, provider: 'Google', stamp: credentials[0] },
         { id: ensId, address, provider: 'Ens', stamp: credentials[1] },
+        { id: googleId, address, provider: 'Google', stamp: credentials[0] },
       ],
     })
     const score = await findScoreRow(ctx.database.sql, address, ceramicCommunityId)

@@ -12,6 +12,7 @@ import {
   listEvents,
   listLiveCacheRows,
   pyIsoOfPgText,
+  inProviderOrder,
 } from '../../helpers/factories/ceramic-cache.js'
 import { revokeCacheRow } from '../../helpers/factories/scoring-rows.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
@@ -161,7 +162,7 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
     expect(Object.keys(body.score)).toEqual(SCORE_KEYS)
     expect(body).toEqual({
       success: true,
-      stamps: rows.map(cachedStamp),
+      stamps: inProviderOrder(rows).map(cachedStamp),
       score: await expectedFreshScore(address, credentials),
     })
     expect(body.score.score).toBe('6.50000')
@@ -191,7 +192,7 @@ describe('POST /ceramic-cache/stamps/bulk', () => {
       expect(row.updated_at).toBe(row.deleted_at)
       expect(row.deleted_at).toBe(live[0]!.created_at)
     }
-    expect(response.json().stamps).toEqual(live.map(cachedStamp))
+    expect(response.json().stamps).toEqual(inProviderOrder(live).map(cachedStamp))
     expect(response.json().score).toEqual(await expectedFreshScore(address, second))
   })
 
@@ -413,7 +414,7 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     expect(Object.keys(body)).toEqual(['success', 'stamps', 'score'])
     expect(body).toEqual({
       success: true,
-      stamps: live.map(cachedStamp),
+      stamps: inProviderOrder(live).map(cachedStamp),
       score: await expectedFreshScore(address, [credentials[0]!, credentials[2]!]),
     })
     expect(body.score.score).toBe('4.50000')
@@ -439,7 +440,7 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     expect(rows[0]!.deleted_at).toBe(rows[1]!.created_at)
     expect(response.json()).toEqual({
       success: true,
-      stamps: rows.slice(1).map(cachedStamp),
+      stamps: inProviderOrder(rows.slice(1)).map(cachedStamp),
       score: await expectedFreshScore(address, [newTwitter!, google!]),
     })
   })
@@ -504,7 +505,7 @@ describe('PATCH /ceramic-cache/stamps/bulk', () => {
     expect(await listCacheRows(ctx.database.sql, address)).toEqual(before)
     expect(response.json()).toEqual({
       success: true,
-      stamps: before.map(cachedStamp),
+      stamps: inProviderOrder(before).map(cachedStamp),
       score: await expectedFreshScore(address, [twitter!]),
     })
   })
@@ -545,7 +546,7 @@ describe('DELETE /ceramic-cache/stamps/bulk', () => {
 
     const live = rows.filter((row) => row.deleted_at === null)
     expect(live.map((row) => row.id)).toEqual([rows[0]!.id, v2Ens])
-    expect(response.json()).toEqual({ success: true, stamps: live.map(cachedStamp) })
+    expect(response.json()).toEqual({ success: true, stamps: inProviderOrder(live).map(cachedStamp) })
 
     // parity (endpoints §5.3): the re-score ran even though the body drops it.
     const scoredAfter = await findScoreRow(ctx.database.sql, address, ceramicCommunityId)

@@ -9,6 +9,7 @@ import {
   listEvents,
   listLiveCacheRows,
   pyIsoOfPgText,
+  inProviderOrder,
 } from '../../helpers/factories/ceramic-cache.js'
 import { pyIsoOfJsIso } from '../../helpers/factories/py-expect.js'
 import type { CeramicCacheRow } from '../../../src/db/queries/ceramic-cache.js'
@@ -110,7 +111,7 @@ describe('POST /internal/embed/stamps/{address}', () => {
     const score = await findScoreRow(ctx.database.sql, address, communityId)
     expect(response.json()).toEqual({
       success: true,
-      stamps: live.map(cachedStamp),
+      stamps: inProviderOrder(live).map(cachedStamp),
       score: {
         address,
         score: '45.00000',
@@ -130,7 +131,8 @@ describe('POST /internal/embed/stamps/{address}', () => {
         linked_score: null,
       },
     })
-    expect(await listPassportStampProviders(address, communityId)).toEqual(['Ens', 'Google', 'Gitcoin'])
+    // D20: scored, and so stored, in provider order.
+    expect(await listPassportStampProviders(address, communityId)).toEqual(['Ens', 'Gitcoin', 'Google'])
   })
 
   it('issue 4 / scoring §3: stamps whose nullifier another address holds are deduplicated (LIFO) and the LDP event recorded', async () => {
@@ -153,7 +155,7 @@ describe('POST /internal/embed/stamps/{address}', () => {
     const score = await findScoreRow(ctx.database.sql, newcomer, communityId)
     expect(response.json()).toEqual({
       success: true,
-      stamps: (await listLiveCacheRows(ctx.database.sql, newcomer)).map(cachedStamp),
+      stamps: inProviderOrder(await listLiveCacheRows(ctx.database.sql, newcomer)).map(cachedStamp),
       score: {
         address: newcomer,
         score: '15.00000',

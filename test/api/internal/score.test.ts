@@ -73,7 +73,7 @@ describe('GET /internal/score/v2/{scorer_id}/{address}', () => {
       stamp_scores_text: '{"Ens": 15.0, "Google": 0.525}',
       stamps: call.body.stamps,
     })
-    expect(rows.stamps.map((stamp) => stamp.credential)).toEqual([google, ens])
+    expect(rows.stamps.map((stamp) => stamp.credential)).toEqual([ens, google])
     expect(rows.events.map((event) => event.action)).toEqual(['SCU'])
     expect(rows.events[0]!.data).toMatchObject({
       pk: rows.score!.id,

@@ -29,11 +29,11 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const rows = await ctx.expectDoneRows(address, scorer.communityId, call, {
         score: '0',
         rawScore: '3',
-        providers: ['Ens', 'Google', 'Gitcoin'],
+        providers: ['Ens', 'Gitcoin', 'Google'],
       })
       expect(rows.passports[0]!.id).toBe(passport!.id)
       expect(rows.stamps.map((stamp) => stamp.id)).not.toContain(stale!.id)
-      expect(rows.stamps.map((stamp) => stamp.credential)).toEqual(stamps)
+      expect(rows.stamps.map((stamp) => stamp.credential)).toEqual([stamps[0], stamps[2], stamps[1]])
     })
 
     it("scoring §13.44: every DONE save writes exactly one SCU event for the passport's address and community", async () => {

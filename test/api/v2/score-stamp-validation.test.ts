@@ -67,13 +67,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       verifiedProviders.length = 0
 
       const call = await ctx.scoreV2(scorer, address, countingApp)
-      expect(verifiedProviders).toEqual(['Google', 'Ens'])
-      expect(Object.keys(call.body.stamps as object)).toEqual(['Google', 'Ens'])
+      // D20: stamps are validated, scored and listed in provider order.
+      expect(verifiedProviders).toEqual(['Ens', 'Google'])
+      expect(Object.keys(call.body.stamps as object)).toEqual(['Ens', 'Google'])
       expect(call.body.score).toBe('3.00000')
       await ctx.expectDoneRows(address, scorer.communityId, call, {
         score: '0',
         rawScore: '3',
-        providers: ['Google', 'Ens'],
+        providers: ['Ens', 'Google'],
       })
     })
 
@@ -90,14 +91,14 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       await addCacheStamps(sql(), address, [google!, ens!, tampered])
 
       const call = await ctx.scoreV2(scorer, address)
-      expect(Object.keys(call.body.stamps as object)).toEqual(['Google', 'Ens'])
+      expect(Object.keys(call.body.stamps as object)).toEqual(['Ens', 'Google'])
       expect(call.body).toMatchObject({ score: '3.00000', error: null })
       const rows = await ctx.expectDoneRows(address, scorer.communityId, call, {
         score: '0',
         rawScore: '3',
-        providers: ['Google', 'Ens'],
+        providers: ['Ens', 'Google'],
       })
-      expect(rows.stamps.map((stamp) => stamp.credential)).toEqual([google, ens])
+      expect(rows.stamps.map((stamp) => stamp.credential)).toEqual([ens, google])
     })
 
     it('scoring §13.8: an untrusted issuer (also a case variant of a trusted DID) is dropped without a signature check', async () => {

@@ -71,7 +71,7 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}', () => {
       const rows = await ctx.expectDoneRows(address, scorer.communityId, call, {
         score: '1',
         rawScore: '45',
-        providers: ['Ens', 'Google', 'Gitcoin'],
+        providers: ['Ens', 'Gitcoin', 'Google'],
       })
       expect(rows.score).toEqual({
         id: expect.any(Number),

@@ -97,3 +97,11 @@ export function pyIsoOfPgText(text: string): string {
 export function epochMsOfPgText(text: string): number {
   return Date.parse(text.replace(' ', 'T').replace(/\+00$/, 'Z'))
 }
+
+/**
+ * Rows in the order the API lists and scores stamps (D20: provider, then id; the test databases use
+ * the C collation, so code-point order).
+ */
+export function inProviderOrder<Row extends { provider: string; id: number }>(rows: readonly Row[]): Row[] {
+  return [...rows].sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.id - b.id))
+}
