@@ -1,5 +1,6 @@
 import type { Db } from '../../db/pool.js'
 import {
+  countBusySessions,
   listExistingTables,
   listRowHashes,
   listRowsAsJson,
@@ -50,9 +51,12 @@ export async function describeTables(db: Db, wanted: readonly string[]): Promise
 type Hashes = Map<string, Map<string, string>>
 
 // A service may write after it answered (our API-key analytics row is written once the response
-// has been sent): the digests are read until two reads agree, a short while apart, within a bound.
-const SETTLE_INTERVAL_MS = 20
-const SETTLE_LIMIT_MS = 2_000
+// has been sent). Before the rows are read, the other sessions of the database must be idle, and
+// two reads of the digests a short while apart must agree; both waits are bounded.
+const SETTLE_INTERVAL_MS = 10
+const SETTLE_LIMIT_MS = 3_000
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * One side's tracked tables: every row's text is read once at the start, then after each step
@@ -109,18 +113,18 @@ export class TableWatcher {
   }
 
   private async readHashes(): Promise<Hashes> {
-    // Concurrent queries share the connection as a pipeline: one round trip's wait, not one per table.
-    const tables = await Promise.all(this.shapes.map((shape) => listRowHashes(this.db, shape.table, shape.primaryKey)))
-    return new Map(
-      this.shapes.map((shape, index) => [shape.table, new Map(tables[index]!.map((row) => [row.key, row.hash]))]),
-    )
+    const hashes: Hashes = new Map(this.shapes.map((shape) => [shape.table, new Map()]))
+    for (const row of await listRowHashes(this.db, this.shapes)) hashes.get(row.table_name)!.set(row.key, row.hash)
+    return hashes
   }
 
   private async settledHashes(): Promise<Hashes> {
     const deadline = Date.now() + SETTLE_LIMIT_MS
+    await sleep(SETTLE_INTERVAL_MS / 2)
+    while ((await countBusySessions(this.db)) > 0 && Date.now() < deadline) await sleep(SETTLE_INTERVAL_MS / 2)
     let previous = await this.readHashes()
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_INTERVAL_MS))
+      await sleep(SETTLE_INTERVAL_MS)
       const next = await this.readHashes()
       if (sameHashes(previous, next) || Date.now() > deadline) return next
       previous = next

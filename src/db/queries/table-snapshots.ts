@@ -65,13 +65,34 @@ export function listRowsByKey(
 }
 
 export interface RowHash {
+  table_name: string
   key: string
   hash: string
 }
 
-/** A digest per row: enough to see which rows a step touched without moving their contents. */
-export function listRowHashes(db: Db, table: string, primaryKey: readonly string[]): Promise<RowHash[]> {
-  return db<
-    RowHash[]
-  >`select ${keyExpression(db, primaryKey)} as key, md5(to_jsonb(t)::text) as hash from ${db(table)} t`
+/**
+ * A digest per row of every given table, in one statement: enough to see which rows a step
+ * touched without moving their contents.
+ */
+export function listRowHashes(
+  db: Db,
+  tables: readonly { table: string; primaryKey: readonly string[] }[],
+): Promise<RowHash[]> {
+  const selects = tables.map(
+    ({ table, primaryKey }, index) =>
+      db`${index === 0 ? db`` : db`union all`} select ${table}::text as table_name, ${keyExpression(db, primaryKey)} as key, md5(to_jsonb(t)::text) as hash from ${db(table)} t`,
+  )
+  return db<RowHash[]>`${selects}`
+}
+
+/**
+ * Other sessions of this database that are running a statement or hold a transaction open: a
+ * service that answered may still be writing (our API-key analytics row follows the response).
+ */
+export async function countBusySessions(db: Db): Promise<number> {
+  const [row] = await db<{ busy: number }[]>`
+    select count(*)::int as busy from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+      and state is not null and state <> 'idle'`
+  return row?.busy ?? 0
 }
