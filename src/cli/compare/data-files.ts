@@ -75,8 +75,9 @@ export function serialiseState(state: FixtureState): string {
 }
 
 export async function loadState(path: string): Promise<FixtureState> {
-  const state = parse(await readFile(path, 'utf8')) as FixtureState
-  if (state.version !== 1 || typeof state.vars !== 'object')
+  // Lossless, so the ids and numbers in `vars` keep their spelling; `version` is then a LosslessNumber.
+  const state = parse(await readFile(path, 'utf8')) as Omit<FixtureState, 'version'> & { version: unknown }
+  if (String(state.version) !== '1' || typeof state.vars !== 'object')
     throw new Error(`${path} is not a state file written by compare --setup`)
-  return state
+  return { ...state, version: 1 }
 }
