@@ -71,7 +71,10 @@ async function setup(values: ReturnType<typeof parseArgs<{ options: typeof OPTIO
   const baseline = openDatabase(values['baseline-db'])
   const candidate = openDatabase(values['candidate-db'])
   try {
-    const state = await setupFixtures(scenario, { baseline, candidate })
+    const state = await setupFixtures(scenario, [
+      { name: 'baseline', db: baseline },
+      { name: 'candidate', db: candidate },
+    ])
     await writeText(values.state, serialiseState(state))
     console.error(`fixtures of scenario ${scenario.name} written to both databases; state in ${values.state}`)
     console.log(formatEnvironment(state, values['baseline-db'], values['candidate-db']))

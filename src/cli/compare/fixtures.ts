@@ -226,6 +226,16 @@ async function writeScorer(
   vars.set(`scorer.${spec.scorer}.scorer_id`, scorer.id!)
 }
 
+function checkSameFixtures(databases: readonly FixtureDatabase[], written: readonly Map<string, JsonValue>[]): void {
+  const [first, ...others] = written
+  for (const [index, vars] of others.entries())
+    for (const [name, value] of first!)
+      if (renderJson(value) !== renderJson(vars.get(name)))
+        throw new Error(
+          `fixture ${name} is ${renderJson(value)} in the ${databases[0]!.name} database but ${renderJson(vars.get(name))} in the ${databases[index + 1]!.name} database: the databases were not equally fresh`,
+        )
+}
+
 /** Migrates an empty database (ours, D15: only when asked); a Django-migrated one is used as it is. */
 async function prepareDatabase(db: Sql, side: string): Promise<void> {
   try {
@@ -237,30 +247,38 @@ async function prepareDatabase(db: Sql, side: string): Promise<void> {
     throw new Error(`the ${side} database already holds accounts or stamps: --setup needs two fresh databases`)
 }
 
+export interface FixtureDatabase {
+  /** `baseline`, `candidate`, …: named in errors. */
+  name: string
+  db: Sql
+}
+
+/**
+ * Writes the fixtures into every database (two for compare; shadow tests use three), each in one
+ * transaction that commits only when all of them got the same ids and values.
+ */
 export async function setupFixtures(
   scenario: LoadedScenario,
-  databases: { baseline: Sql; candidate: Sql },
+  databases: readonly FixtureDatabase[],
 ): Promise<FixtureState> {
-  await prepareDatabase(databases.baseline, 'baseline')
-  await prepareDatabase(databases.candidate, 'candidate')
+  if (databases.length < 2) throw new Error('setupFixtures needs at least two databases')
+  for (const { name, db } of databases) await prepareDatabase(db, name)
   const base = new Map<string, JsonValue>(
     Object.entries(scenario.addresses).map(([name, value]) => [`address.${name}`, value]),
   )
   const inputs = await prepareInputs(scenario, { vars: base })
   base.set('internalKey', inputs.internalKey)
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  let vars = new Map<string, JsonValue>()
-  await databases.baseline.begin(async (baselineTx) => {
-    vars = await writeFixtures(baselineTx as unknown as Sql, scenario, inputs, base)
-    await databases.candidate.begin(async (candidateTx) => {
-      const candidateVars = await writeFixtures(candidateTx as unknown as Sql, scenario, inputs, base)
-      for (const [name, value] of vars)
-        if (renderJson(value) !== renderJson(candidateVars.get(name)))
-          throw new Error(
-            `fixture ${name} is ${renderJson(value)} in the baseline database but ${renderJson(candidateVars.get(name))} in the candidate's: the databases were not equally fresh`,
-          )
+  const written: Map<string, JsonValue>[] = []
+  const writeFrom = async (index: number): Promise<void> => {
+    if (index === databases.length) return checkSameFixtures(databases, written)
+    await databases[index]!.db.begin(async (tx) => {
+      written.push(await writeFixtures(tx as unknown as Sql, scenario, inputs, base))
+      await writeFrom(index + 1)
     })
-  })
+  }
+  await writeFrom(0)
+  const vars = written[0]!
   const ceramicScorer = scenario.ceramicScorer ? vars.get(`scorer.${scenario.ceramicScorer}`) : undefined
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
   const env: Record<string, string> = {

@@ -19,7 +19,10 @@ let report: CompareReport
 beforeAll(async () => {
   databases = [await createTestDatabase(), await createTestDatabase()]
   const scenario = await loadScenario('compare/scenarios/default.yaml')
-  state = await setupFixtures(scenario, { baseline: databases[0]!.sql, candidate: databases[1]!.sql })
+  state = await setupFixtures(scenario, [
+    { name: 'baseline', db: databases[0]!.sql },
+    { name: 'candidate', db: databases[1]!.sql },
+  ])
   services = [await startService(databases[0]!.sql, state), await startService(databases[1]!.sql, state)]
   report = await runComparison({
     scenario,

@@ -35,7 +35,10 @@ function breakCandidate(app: FastifyInstance): void {
 beforeAll(async () => {
   databases = [await createTestDatabase(), await createTestDatabase()]
   const scenario = await loadScenario(SCENARIO)
-  state = await setupFixtures(scenario, { baseline: databases[0]!.sql, candidate: databases[1]!.sql })
+  state = await setupFixtures(scenario, [
+    { name: 'baseline', db: databases[0]!.sql },
+    { name: 'candidate', db: databases[1]!.sql },
+  ])
   // The candidate's scorer weighs Google 1.525 instead of 0.525.
   await databases[1]!.sql`
     update scorer_weighted_binaryweightedscorer set weights = jsonb_set(weights, '{Google}', '1.525')`
