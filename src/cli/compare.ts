@@ -56,7 +56,7 @@ async function writeText(path: string, text: string): Promise<void> {
 function formatEnvironment(state: FixtureState, baselineDb: string, candidateDb: string): string {
   const lines = Object.entries(state.env).map(([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'`)
   return [
-    '# Both services (the Python scorer also needs FF_V2_API=on and DEBUG=off, listed when the scenario sets them):',
+    '# The environment of both services (a variable one of them does not know is ignored by it):',
     ...lines,
     `# baseline (Python scorer):   export DATABASE_URL='${baselineDb}'`,
     `# candidate (this service):   export DATABASE_URL='${candidateDb}'`,

@@ -87,7 +87,9 @@ function describeDifference(difference: Difference): string {
       ? `  ${difference.baseline ?? '(absent)'}  →  ${difference.candidate ?? '(absent)'}`
       : ''
   const known = difference.known ? `   [known: ${difference.known.id}]` : ''
-  return `    ${where} ${difference.kind} ${difference.path}${values}${known}`
+  // `status status status` reads as `status`: each of where, kind and path is said once.
+  const subject = [...new Set([where, difference.kind, difference.path])].join(' ')
+  return `    ${subject}${values}${known}`
 }
 
 /** The readable diff of one step: nothing for an identical step. */
