@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto'
 import { isLosslessNumber, stringify } from 'lossless-json'
-import type { Sql } from '../../db/pool.js'
+import type { Db, Sql } from '../../db/pool.js'
 import { applyMigrations, ForeignDatabaseError } from '../../db/migrate.js'
 import { insertFixtureRow, isFixtureFree } from '../../db/queries/fixture-rows.js'
 import { makeDjangoPbkdf2, sha256KeyHash } from '../../domain/api-keys.js'
@@ -92,7 +92,7 @@ function asColumnText(value: JsonValue): string | null {
 }
 
 /** Writes every fixture into one database, in scenario order; returns the reference values. */
-async function writeFixtures(db: Sql, scenario: LoadedScenario, inputs: Inputs, base: Map<string, JsonValue>) {
+async function writeFixtures(db: Db, scenario: LoadedScenario, inputs: Inputs, base: Map<string, JsonValue>) {
   const vars = new Map(base)
   const context: TemplateContext = { vars, now: new Date(inputs.now) }
   const insert = async (table: string, values: RowValues): Promise<JsonObject> =>
@@ -273,7 +273,7 @@ export async function setupFixtures(
   const writeFrom = async (index: number): Promise<void> => {
     if (index === databases.length) return checkSameFixtures(databases, written)
     await databases[index]!.db.begin(async (tx) => {
-      written.push(await writeFixtures(tx as unknown as Sql, scenario, inputs, base))
+      written.push(await writeFixtures(tx, scenario, inputs, base))
       await writeFrom(index + 1)
     })
   }
