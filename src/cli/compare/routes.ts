@@ -1,0 +1,47 @@
+// The routes this service serves (src/api/routes.ts), as method and path template. The compare
+// and shadow tools name differences by route; test/cli/compare checks this list against the
+// routes the app registers, so it cannot drift.
+export const SERVICE_ROUTES: readonly string[] = [
+  'GET /health',
+  'GET /health/',
+  'GET /v2/stamps/:scorer_id/score/:address',
+  'GET /internal/score/v2/:scorer_id/:address',
+  'POST /internal/check-bans',
+  'POST /internal/check-revocations',
+  'GET /internal/allow-list/:list/:address',
+  'GET /internal/customization/credential/:provider_id',
+  'GET /internal/stake/gtc/:address',
+  'GET /internal/stake/legacy-gtc/:address/:round_id',
+  'GET /internal/cgrants/contributor_statistics',
+  'POST /internal/embed/stamps/:address',
+  'GET /internal/embed/score/:scorer_id/:address',
+  'GET /internal/embed/validate-api-key',
+  'GET /internal/embed/weights',
+  'POST /ceramic-cache/stamps/bulk',
+  'PATCH /ceramic-cache/stamps/bulk',
+  'DELETE /ceramic-cache/stamps/bulk',
+  'GET /ceramic-cache/score/:address',
+  'GET /ceramic-cache/stamp',
+  'GET /ceramic-cache/weights',
+]
+
+const compiled = SERVICE_ROUTES.map((route) => {
+  const [method, template] = route.split(' ') as [string, string]
+  return { route, method, segments: template.split('/') }
+})
+
+/** `GET /v2/stamps/:scorer_id/score/:address` for `GET /v2/stamps/3/score/0xabc?x=1`; unknown paths keep their own path. */
+export function routeOf(method: string, url: string): string {
+  const path = url.split('?', 1)[0]!
+  const segments = path.split('/')
+  const lookup = method === 'HEAD' ? 'GET' : method
+  const found = compiled.find(
+    (candidate) =>
+      candidate.method === lookup &&
+      candidate.segments.length === segments.length &&
+      candidate.segments.every((segment, index) =>
+        segment.startsWith(':') ? segments[index] !== '' : segment === segments[index],
+      ),
+  )
+  return found ? `${method} ${found.route.slice(found.method.length + 1)}` : `${method} ${path} (not a route)`
+}
