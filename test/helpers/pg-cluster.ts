@@ -11,7 +11,7 @@ const run = promisify(execFile)
  * A throwaway PostgreSQL cluster of its own, for tests that crash, restart or freeze the server
  * (the shared one on 5432 must never be touched). `initdb` refuses root, so as root every command
  * runs as the `postgres` user. Trust authentication, loopback only, fsync off: nothing here needs
- * to survive the machine.
+ * to survive the machine, only its own crashes.
  */
 export interface ThrowawayCluster {
   readonly port: number
@@ -50,7 +50,10 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   const dataDir = join(dir, 'data')
   const port = await freePort()
   await asOwner('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'])
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`
+  // fsync off is safe here: a crash of the test kills PostgreSQL's processes, never the OS, so what
+  // reached the OS survives. synchronous_commit stays on: with it off, a COMMIT returns before its
+  // WAL is written, and a crash loses transactions the service has already acknowledged.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`
   const start = () =>
     asOwner('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']).then(
       () => undefined,
