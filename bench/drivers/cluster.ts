@@ -1,90 +1,23 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { postgresOwnedTempDir, startThrowawayCluster, type ThrowawayCluster } from '../../test/helpers/pg-cluster.js'
 
-// A throwaway PostgreSQL 15 cluster that the fault harness may crash at will (never the shared one
-// on 5432), and PgBouncer for the transaction-pooler check. Both refuse to run as root, so as root
-// they run as the `postgres` user (runuser); as any other user, as that user.
+// The throwaway PostgreSQL cluster the fault harness crashes at will is the fault test's own
+// (test/helpers/pg-cluster.ts), on a fixed port and with room for every driver's pool; PgBouncer,
+// for the transaction-pooler check, is here. Both refuse root: as root they run as `postgres`.
 
 const run = promisify(execFile)
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'
 const isRoot = process.getuid?.() === 0
 
-function asPostgres(command: string, args: string[]): [string, string[]] {
-  return isRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]
-}
+export type { ThrowawayCluster }
 
-async function ownedTempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
-  if (isRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres'])
-    const uid = Number(stdout.trim())
-    await chown(dir, uid, uid)
-  }
-  await chmod(dir, 0o700)
-  return dir
-}
-
-export interface ThrowawayCluster {
-  readonly port: number
-  readonly url: string
-  /** `pg_ctl stop -m immediate`: every backend dies without a goodbye, as in a crash. */
-  crash(): Promise<void>
-  /** `pg_ctl start -w`: crash recovery, then accepting connections. */
-  start(): Promise<void>
-  remove(): Promise<void>
-}
-
-export async function startThrowawayCluster(port: number): Promise<ThrowawayCluster> {
-  const dir = await ownedTempDir('pst-drivers-pg-')
-  const data = join(dir, 'data')
-  const pgCtl = async (...args: string[]) => {
-    const [command, argv] = asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', data, ...args])
-    await run(command, argv, { timeout: 60_000 })
-  }
-  const [initdb, initArgs] = asPostgres(join(PG_BIN, 'initdb'), [
-    '-D',
-    data,
-    '-U',
-    'postgres',
-    '--auth=trust',
-    '--no-sync',
-    '-E',
-    'UTF8',
-    '--locale=C',
-  ])
-  await run(initdb, initArgs, { timeout: 120_000 })
-  const options = [
-    `-p ${port}`,
-    '-c listen_addresses=127.0.0.1',
-    `-c unix_socket_directories=${dir}`,
-    '-c max_connections=200',
-    '-c shared_buffers=64MB',
-    '-c fsync=off',
-    '-c full_page_writes=off',
-    '-c logging_collector=off',
-  ].join(' ')
-  const start = () => pgCtl('-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start')
-  await start()
-  let isRunning = true
-  return {
+export function startDriversCluster(port: number): Promise<ThrowawayCluster> {
+  return startThrowawayCluster({
     port,
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async crash() {
-      await pgCtl('-m', 'immediate', 'stop')
-      isRunning = false
-    },
-    async start() {
-      await start()
-      isRunning = true
-    },
-    async remove() {
-      if (isRunning) await pgCtl('-m', 'immediate', 'stop').catch(() => undefined)
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
+    settings: ['max_connections=200', 'shared_buffers=64MB', 'logging_collector=off'],
+  })
 }
 
 export interface PgBouncer {
@@ -109,7 +42,7 @@ export async function startPgBouncer(input: {
     () => '',
   )
   if (!binary) return { missing: 'pgbouncer is not installed (apt-get install -y pgbouncer)' }
-  const dir = await ownedTempDir('pst-drivers-pgbouncer-')
+  const dir = await postgresOwnedTempDir('pst-drivers-pgbouncer-')
   const users = join(dir, 'users.txt')
   await writeFile(users, '"postgres" ""\n')
   await writeFile(
@@ -136,8 +69,9 @@ export async function startPgBouncer(input: {
     ].join('\n'),
   )
   if (isRoot) await run('chown', ['-R', 'postgres:postgres', dir])
-  const [command, argv] = asPostgres(binary, [join(dir, 'pgbouncer.ini')])
-  const child: ChildProcess = spawn(command, argv, { stdio: 'ignore' })
+  const child: ChildProcess = isRoot
+    ? spawn('runuser', ['-u', 'postgres', '--', binary, join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
+    : spawn(binary, [join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
   await waitForPort(input.listenPort)
   return {
     port: input.listenPort,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createSql } from '../../src/db/pool.js'
 import { captureWarmSequences } from './capture.js'
-import { pgBouncerVersion, startThrowawayCluster } from './cluster.js'
+import { pgBouncerVersion, startDriversCluster } from './cluster.js'
 import { VARIANTS } from './drivers.js'
 import { runFaultHarness } from './faults.js'
 import { runPgBouncerCheck } from './pgbouncer.js'
@@ -89,7 +89,7 @@ async function save(): Promise<string> {
 
 if (parts.has('faults')) {
   log(`throwaway PostgreSQL 15 cluster on 127.0.0.1:${values['cluster-port']}`)
-  const cluster = await startThrowawayCluster(Number(values['cluster-port']))
+  const cluster = await startDriversCluster(Number(values['cluster-port']))
   try {
     report.faultPlan = faultPlan
     report.faults = await runFaultHarness(cluster, faultPlan, VARIANTS, log)

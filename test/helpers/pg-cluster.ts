@@ -1,17 +1,18 @@
 import { execFile } from 'node:child_process'
-import { chown, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
+const isRoot = userInfo().uid === 0
 
 /**
- * A throwaway PostgreSQL cluster of its own, for tests that crash, restart or freeze the server
- * (the shared one on 5432 must never be touched). `initdb` refuses root, so as root every command
- * runs as the `postgres` user. Trust authentication, loopback only, fsync off: nothing here needs
- * to survive the machine, only its own crashes.
+ * A throwaway PostgreSQL cluster of its own, for tests (and bench/drivers) that crash, restart or
+ * freeze the server (the shared one on 5432 must never be touched). `initdb` refuses root, so as
+ * root every command runs as the `postgres` user. Trust authentication, loopback only, fsync off:
+ * nothing here needs to survive the machine, only its own crashes.
  */
 export interface ThrowawayCluster {
   readonly port: number
@@ -22,7 +23,34 @@ export interface ThrowawayCluster {
   remove(): Promise<void>
 }
 
+export interface ClusterOptions {
+  /** A fixed port (a PgBouncer configured in advance points at it); a free one otherwise. */
+  port?: number
+  /** More `-c name=value` server settings. */
+  settings?: readonly string[]
+}
+
+/** A command of PostgreSQL's (or PgBouncer's) run as the `postgres` user when we are root. */
+export function runAsPostgres(command: string, args: readonly string[], timeoutMs = 120_000): Promise<unknown> {
+  return isRoot
+    ? run('runuser', ['-u', 'postgres', '--', command, ...args], { timeout: timeoutMs })
+    : run(command, [...args], { timeout: timeoutMs })
+}
+
+/** A temporary directory the `postgres` user owns (initdb and PgBouncer refuse others). */
+export async function postgresOwnedTempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  if (isRoot) {
+    const { stdout: uid } = await run('id', ['-u', 'postgres'])
+    const { stdout: gid } = await run('id', ['-g', 'postgres'])
+    await chown(dir, Number(uid.trim()), Number(gid.trim()))
+  }
+  await chmod(dir, 0o700)
+  return dir
+}
+
 async function findBinDir(): Promise<string> {
+  if (process.env.PG_BIN) return process.env.PG_BIN
   const versions = (await readdir('/usr/lib/postgresql')).sort((a, b) => Number(b) - Number(a))
   if (versions.length === 0) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql')
   return join('/usr/lib/postgresql', versions[0]!, 'bin')
@@ -36,36 +64,52 @@ async function freePort(): Promise<number> {
   return port
 }
 
-export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+export async function startThrowawayCluster(options: ClusterOptions = {}): Promise<ThrowawayCluster> {
   const binDir = await findBinDir()
-  const isRoot = userInfo().uid === 0
-  const asOwner = (command: string, args: string[]) =>
-    isRoot ? run('runuser', ['-u', 'postgres', '--', join(binDir, command), ...args]) : run(join(binDir, command), args)
-  const dir = await mkdtemp(join(tmpdir(), 'pst-cluster-'))
-  if (isRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres'])
-    const { stdout: group } = await run('id', ['-g', 'postgres'])
-    await chown(dir, Number(stdout.trim()), Number(group.trim()))
-  }
+  const dir = await postgresOwnedTempDir('pst-cluster-')
   const dataDir = join(dir, 'data')
-  const port = await freePort()
-  await asOwner('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'])
+  const port = options.port ?? (await freePort())
+  const pgCtl = (...args: string[]) => runAsPostgres(join(binDir, 'pg_ctl'), ['-D', dataDir, ...args])
+  await runAsPostgres(join(binDir, 'initdb'), [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ])
   // fsync off is safe here: a crash of the test kills PostgreSQL's processes, never the OS, so what
   // reached the OS survives. synchronous_commit stays on: with it off, a COMMIT returns before its
   // WAL is written, and a crash loses transactions the service has already acknowledged.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`
+  const settings = [
+    'listen_addresses=127.0.0.1',
+    `unix_socket_directories=${dir}`,
+    'fsync=off',
+    'full_page_writes=off',
+    ...(options.settings ?? []),
+  ]
+  const serverOptions = [`-p ${port}`, ...settings.map((setting) => `-c ${setting}`)].join(' ')
   const start = () =>
-    asOwner('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']).then(
-      () => undefined,
-    )
+    pgCtl('-o', serverOptions, '-l', join(dir, 'log'), '-w', '-t', '60', 'start').then(() => undefined)
+  let isRunning = false
   await start()
+  isRunning = true
   return {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    crash: () => asOwner('pg_ctl', ['-D', dataDir, '-m', 'immediate', 'stop']).then(() => undefined),
-    start,
+    async crash() {
+      await pgCtl('-m', 'immediate', 'stop')
+      isRunning = false
+    },
+    async start() {
+      await start()
+      isRunning = true
+    },
     async remove() {
-      await asOwner('pg_ctl', ['-D', dataDir, '-m', 'immediate', 'stop']).catch(() => undefined)
+      if (isRunning) await pgCtl('-m', 'immediate', 'stop').catch(() => undefined)
       await rm(dir, { recursive: true, force: true })
     },
   }
