@@ -1,25 +1,19 @@
 import { loadConfig, ConfigError } from '../config.js'
-import { createSql } from '../db/pool.js'
 import { applyMigrations, ForeignDatabaseError } from '../db/migrate.js'
-import { startEmbeddedDatabase, EMBEDDED_POOL_SIZE } from '../db/embedded.js'
 import { describeConnectionError } from '../db/errors.js'
+import { openCliDatabase } from './cli-database.js'
 
 // `npm run migrate`: applies our schema (identical to Django's final state) to an EMPTY database,
 // or brings one created by us up to date. It refuses any other database (D15).
 async function main(): Promise<void> {
   const config = loadConfig(process.env)
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase({ dataDir: config.embeddedDataDir })
-  const sql = createSql({
-    url: config.databaseUrl ?? embedded!.url,
-    max: embedded ? EMBEDDED_POOL_SIZE : 1,
-    prepare: false,
-  })
+  const database = await openCliDatabase(config)
+  const { sql } = database
   try {
     const applied = await applyMigrations(sql)
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date')
   } finally {
-    await sql.end()
-    await embedded?.close()
+    await database.close()
   }
 }
 

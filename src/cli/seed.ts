@@ -1,7 +1,6 @@
 import { loadConfig, ConfigError } from '../config.js'
-import { createSql } from '../db/pool.js'
 import { describeConnectionError } from '../db/errors.js'
-import { startEmbeddedDatabase, EMBEDDED_POOL_SIZE } from '../db/embedded.js'
+import { openCliDatabase } from './cli-database.js'
 import { applyMigrations } from '../db/migrate.js'
 import { seedDemoData } from '../dev/demo-seed.js'
 import { DomainError } from '../domain/errors.js'
@@ -10,14 +9,10 @@ import { DomainError } from '../domain/errors.js'
 // that database was created by `npm run migrate`. A Django-owned database is refused (D15).
 async function main(): Promise<void> {
   const config = loadConfig(process.env)
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase({ dataDir: config.embeddedDataDir })
-  const sql = createSql({
-    url: config.databaseUrl ?? embedded!.url,
-    max: embedded ? EMBEDDED_POOL_SIZE : 1,
-    prepare: false,
-  })
+  const database = await openCliDatabase(config)
+  const { sql } = database
   try {
-    if (embedded) await applyMigrations(sql)
+    if (database.isEmbedded) await applyMigrations(sql)
     const seed = await seedDemoData(sql)
     console.log(
       seed.createdNow
@@ -29,8 +24,7 @@ async function main(): Promise<void> {
     )
     if (seed.apiKey) console.log(`API key (shown once, store it now): ${seed.apiKey}`)
   } finally {
-    await sql.end()
-    await embedded?.close()
+    await database.close()
   }
 }
 
