@@ -65,6 +65,21 @@ const featureFlag = (env: string, unsetText: string) =>
     (on) => (on ? 'on' : 'off'),
   )
 
+/**
+ * django-environ 0.11's `env.bool`: text that Python's `int()` reads is true unless zero; any other
+ * text is true only when it is one of the truthy words (so "maybe" is false, never an error).
+ */
+const pythonEnvBool = (env: string, unset: boolean) =>
+  variable(
+    env,
+    (raw) => {
+      const text = raw.trim()
+      if (/^[+-]?\d+(_\d+)*$/.test(text)) return /[1-9]/.test(text)
+      return TRUE_WORDS.has(text.toLowerCase())
+    },
+    String(unset),
+  )
+
 interface Limits {
   min?: number
   max?: number
@@ -170,6 +185,9 @@ const PYTHON_DEFAULT_TRUSTED_ISSUERS = ['did:key:GlMY_1zkc0i11O-wMBWbSiUfIkZiXzF
 // rather than the gateway's 504. A statement gets half of it, so a slow one fails while there is
 // time left to answer; a connection or a free pool slot that takes seconds means the database
 // is away, and 3 s leaves room for a retry by the caller within the deadline.
+// Python's CACHES['default'] LOCATION when CELERY_BROKER_URL is unset (scorer/settings/base.py).
+const PYTHON_DEFAULT_CACHE_URL = 'redis://localhost:6379/0'
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000
 const DEFAULT_POOL_TIMEOUT_MS = 3_000
@@ -218,6 +236,13 @@ const ConfigSchema = Type.Object({
   dbPoolTimeoutMs: integer('DB_POOL_TIMEOUT_MS', { min: 1, max: 600_000 }, DEFAULT_POOL_TIMEOUT_MS),
   /** How long opening a connection may take (TCP + startup + authentication). */
   dbConnectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', { min: 100, max: 600_000 }, DEFAULT_CONNECT_TIMEOUT_MS),
+  // Rate limiting (endpoints §1.8, D26): off unless RATELIMIT_ENABLE, as in Python.
+  rateLimitEnabled: pythonEnvBool('RATELIMIT_ENABLE', false),
+  /** The counters' Redis (D26); unset → CELERY_BROKER_URL, the location of Python's Django cache. */
+  redisUrl: optionalTrimmed('REDIS_URL'),
+  celeryBrokerUrl: trimmed('CELERY_BROKER_URL', PYTHON_DEFAULT_CACHE_URL),
+  /** Bound of one Redis command; past it the request passes unlimited (fail-open). */
+  rateLimitRedisTimeoutMs: integer('RATELIMIT_REDIS_TIMEOUT_MS', { min: 1, max: 10_000 }, 100),
 })
 
 export type Config = StaticDecode<typeof ConfigSchema>
@@ -309,6 +334,11 @@ export function configWarnings(config: Config): string[] {
   return warnings
 }
 
+/** The Redis of the rate-limit counters: REDIS_URL, else Python's cache location (endpoints §1.8). */
+export function rateLimitRedisUrl(config: Config): string {
+  return config.redisUrl ?? config.celeryBrokerUrl
+}
+
 const SECRET_FIELDS: readonly (keyof Config)[] = ['secretKey', 'siweJwtPrivateKey', 'cgrantsApiToken', 'demoApiKey']
 
 /** The effective configuration for the start-up log: secrets masked, the database password hidden. */
@@ -320,6 +350,13 @@ export function describeConfig(config: Config): Record<string, unknown> {
     const url = new URL(config.databaseUrl)
     if (url.password) url.password = '***'
     described.databaseUrl = url.toString()
+  }
+  for (const field of ['redisUrl', 'celeryBrokerUrl'] as const) {
+    const url = URL.canParse(config[field] ?? '') ? new URL(config[field]!) : undefined
+    if (url?.password) {
+      url.password = '***'
+      described[field] = url.toString()
+    }
   }
   return described
 }
