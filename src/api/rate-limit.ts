@@ -61,6 +61,8 @@ declare module 'fastify' {
   }
 }
 
+const STARTUP_CONNECT_WAIT_MS = 1_000
+
 /** A warning at most this often, with the number of like events since the last one. */
 const WARN_INTERVAL_MS = 10_000
 
@@ -101,6 +103,12 @@ export function installRateLimit(app: FastifyInstance, limiter: RateLimiter | un
   if (!limiter) return
   app.decorate('rateLimiter', limiter)
   if (ownLimiter) app.addHook('onClose', () => limiter.close())
+  // Requests before the connection is up pass uncounted; a bounded wait at start keeps that
+  // window short without making a start depend on Redis.
+  app.addHook('onReady', async () => {
+    if (!(await limiter.connected(STARTUP_CONNECT_WAIT_MS)))
+      app.log.warn('rate-limit Redis not reachable at start: requests pass unlimited until it is')
+  })
   const warn = throttledWarn(app.log)
 
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {

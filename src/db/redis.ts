@@ -15,6 +15,8 @@ export interface RedisCounterOptions {
 
 export interface RedisCounter {
   count(key: string, ttlSeconds: number): Promise<number | null>
+  /** Resolves true once connected, false when `timeoutMs` passed first; never rejects. */
+  connected(timeoutMs: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -51,6 +53,19 @@ export function createRedisCounter(options: RedisCounterOptions): RedisCounter {
   })
   return {
     count: (key, ttlSeconds) => client.rateLimitCount(key, ttlSeconds),
+    connected(timeoutMs) {
+      if (client.status === 'ready') return Promise.resolve(true)
+      return new Promise((resolve) => {
+        const done = (isReady: boolean) => {
+          clearTimeout(timer)
+          client.off('ready', onReady)
+          resolve(isReady)
+        }
+        const onReady = () => done(true)
+        const timer = setTimeout(() => done(false), timeoutMs)
+        client.on('ready', onReady)
+      })
+    },
     async close() {
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
       else client.disconnect()

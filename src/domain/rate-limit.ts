@@ -88,6 +88,8 @@ export interface RateLimitCounter {
    * the counter could not be read (Python's `count is None`: the key vanished between the two).
    */
   count(key: string, ttlSeconds: number): Promise<number | null>
+  /** Resolves true once the store is reachable, false when `timeoutMs` passed first. */
+  connected(timeoutMs: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -106,6 +108,8 @@ export interface RateLimitRequest {
 
 export interface RateLimiter {
   check(request: RateLimitRequest): Promise<RateLimitDecision>
+  /** Resolves true once the counters are reachable, false when `timeoutMs` passed first. */
+  connected(timeoutMs: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -136,6 +140,7 @@ export function createRateLimiter(counter: RateLimitCounter, clock: () => number
         return { outcome: 'failed_open', reason: 'the counter vanished before it was incremented', key }
       return { outcome: BigInt(count) > rate.limit ? 'limited' : 'allowed', key, count, limit: rate.limit }
     },
+    connected: (timeoutMs) => counter.connected(timeoutMs),
     close: () => counter.close(),
   }
 }

@@ -87,6 +87,7 @@ describe('django-ratelimit key derivation (endpoints §1.8)', () => {
         counts.set(key, next)
         return next
       },
+      connected: async () => true,
       async close() {},
     }
     const limiter = createRateLimiter(counter, () => NOW)
@@ -124,12 +125,16 @@ describe('django-ratelimit key derivation (endpoints §1.8)', () => {
     const broken = createRateLimiter(
       {
         count: () => Promise.reject(new Error('Connection is closed.')),
+        connected: async () => false,
         close: async () => {},
       },
       () => NOW,
     )
     expect(await broken.check(registry)).toMatchObject({ outcome: 'failed_open', reason: 'Connection is closed.' })
-    const vanished = createRateLimiter({ count: async () => null, close: async () => {} }, () => NOW)
+    const vanished = createRateLimiter(
+      { count: async () => null, connected: async () => true, close: async () => {} },
+      () => NOW,
+    )
     expect((await vanished.check(registry)).outcome).toBe('failed_open')
   })
 })
