@@ -55,9 +55,17 @@ async function limitedConfig(env: Record<string, string> = {}): Promise<Config> 
 /** An app on the shared test database; `rateLimiter` given → that one, else the config decides. */
 async function startApp(
   config: Config,
-  options: { rateLimiter?: RateLimiter; extraRoutes?: (app: FastifyInstance) => void } = {},
+  options: {
+    rateLimiter?: RateLimiter
+    extraRoutes?: (app: FastifyInstance) => void
+    logLines?: Record<string, unknown>[]
+  } = {},
 ): Promise<FastifyInstance> {
-  const app = await buildApp({ config, sql: sql(), logger: false, rateLimiter: options.rateLimiter })
+  const logLines = options.logLines
+  const logger = logLines
+    ? { level: 'warn', stream: { write: (line: string) => void logLines.push(JSON.parse(line)) } }
+    : false
+  const app = await buildApp({ config, sql: sql(), logger, rateLimiter: options.rateLimiter })
   options.extraRoutes?.(app)
   await app.ready()
   appsToClose.push(app)
@@ -303,11 +311,20 @@ describe('off, and Redis away (endpoints §1.8: fail-open)', () => {
     }
   })
 
-  it('Redis refused (a closed port): requests pass, and the limiter answers within its bound', async () => {
+  it('Redis refused (a closed port): the start waits at most 1 s, requests pass, the limiter answers at once, warnings logged', async () => {
     const port = await closedPort()
-    const app = await startApp(await limitedConfig({ REDIS_URL: `redis://127.0.0.1:${port}/0` }))
+    const logLines: Record<string, unknown>[] = []
+    const startedAt = performance.now()
+    const app = await startApp(await limitedConfig({ REDIS_URL: `redis://127.0.0.1:${port}/0` }), { logLines })
+    expect(performance.now() - startedAt).toBeLessThan(2_000)
     const partner = await partnerWith({ rateLimit: '1/15m' })
     for (let call = 0; call < 3; call++) expect((await score(app, partner)).statusCode).toBe(200)
+    const warnings = logLines.filter((line) => line.level === 40).map((line) => line.msg)
+    expect(warnings).toContain('rate-limit Redis unavailable: requests pass unlimited until it is back')
+    expect(warnings).toContain('rate-limit Redis not reachable at start: requests pass unlimited until it is')
+    expect(warnings).toContain('rate limit not applied (fail-open)')
+    // Throttled: three failed requests, one warning.
+    expect(warnings.filter((msg) => msg === 'rate limit not applied (fail-open)')).toHaveLength(1)
     for (let call = 0; call < 5; call++) {
       const startedAt = performance.now()
       const decision = await app.rateLimiter!.check({
