@@ -11,12 +11,12 @@ import { installRequestLifecycle } from './api/request-lifecycle.js'
 import { installInputGuards } from './api/input-guards.js'
 import { installTransportListeners, MAX_PATH_SEGMENT_LENGTH, transportErrorOptions } from './api/transport-errors.js'
 import { registerRoutes } from './api/routes.js'
-import { installRateLimit, rateLimiterFromConfig } from './api/rate-limit.js'
-import type { RateLimiter } from './domain/rate-limit.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
 import { createStoredStampCache, type StoredStampCache } from './domain/stored-stamp-cache.js'
+import { installRateLimit, rateLimiterFromConfig } from './api/rate-limit.js'
+import type { RateLimiter } from './domain/rate-limit.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
