@@ -179,15 +179,15 @@ const logLevel = variable(
 // The Python defaults (scoring §2 step 1) are dev placeholders that no real issuer uses.
 const PYTHON_DEFAULT_TRUSTED_ISSUERS = ['did:key:GlMY_1zkc0i11O-wMBWbSiUfIkZiXzFLlAQ89pdfyBA', 'did:ethr:0xabczyx']
 
+// Python's CACHES['default'] LOCATION when CELERY_BROKER_URL is unset (scorer/settings/base.py).
+const PYTHON_DEFAULT_CACHE_URL = 'redis://localhost:6379/0'
+
 // Every wait has a bound (README "Deadlines"). A warm score takes milliseconds and a first score
 // of a full passport well under a second, so 10 s only cuts a request that is stuck; it stays
 // below the 29 s of API Gateway and the 60 s idle timeout of an ALB, so the caller gets our 503
 // rather than the gateway's 504. A statement gets half of it, so a slow one fails while there is
 // time left to answer; a connection or a free pool slot that takes seconds means the database
 // is away, and 3 s leaves room for a retry by the caller within the deadline.
-// Python's CACHES['default'] LOCATION when CELERY_BROKER_URL is unset (scorer/settings/base.py).
-const PYTHON_DEFAULT_CACHE_URL = 'redis://localhost:6379/0'
-
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000
 const DEFAULT_POOL_TIMEOUT_MS = 3_000
@@ -220,6 +220,13 @@ const ConfigSchema = Type.Object({
   humanPointsMtaEnabled: boolean('HUMAN_POINTS_MTA_ENABLED', false),
   multiNullifierEnabled: featureFlag('FF_MULTI_NULLIFIER', 'off'),
   apiAnalyticsEnabled: featureFlag('FF_API_ANALYTICS', 'Off'),
+  // Rate limiting (endpoints §1.8, D26): off unless RATELIMIT_ENABLE, as in Python.
+  rateLimitEnabled: pythonEnvBool('RATELIMIT_ENABLE', false),
+  /** The counters' Redis (D26); unset → CELERY_BROKER_URL, the location of Python's Django cache. */
+  redisUrl: optionalTrimmed('REDIS_URL'),
+  celeryBrokerUrl: trimmed('CELERY_BROKER_URL', PYTHON_DEFAULT_CACHE_URL),
+  /** Bound of one Redis command; past it the request passes unlimited (fail-open). */
+  rateLimitRedisTimeoutMs: integer('RATELIMIT_REDIS_TIMEOUT_MS', { min: 1, max: 10_000 }, 100),
   /** Kept small on purpose: behind RDS Proxy/PgBouncer the proxy does the real pooling (seeds, Rust port uses 5). */
   dbPoolSize: integer('DB_POOL_SIZE', { min: 1, max: 200 }, 5),
   /** Must be off behind PgBouncer / RDS Proxy in transaction mode: named statements do not survive a connection switch. */
@@ -236,16 +243,14 @@ const ConfigSchema = Type.Object({
   dbPoolTimeoutMs: integer('DB_POOL_TIMEOUT_MS', { min: 1, max: 600_000 }, DEFAULT_POOL_TIMEOUT_MS),
   /** How long opening a connection may take (TCP + startup + authentication). */
   dbConnectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', { min: 100, max: 600_000 }, DEFAULT_CONNECT_TIMEOUT_MS),
-  // Rate limiting (endpoints §1.8, D26): off unless RATELIMIT_ENABLE, as in Python.
-  rateLimitEnabled: pythonEnvBool('RATELIMIT_ENABLE', false),
-  /** The counters' Redis (D26); unset → CELERY_BROKER_URL, the location of Python's Django cache. */
-  redisUrl: optionalTrimmed('REDIS_URL'),
-  celeryBrokerUrl: trimmed('CELERY_BROKER_URL', PYTHON_DEFAULT_CACHE_URL),
-  /** Bound of one Redis command; past it the request passes unlimited (fail-open). */
-  rateLimitRedisTimeoutMs: integer('RATELIMIT_REDIS_TIMEOUT_MS', { min: 1, max: 10_000 }, 100),
 })
 
 export type Config = StaticDecode<typeof ConfigSchema>
+
+/** The Redis of the rate-limit counters: REDIS_URL, else Python's cache location (endpoints §1.8). */
+export function rateLimitRedisUrl(config: Config): string {
+  return config.redisUrl ?? config.celeryBrokerUrl
+}
 
 type Setting = keyof typeof ConfigSchema.properties
 const SETTINGS = Object.keys(ConfigSchema.properties) as Setting[]
@@ -332,11 +337,6 @@ export function configWarnings(config: Config): string[] {
       'CERAMIC_CACHE_SCORER_ID is not set: the Passport app endpoints (/ceramic-cache/…) will answer errors',
     )
   return warnings
-}
-
-/** The Redis of the rate-limit counters: REDIS_URL, else Python's cache location (endpoints §1.8). */
-export function rateLimitRedisUrl(config: Config): string {
-  return config.redisUrl ?? config.celeryBrokerUrl
 }
 
 const SECRET_FIELDS: readonly (keyof Config)[] = ['secretKey', 'siweJwtPrivateKey', 'cgrantsApiToken', 'demoApiKey']
