@@ -15,6 +15,8 @@ import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
 import { createStoredStampCache, type StoredStampCache } from './domain/stored-stamp-cache.js'
+import { installRateLimit, rateLimiterFromConfig } from './api/rate-limit.js'
+import type { RateLimiter } from './domain/rate-limit.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,10 +38,18 @@ export interface AppDeps {
   logger?: boolean | Record<string, unknown> | FastifyBaseLogger
   /** Defaults to DIDKit behind a bounded cache of signature results. */
   signatureVerifier?: SignatureVerifier
+  /** Defaults to the Redis limiter when RATELIMIT_ENABLE is on (endpoints §1.8); the caller closes its own. */
+  rateLimiter?: RateLimiter
 }
 
 /** Builds the app without listening and without reading the environment (style §1). */
-export async function buildApp({ config, sql, logger = false, signatureVerifier }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  sql,
+  logger = false,
+  signatureVerifier,
+  rateLimiter,
+}: AppDeps): Promise<FastifyInstance> {
   const loggerOption =
     typeof logger === 'object' && 'info' in logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger }
   const app = Fastify({
@@ -73,6 +83,7 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
   installInputGuards(app)
   installTransportListeners(app)
+  installRateLimit(app, rateLimiter ?? rateLimiterFromConfig(config, app.log), rateLimiter === undefined)
   // The analytics row stores the response body as sent (scoring §7.6).
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.apiKey && typeof payload === 'string') reply.analyticsPayload = payload

@@ -65,6 +65,21 @@ const featureFlag = (env: string, unsetText: string) =>
     (on) => (on ? 'on' : 'off'),
   )
 
+/**
+ * django-environ 0.11's `env.bool`: text that Python's `int()` reads is true unless zero; any other
+ * text is true only when it is one of the truthy words (so "maybe" is false, never an error).
+ */
+const pythonEnvBool = (env: string, unset: boolean) =>
+  variable(
+    env,
+    (raw) => {
+      const text = raw.trim()
+      if (/^[+-]?\d+(_\d+)*$/.test(text)) return /[1-9]/.test(text)
+      return TRUE_WORDS.has(text.toLowerCase())
+    },
+    String(unset),
+  )
+
 interface Limits {
   min?: number
   max?: number
@@ -164,6 +179,9 @@ const logLevel = variable(
 // The Python defaults (scoring §2 step 1) are dev placeholders that no real issuer uses.
 const PYTHON_DEFAULT_TRUSTED_ISSUERS = ['did:key:GlMY_1zkc0i11O-wMBWbSiUfIkZiXzFLlAQ89pdfyBA', 'did:ethr:0xabczyx']
 
+// Python's CACHES['default'] LOCATION when CELERY_BROKER_URL is unset (scorer/settings/base.py).
+const PYTHON_DEFAULT_CACHE_URL = 'redis://localhost:6379/0'
+
 // Every wait has a bound (README "Deadlines"). A warm score takes milliseconds and a first score
 // of a full passport well under a second, so 10 s only cuts a request that is stuck; it stays
 // below the 29 s of API Gateway and the 60 s idle timeout of an ALB, so the caller gets our 503
@@ -202,6 +220,13 @@ const ConfigSchema = Type.Object({
   humanPointsMtaEnabled: boolean('HUMAN_POINTS_MTA_ENABLED', false),
   multiNullifierEnabled: featureFlag('FF_MULTI_NULLIFIER', 'off'),
   apiAnalyticsEnabled: featureFlag('FF_API_ANALYTICS', 'Off'),
+  // Rate limiting (endpoints §1.8, D26): off unless RATELIMIT_ENABLE, as in Python.
+  rateLimitEnabled: pythonEnvBool('RATELIMIT_ENABLE', false),
+  /** The counters' Redis (D26); unset → CELERY_BROKER_URL, the location of Python's Django cache. */
+  redisUrl: optionalTrimmed('REDIS_URL'),
+  celeryBrokerUrl: trimmed('CELERY_BROKER_URL', PYTHON_DEFAULT_CACHE_URL),
+  /** Bound of one Redis command; past it the request passes unlimited (fail-open). */
+  rateLimitRedisTimeoutMs: integer('RATELIMIT_REDIS_TIMEOUT_MS', { min: 1, max: 10_000 }, 100),
   /** Kept small on purpose: behind RDS Proxy/PgBouncer the proxy does the real pooling (seeds, Rust port uses 5). */
   dbPoolSize: integer('DB_POOL_SIZE', { min: 1, max: 200 }, 5),
   /** Must be off behind PgBouncer / RDS Proxy in transaction mode: named statements do not survive a connection switch. */
@@ -221,6 +246,11 @@ const ConfigSchema = Type.Object({
 })
 
 export type Config = StaticDecode<typeof ConfigSchema>
+
+/** The Redis of the rate-limit counters: REDIS_URL, else Python's cache location (endpoints §1.8). */
+export function rateLimitRedisUrl(config: Config): string {
+  return config.redisUrl ?? config.celeryBrokerUrl
+}
 
 type Setting = keyof typeof ConfigSchema.properties
 const SETTINGS = Object.keys(ConfigSchema.properties) as Setting[]
@@ -320,6 +350,13 @@ export function describeConfig(config: Config): Record<string, unknown> {
     const url = new URL(config.databaseUrl)
     if (url.password) url.password = '***'
     described.databaseUrl = url.toString()
+  }
+  for (const field of ['redisUrl', 'celeryBrokerUrl'] as const) {
+    const url = URL.canParse(config[field] ?? '') ? new URL(config[field]!) : undefined
+    if (url?.password) {
+      url.password = '***'
+      described[field] = url.toString()
+    }
   }
   return described
 }

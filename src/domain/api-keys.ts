@@ -20,6 +20,7 @@ export interface AuthenticatedApiKey {
   accountId: number
   embedRateLimit: string | null
   rateLimit: string | null
+  analysisRateLimit: string | null
   historicalEndpoint: boolean
 }
 
@@ -119,6 +120,7 @@ async function checkApiKey(db: Db, key: string, now: PyDateTime): Promise<Authen
     accountId: row.account_id,
     embedRateLimit: row.embed_rate_limit,
     rateLimit: row.rate_limit,
+    analysisRateLimit: row.analysis_rate_limit,
     historicalEndpoint: row.historical_endpoint,
   }
 }

@@ -9,6 +9,7 @@ export interface ApiKeyRow {
   revoked: boolean
   expiry_date: string | null
   rate_limit: string | null
+  analysis_rate_limit: string | null
   embed_rate_limit: string | null
   historical_endpoint: boolean
 }
@@ -16,7 +17,8 @@ export interface ApiKeyRow {
 // D5: revoked keys are filtered here; expiry is decided by the domain with its own clock.
 export async function findUnrevokedApiKeyByPrefix(db: Db, prefix: string): Promise<ApiKeyRow | undefined> {
   const [row] = await db<ApiKeyRow[]>`
-    select id, prefix, hashed_key, hashed_key_sha256, account_id, revoked, expiry_date, rate_limit, embed_rate_limit, historical_endpoint
+    select id, prefix, hashed_key, hashed_key_sha256, account_id, revoked, expiry_date, rate_limit, analysis_rate_limit, embed_rate_limit,
+      historical_endpoint
     from account_accountapikey where prefix = ${prefix} and revoked = false`
   return row
 }
