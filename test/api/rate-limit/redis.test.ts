@@ -373,9 +373,15 @@ describe('off, and Redis away (endpoints §1.8: fail-open)', () => {
       expect((await score(app, partner)).statusCode).toBe(429)
 
       proxy.stall()
-      const startedAt = performance.now()
       expect((await score(app, partner)).statusCode).toBe(200)
+      const startedAt = performance.now()
+      const decision = await limiter.check({
+        group: 'registry',
+        tiers: { rateLimit: '1/15m', analysisRateLimit: null },
+        apiKeyPrefix: partner.prefix,
+      })
       const elapsed = performance.now() - startedAt
+      expect(decision).toMatchObject({ outcome: 'failed_open', reason: 'Command timed out', key: counter })
       expect(elapsed).toBeGreaterThanOrEqual(75)
       expect(elapsed).toBeLessThan(1_000)
 
