@@ -4,7 +4,9 @@ import { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../../src/app.js'
 import type { Config } from '../../../src/config.js'
+import { createRedisCounter } from '../../../src/db/redis.js'
 import {
+  createRateLimiter,
   openRedisRateLimiter,
   parseRate,
   rateLimitCacheKey,
@@ -197,13 +199,33 @@ describe('rate limiting on the real Redis (endpoints §1.8)', () => {
   })
 
   it('rate_limit "" and null are unlimited and never touch Redis', async () => {
-    const app = await startApp(await limitedConfig(), { rateLimiter: frozenLimiter() })
-    const keysBefore = await redis.dbsize()
+    // The real Redis counter, with its calls recorded (other processes may share this Redis, so its
+    // key count proves nothing).
+    const redisCounter = createRedisCounter({ url: REDIS_URL, commandTimeoutMs: 100, onConnectionError: () => {} })
+    const counted: string[] = []
+    const limiter = createRateLimiter(
+      {
+        count: (key, ttl) => {
+          counted.push(key)
+          return redisCounter.count(key, ttl)
+        },
+        connected: (timeoutMs) => redisCounter.connected(timeoutMs),
+        close: () => redisCounter.close(),
+      },
+      () => FROZEN_NOW,
+    )
+    limitersToClose.push(limiter)
+    const app = await startApp(await limitedConfig(), { rateLimiter: limiter })
     for (const rateLimit of ['', null]) {
       const partner = await partnerWith({ rateLimit })
       for (let call = 0; call < 4; call++) expect((await score(app, partner)).statusCode).toBe(200)
     }
-    expect(await redis.dbsize()).toBe(keysBefore)
+    expect(counted).toEqual([])
+    // The same app counts a key with a tier: the spy sees what Redis holds.
+    const limited = await partnerWith({ rateLimit: '5/15m' })
+    expect((await score(app, limited)).statusCode).toBe(200)
+    expect(counted).toEqual([counterKey(limited, 'registry', '5/15m')])
+    expect(await redis.get(counted[0]!)).toBe('1')
   })
 
   it('the routes other modules add are limited by the table alone: analysis group on /v2/models/score, history only once its own checks pass', async () => {
@@ -311,12 +333,15 @@ describe('off, and Redis away (endpoints §1.8: fail-open)', () => {
     }
   })
 
-  it('Redis refused (a closed port): the start waits at most 1 s, requests pass, the limiter answers at once, warnings logged', async () => {
+  it('Redis refused (a closed port): the wait at start gives up, requests pass, the limiter answers at once, warnings logged', async () => {
     const port = await closedPort()
     const logLines: Record<string, unknown>[] = []
-    const startedAt = performance.now()
     const app = await startApp(await limitedConfig({ REDIS_URL: `redis://127.0.0.1:${port}/0` }), { logLines })
-    expect(performance.now() - startedAt).toBeLessThan(2_000)
+    // The start's wait for the connection is bounded: it gave up (the warning below), as this one does.
+    const waitStartedAt = performance.now()
+    expect(await app.rateLimiter!.connected(200)).toBe(false)
+    expect(performance.now() - waitStartedAt).toBeGreaterThanOrEqual(190)
+    expect(performance.now() - waitStartedAt).toBeLessThan(2_000)
     const partner = await partnerWith({ rateLimit: '1/15m' })
     for (let call = 0; call < 3; call++) expect((await score(app, partner)).statusCode).toBe(200)
     const warnings = logLines.filter((line) => line.level === 40).map((line) => line.msg)
@@ -348,9 +373,15 @@ describe('off, and Redis away (endpoints §1.8: fail-open)', () => {
       expect((await score(app, partner)).statusCode).toBe(429)
 
       proxy.stall()
-      const startedAt = performance.now()
       expect((await score(app, partner)).statusCode).toBe(200)
+      const startedAt = performance.now()
+      const decision = await limiter.check({
+        group: 'registry',
+        tiers: { rateLimit: '1/15m', analysisRateLimit: null },
+        apiKeyPrefix: partner.prefix,
+      })
       const elapsed = performance.now() - startedAt
+      expect(decision).toMatchObject({ outcome: 'failed_open', reason: 'Command timed out', key: counter })
       expect(elapsed).toBeGreaterThanOrEqual(75)
       expect(elapsed).toBeLessThan(1_000)
 
