@@ -103,13 +103,15 @@ function documentedSchema(schema: FastifySchema | undefined, named: NamedSchemas
   const declared = (schema?.response ?? {}) as Json
   const docs = responseDocs(declared)
   const response: Json = {}
-  for (const [status, body] of Object.entries(declared)) {
+  for (const status of new Set([...Object.keys(declared), ...Object.keys(docs)].sort())) {
     const doc = docs[status]
-    const media: Json = { schema: named.referenced(body) }
-    if (doc?.example !== undefined) media.example = doc.example
-    response[status] = doc
-      ? { description: doc.description, content: { [doc.mediaType ?? 'application/json']: media } }
-      : named.referenced(body)
+    if (!doc) {
+      response[status] = named.referenced(declared[status])
+      continue
+    }
+    const media: Json = { schema: named.referenced(doc.schema) }
+    if (doc.example !== undefined) media.example = doc.example
+    response[status] = { description: doc.description, content: { [doc.mediaType ?? 'application/json']: media } }
   }
   response['503'] ??= {
     description: SERVICE_UNAVAILABLE.description,
