@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError } from '../schemas/common.js'
 import { formatWeightsJson, WeightsResponse } from '../schemas/weights.js'
+import { EXAMPLE_WEIGHTS } from '../schemas/examples.js'
 import { responses } from '../schemas/responses.js'
 import { loadScorerWeights, ScorerWeightsCache } from '../../domain/weights.js'
 
@@ -18,7 +19,7 @@ export const ceramicCacheWeightsRoutes: FastifyPluginAsyncTypebox = async (app) 
           'The weight per stamp provider of the scorer CERAMIC_CACHE_SCORER_ID, as /internal/embed/weights ' +
           'answers without `community_id`. No auth.',
         response: responses({
-          200: [WeightsResponse, 'Weight per stamp provider', { example: { Google: 0.525, Ens: 0.208, X: 3.2 } }],
+          200: [WeightsResponse, 'Weight per stamp provider', { example: EXAMPLE_WEIGHTS }],
           500: [
             DetailError,
             'CERAMIC_CACHE_SCORER_ID is unset or unknown, or its scorer has no weights',

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError } from '../schemas/common.js'
-import { EXAMPLE_SCORER_ID } from '../schemas/examples.js'
+import { EXAMPLE_SCORER_ID, EXAMPLE_WEIGHTS } from '../schemas/examples.js'
 import { responses } from '../schemas/responses.js'
 import { formatWeightsJson, WeightsResponse } from '../schemas/weights.js'
 import { loadScorerWeights, ScorerWeightsCache } from '../../domain/weights.js'
@@ -31,7 +31,7 @@ export const embedWeightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: responses(
           {
-            200: [WeightsResponse, 'Weight per stamp provider', { example: { Google: 0.525, Ens: 0.208, X: 3.2 } }],
+            200: [WeightsResponse, 'Weight per stamp provider', { example: EXAMPLE_WEIGHTS }],
             500: [
               DetailError,
               'The default community is unset or unknown, or its scorer has no weights',
