@@ -178,7 +178,7 @@ export async function buildDocsServer(routes: readonly RouteOptions[]): Promise<
 
   await server.register(swagger, {
     openapi: { info: FULL_INFO, tags: TAGS, components: { securitySchemes: SECURITY_SCHEMES } },
-    // Components are named by the schemas' `$id` (src/api/schemas), not `def-N`.
+    // Components are named by their `$id` (set from a wire type's title by NamedSchemas), not `def-N`.
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => {
         if (typeof json.$id !== 'string') return `def-${index}`
@@ -191,8 +191,11 @@ export async function buildDocsServer(routes: readonly RouteOptions[]): Promise<
   const copies = routes.map((route) => ({ route, schema: documentedSchema(route.schema, named) }))
   for (const schema of named.byName.values()) server.addSchema(schema)
   await server.register(async (scope) => {
-    for (const { route, schema } of copies)
-      scope.route({ method: route.method, url: route.url, schema, handler: notServed })
+    for (const { route, schema } of copies) {
+      // A HEAD beside a GET would repeat its operationId.
+      const methods = [route.method].flat().filter((method) => method !== 'HEAD')
+      if (methods.length > 0) scope.route({ method: methods, url: route.url, schema, handler: notServed })
+    }
   })
   await server.register(async (scope) => scope.register(swaggerUi, { routePrefix: '/docs' }))
   await server.register(async (scope) =>

@@ -21,7 +21,7 @@ const CONDITIONAL_HEADERS = ['if-none-match', 'if-modified-since']
 export function registerApiDocs(app: FastifyInstance): void {
   const documented: RouteOptions[] = []
   app.addHook('onRoute', (route) => {
-    if (route.method !== 'HEAD' && !(route.schema as { hide?: boolean } | undefined)?.hide) documented.push(route)
+    if (!(route.schema as { hide?: boolean } | undefined)?.hide) documented.push(route)
   })
 
   let docsServer: Promise<FastifyInstance> | undefined
