@@ -1,7 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import { randomUUID } from 'node:crypto'
 import { Ajv } from 'ajv'
 import type { Config } from './config.js'
@@ -11,6 +9,7 @@ import { installRequestLifecycle } from './api/request-lifecycle.js'
 import { installInputGuards } from './api/input-guards.js'
 import { installTransportListeners, MAX_PATH_SEGMENT_LENGTH, transportErrorOptions } from './api/transport-errors.js'
 import { registerRoutes } from './api/routes.js'
+import { registerApiDocs } from './api/openapi/register.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
@@ -90,23 +89,8 @@ export async function buildApp({
     return payload
   })
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Passport Scorer API (TypeScript)',
-        version: '0.1.0',
-        description: 'Drop-in implementation of the Gitcoin Passport scorer API.',
-      },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          internalKey: { type: 'apiKey', in: 'header', name: 'Authorization' },
-          jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        },
-      },
-    },
-  })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Before the routes: it records them for the OpenAPI documents, built on the first docs request.
+  registerApiDocs(app)
   await registerRoutes(app)
   return app
 }

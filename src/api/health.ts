@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError } from './schemas/common.js'
+import { responses } from './schemas/responses.js'
 import { checkDatabaseAnswers } from '../domain/health.js'
 
 // A load balancer's probe gives up after a few seconds; a frozen database must read as unhealthy
@@ -13,7 +14,20 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.get(
       url,
       {
-        schema: { tags: ['health'], response: { 200: Type.String(), 503: DetailError } },
+        schema: {
+          tags: ['health'],
+          operationId: url === '/health/' ? 'health' : 'health_without_slash',
+          summary: 'Whether the service and its database answer',
+          description: 'Answers `Ok` when the database answers a query within 2 seconds (Django serves `/health/`).',
+          response: responses({
+            200: [Type.String(), 'The database answered', { mediaType: 'text/html', example: 'Ok' }],
+            503: [
+              DetailError,
+              'The database did not answer within 2 seconds',
+              { example: { detail: 'Database unavailable' } },
+            ],
+          }),
+        },
       },
       async (request, reply) => {
         try {

@@ -3,6 +3,8 @@ import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
 import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
+import { EXAMPLE_ADDRESS, EXAMPLE_SCORER_ID } from '../schemas/examples.js'
+import { responses } from '../schemas/responses.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { getAppScore } from '../../domain/ceramic-cache.js'
 import { DomainError, invalidAddress } from '../../domain/errors.js'
@@ -16,18 +18,55 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
       onRequest: requireCeramicJwt(app.jwtKeys),
       schema: {
         tags: ['ceramic-cache'],
+        operationId: 'ceramic_cache_score',
         summary: "The Passport app's score of the authenticated address (stored if unexpired, else re-scored)",
+        description:
+          "The signed-in address's stored score for the Passport app's scorer while it has not expired (with " +
+          'human points when enabled); otherwise the address is scored again and that score is answered.',
         security: [{ jwt: [] }],
-        params: Type.Object({ address: Type.String() }),
-        querystring: Type.Object({ alternate_scorer_id: Type.Optional(Type.Integer()) }),
-        response: {
-          200: V2ScoreResponse,
-          400: DetailError,
-          401: DetailError,
-          403: DetailError,
-          404: DetailError,
-          422: ValidationErrorList,
-        },
+        params: Type.Object({
+          address: Type.String({
+            description: "Must be the token's address (compared without regard to case)",
+            examples: [EXAMPLE_ADDRESS],
+          }),
+        }),
+        querystring: Type.Object({
+          alternate_scorer_id: Type.Optional(
+            Type.Integer({
+              description: 'Another scorer to read instead of CERAMIC_CACHE_SCORER_ID (0: the default)',
+              examples: [EXAMPLE_SCORER_ID],
+            }),
+          ),
+        }),
+        response: responses({
+          200: [V2ScoreResponse, 'The stored or new score'],
+          400: [
+            DetailError,
+            'The address is not an Ethereum address, or scoring again failed',
+            { example: { detail: 'Unable to get score for provided scorer.' } },
+          ],
+          401: [
+            DetailError,
+            'The token is missing, not `Bearer`, or not valid',
+            { example: { detail: 'Unauthorized' } },
+          ],
+          403: [
+            DetailError,
+            "The path address is not the token's",
+            { example: { detail: 'Address does not match the authenticated address.' } },
+          ],
+          404: [
+            DetailError,
+            'The scorer does not exist',
+            {
+              example: {
+                detail:
+                  'Community matching the configured scorer id does not exist! This is probably a misconfiguration!',
+              },
+            },
+          ],
+          422: [ValidationErrorList, '`alternate_scorer_id` is not an integer'],
+        }),
       },
     },
     async (request) => {

@@ -1,6 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
 import { formatStamps, GetStampResponse } from '../schemas/stamps.js'
+import { EXAMPLE_ADDRESS } from '../schemas/examples.js'
+import { responses } from '../schemas/responses.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { listStampsScoringOnce } from '../../domain/ceramic-cache.js'
 
@@ -11,9 +13,35 @@ export const ceramicCacheStampRoutes: FastifyPluginAsyncTypebox = async (app) =>
     {
       schema: {
         tags: ['ceramic-cache'],
+        operationId: 'ceramic_cache_stamps',
         summary: "An address's stamps in the Passport app cache",
-        querystring: Type.Object({ address: Type.String() }),
-        response: { 200: GetStampResponse, 400: DetailError, 422: ValidationErrorList },
+        description:
+          "Lists the address's live stamps; when the address has no score yet for the Passport app's scorer " +
+          '(CERAMIC_CACHE_SCORER_ID), scores it first. No auth.',
+        querystring: Type.Object({
+          address: Type.String({
+            description: 'The address (lower-cased, not validated)',
+            examples: [EXAMPLE_ADDRESS],
+          }),
+        }),
+        response: responses(
+          {
+            200: [GetStampResponse, 'The stamps, in provider order'],
+            400: [
+              DetailError,
+              'The address is not an Ethereum address (found when scoring)',
+              { example: { detail: 'Invalid address.' } },
+            ],
+            422: [ValidationErrorList, 'The `address` query parameter is missing'],
+          },
+          {
+            500: [
+              DetailError,
+              'CERAMIC_CACHE_SCORER_ID is not set',
+              { example: { detail: 'CERAMIC_CACHE_SCORER_ID is not configured' } },
+            ],
+          },
+        ),
       },
     },
     async (request) => {

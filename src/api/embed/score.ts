@@ -1,6 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireDigitSegment } from '../path-converters.js'
 import { DetailError } from '../schemas/common.js'
+import { EXAMPLE_ADDRESS, EXAMPLE_SCORER_ID } from '../schemas/examples.js'
+import { responses } from '../schemas/responses.js'
 import { formatStampsWithScore, GetStampsWithScoreResponse } from '../schemas/stamps.js'
 import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
@@ -14,9 +16,31 @@ export const embedScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: requireDigitSegment('scorer_id'),
       schema: {
         tags: ['embed'],
+        operationId: 'embed_score',
         summary: 'Score an address and list its stamps (embed widget)',
-        params: Type.Object({ scorer_id: Type.String(), address: Type.String() }),
-        response: { 200: GetStampsWithScoreResponse, 400: DetailError, 404: DetailError },
+        description:
+          'Scores the address for the scorer (found for the account that owns community `scorer_id`), then ' +
+          "lists its stamps in the Passport app's cache. No auth.",
+        params: Type.Object({
+          scorer_id: Type.String({
+            description: 'The community id (digits only; else no route, 404)',
+            examples: [String(EXAMPLE_SCORER_ID)],
+          }),
+          address: Type.String({ description: 'The Ethereum address to score', examples: [EXAMPLE_ADDRESS] }),
+        }),
+        response: responses({
+          200: [GetStampsWithScoreResponse, 'The stamps, and the score as stored now'],
+          400: [
+            DetailError,
+            'No community has this id, or the address is not an Ethereum address',
+            { example: { detail: 'Invalid scorer_id' } },
+          ],
+          404: [
+            DetailError,
+            "No scorer of the community owner's account matches, or `scorer_id` is not all digits",
+            { example: { detail: 'No scorer matches the given criteria.' } },
+          ],
+        }),
       },
     },
     async (request) => {

@@ -9,6 +9,8 @@ import {
   StoredCredential,
 } from '../schemas/stamps.js'
 import { rowIdOf } from '../row-ids.js'
+import { EXAMPLE_ADDRESS } from '../schemas/examples.js'
+import { responses } from '../schemas/responses.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { addEmbedStampsAndRescore } from '../../domain/stamp-updates.js'
 
@@ -56,18 +58,41 @@ export const embedStampsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: requireInternalKey(app.config),
       schema: {
         tags: ['embed'],
+        operationId: 'embed_add_stamps',
         summary: 'Add stamps for an address and re-score it (embed widget)',
+        description:
+          "Stores the credentials as the address's stamps (replacing those of the same providers), re-scores " +
+          'the address for the scorer and answers its stamps and score. At most 100 credentials.',
         security: [{ internalKey: [] }],
-        params: Type.Object({ address: Type.String() }),
-        body: Type.Object({ scorer_id: LaxInt, stamps: Type.Array(EmbedCredential) }),
-        response: {
-          200: GetStampsWithScoreResponse,
-          400: DetailError,
-          401: DetailError,
-          404: DetailError,
-          422: Type.Union([DetailError, ValidationErrorList]),
-          500: DetailError,
-        },
+        params: Type.Object({
+          address: Type.String({ description: 'The address the stamps belong to', examples: [EXAMPLE_ADDRESS] }),
+        }),
+        body: Type.Object({
+          scorer_id: LaxInt,
+          stamps: Type.Array(EmbedCredential, {
+            description: 'Verifiable credentials, each with `credentialSubject.provider` and `proof.proofValue`',
+          }),
+        }),
+        response: responses({
+          200: [GetStampsWithScoreResponse, 'The stamps, and the score as stored now'],
+          400: [
+            DetailError,
+            'The address is not an Ethereum address, the scorer does not exist, or a provider appears twice',
+            { example: { detail: 'Invalid scorer_id' } },
+          ],
+          401: [DetailError, 'The internal key is missing or wrong', { example: { detail: 'Unauthorized' } }],
+          404: [
+            DetailError,
+            "No scorer of the community owner's account matches",
+            { example: { detail: 'No scorer matches the given criteria.' } },
+          ],
+          422: [
+            Type.Union([DetailError, ValidationErrorList]),
+            'More than 100 credentials (a `detail` text), or a body field that fails validation (a list)',
+            { example: { detail: 'You have submitted too many stamps.' } },
+          ],
+          500: [DetailError, 'An unexpected failure', { example: { detail: 'Internal Server Error' } }],
+        }),
       },
     },
     async (request) => {

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
 import { ValidationFailure } from '../errors.js'
-import { DetailError } from '../schemas/common.js'
+import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { checkCredentialsForBans, type BanCheck } from '../../domain/bans.js'
 import { formatDjangoJson } from '../../domain/formats/py-datetime.js'
 
@@ -64,10 +65,35 @@ export const checkBansRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: requireInternalKey(app.config),
       schema: {
         tags: ['internal'],
+        operationId: 'internal_check_bans',
         summary: 'Check credentials against active bans',
+        description:
+          "One answer per credential, in request order: whether an active ban (of the account, of the stamp's " +
+          'hash, or of this one stamp) applies. All credentials must be issued to the same address.',
         security: [{ internalKey: [] }],
-        body: Type.Array(CredentialRef),
-        response: { 200: Type.Array(BanCheckWire), 400: DetailError, 401: DetailError, 500: DetailError },
+        body: Type.Array(CredentialRef, { description: 'The credentials, each with its `credentialSubject`' }),
+        response: responses(
+          {
+            200: [
+              Type.Array(BanCheckWire),
+              'The ban status of each credential',
+              { example: [{ hash: 'v0.0.0:abc=', is_banned: false, end_time: null, ban_type: null, reason: null }] },
+            ],
+            400: [
+              DetailError,
+              'No credential, or credentials issued to different addresses',
+              { example: { detail: 'All credentials must be issued to the same address' } },
+            ],
+            401: [DetailError, 'The internal key is missing or wrong', { example: { detail: 'Unauthorized' } }],
+            500: [DetailError, 'Reading the bans failed', { example: { detail: 'Failed to check bans' } }],
+          },
+          {
+            422: [
+              ValidationErrorList,
+              'A credential without the three `credentialSubject` keys, or a null id or hash where one is needed',
+            ],
+          },
+        ),
       },
     },
     async (request) => {

@@ -1,6 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
 import { requireInternalKey } from '../auth/internal-key.js'
 import { DetailError } from '../schemas/common.js'
+import { EXAMPLE_ADDRESS } from '../schemas/examples.js'
+import { responses } from '../schemas/responses.js'
 import { requireDigitSegment, requireStrSegments } from '../path-converters.js'
 import {
   loadGtcStakes,
@@ -68,15 +70,30 @@ export const stakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: [requireStrSegments('address'), requireInternalKey(app.config)],
       schema: {
         tags: ['internal'],
+        operationId: 'internal_gtc_stakes',
         summary: 'GTC stakes where the address is staker or stakee',
+        description: 'The GTC staking rows in which the address stakes or is staked on, amounts with 18 decimals.',
         security: [{ internalKey: [] }],
-        params: Type.Object({ address: Type.String() }),
-        response: {
-          200: Type.Unsafe<string>(Type.Object({ items: Type.Array(StakeWire) })),
-          400: DetailError,
-          401: DetailError,
-          404: DetailError,
-        },
+        params: Type.Object({
+          address: Type.String({
+            description: 'The address (a mixed-case one needs a correct checksum)',
+            examples: [EXAMPLE_ADDRESS],
+          }),
+        }),
+        response: responses({
+          200: [
+            Type.Unsafe<string>(Type.Object({ items: Type.Array(StakeWire) })),
+            'The stakes',
+            { example: { items: [] } },
+          ],
+          400: [
+            DetailError,
+            'The address is not an Ethereum address, or reading the stakes failed',
+            { example: { detail: 'Invalid address.' } },
+          ],
+          401: [DetailError, 'The internal key is missing or wrong', { example: { detail: 'Unauthorized' } }],
+          404: [DetailError, 'An empty `address` segment is no route', { example: { detail: 'Not Found' } }],
+        }),
       },
     },
     async (request, reply) => {
@@ -92,15 +109,32 @@ export const stakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: [requireStrSegments('address'), requireDigitSegment('round_id'), requireInternalKey(app.config)],
       schema: {
         tags: ['internal'],
+        operationId: 'internal_legacy_gtc_stake_events',
         summary: 'Legacy GTC staking events of an address in a round',
+        description: 'The legacy GTC staking events of a round in which the address is the staker or the stakee.',
         security: [{ internalKey: [] }],
-        params: Type.Object({ address: Type.String(), round_id: Type.String() }),
-        response: {
-          200: Type.Object({ results: Type.Array(LegacyStakeWire) }),
-          400: DetailError,
-          401: DetailError,
-          404: DetailError,
-        },
+        params: Type.Object({
+          address: Type.String({ description: 'The address (any case)', examples: [EXAMPLE_ADDRESS] }),
+          round_id: Type.String({ description: 'The round number (digits only; else no route, 404)', examples: ['1'] }),
+        }),
+        response: responses({
+          200: [
+            Type.Object({ results: Type.Array(LegacyStakeWire) }),
+            'The staking events',
+            { example: { results: [] } },
+          ],
+          400: [
+            DetailError,
+            'The address is not an Ethereum address, or reading the events failed',
+            { example: { detail: 'Error pulling GTC staking data' } },
+          ],
+          401: [DetailError, 'The internal key is missing or wrong', { example: { detail: 'Unauthorized' } }],
+          404: [
+            DetailError,
+            '`round_id` is not all digits, or a segment is empty',
+            { example: { detail: 'Not Found' } },
+          ],
+        }),
       },
     },
     async (request) => {

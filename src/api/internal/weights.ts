@@ -1,5 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError } from '../schemas/common.js'
+import { EXAMPLE_SCORER_ID, EXAMPLE_WEIGHTS } from '../schemas/examples.js'
+import { responses } from '../schemas/responses.js'
 import { formatWeightsJson, WeightsResponse } from '../schemas/weights.js'
 import { loadScorerWeights, ScorerWeightsCache } from '../../domain/weights.js'
 
@@ -12,10 +14,38 @@ export const embedWeightsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['internal'],
+        operationId: 'internal_embed_weights',
         summary: 'Weights of a scorer (default: CERAMIC_CACHE_SCORER_ID)',
+        description:
+          "The scorer's weight per stamp provider, integral ones written `1.0`; cached for 60 seconds. " +
+          'Deprecated in Python in favour of /internal/embed/config (not served).',
         deprecated: true,
-        querystring: Type.Object({ community_id: Type.Optional(Type.String()) }),
-        response: { 200: WeightsResponse, 500: DetailError },
+        querystring: Type.Object({
+          community_id: Type.Optional(
+            Type.String({
+              description:
+                'The community id, read as Python `int()` reads it; absent or empty: CERAMIC_CACHE_SCORER_ID',
+              examples: [String(EXAMPLE_SCORER_ID)],
+            }),
+          ),
+        }),
+        response: responses(
+          {
+            200: [WeightsResponse, 'Weight per stamp provider', { example: EXAMPLE_WEIGHTS }],
+            500: [
+              DetailError,
+              'The default community is unset or unknown, or its scorer has no weights',
+              { example: { detail: 'Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=None' } },
+            ],
+          },
+          {
+            404: [
+              DetailError,
+              '`community_id` is not an integer or names no community',
+              { example: { detail: 'Unable to retrieve configured scorer! settings.CERAMIC_CACHE_SCORER_ID=None' } },
+            ],
+          },
+        ),
       },
     },
     async (request, reply) => {

@@ -2,19 +2,26 @@ import { Type, type Static } from '@sinclair/typebox'
 import { formatPyIso } from '../../domain/formats/py-datetime.js'
 import type { PointsSummary } from '../../domain/human-points.js'
 import type { PassportScore } from '../../domain/passport-score.js'
+import { EXAMPLE_V2_SCORE } from './examples.js'
 
-const V2StampScore = Type.Object({
-  score: Type.String(),
-  dedup: Type.Boolean(),
-  expiration_date: Type.Union([Type.String(), Type.Null()]),
-})
+const V2StampScore = Type.Object(
+  {
+    score: Type.String({ description: 'The weight this stamp added, five decimals; "0.00000" when deduplicated' }),
+    dedup: Type.Boolean({ description: 'True when another address had already claimed this stamp' }),
+    expiration_date: Type.Union([Type.String(), Type.Null()], { description: "The stamp's expiration" }),
+  },
+  { title: 'V2StampScoreResponse' },
+)
 
-const PointsData = Type.Object({
-  total_points: Type.Integer(),
-  is_eligible: Type.Boolean(),
-  multiplier: Type.Integer(),
-  breakdown: Type.Record(Type.String(), Type.Integer()),
-})
+const PointsData = Type.Object(
+  {
+    total_points: Type.Integer(),
+    is_eligible: Type.Boolean(),
+    multiplier: Type.Integer(),
+    breakdown: Type.Record(Type.String(), Type.Integer(), { description: 'Points per action' }),
+  },
+  { title: 'PointsData', description: 'Human points of the address (scorers in the human points program)' },
+)
 type PointsData = Static<typeof PointsData>
 
 /** endpoints §1.6, fields in Python's declaration order. */
@@ -32,7 +39,11 @@ export const V2ScoreResponse = Type.Object(
     possible_points_data: Type.Union([PointsData, Type.Null()]),
     linked_score: Type.Null(),
   },
-  { $id: 'V2ScoreResponse' },
+  {
+    $id: 'V2ScoreResponse',
+    description: 'The score of an address for a scorer, with the weight each stamp added',
+    examples: [EXAMPLE_V2_SCORE],
+  },
 )
 export type V2ScoreResponse = Static<typeof V2ScoreResponse>
 

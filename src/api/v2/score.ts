@@ -1,6 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { EXAMPLE_ADDRESS, EXAMPLE_SCORER_ID } from '../schemas/examples.js'
+import { responses } from '../schemas/responses.js'
 import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { scorePassportForAccount } from '../../domain/score-passport.js'
@@ -14,17 +16,39 @@ export const v2ScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: requireApiKey(app.config, app.sql, { aliasBothHeaders: false, trackUsage: true }),
       schema: {
         tags: ['v2'],
+        // Python's operationId, so clients generated from its /v2 document keep their method names.
+        operationId: 'v2_api_api_stamps_a_submit_passport',
         summary: 'Score an address for a scorer (computes and stores the score)',
+        description:
+          "Scores the address with the stamps in the Passport app's cache, stores the score and answers it " +
+          'with the weight each stamp added. A scoring run that fails still answers 200, with `error` set.',
         security: [{ apiKey: [] }],
-        params: Type.Object({ scorer_id: Type.Integer(), address: Type.String() }),
-        response: {
-          200: V2ScoreResponse,
-          400: DetailError,
-          401: DetailError,
-          404: DetailError,
-          422: ValidationErrorList,
-          500: DetailError,
-        },
+        params: Type.Object({
+          scorer_id: Type.Integer({
+            description: "The id (or external id) of one of the API key's account's scorers; negative: the demo scorer",
+            examples: [EXAMPLE_SCORER_ID],
+          }),
+          address: Type.String({
+            description: 'The Ethereum address to score (any case)',
+            examples: [EXAMPLE_ADDRESS],
+          }),
+        }),
+        response: responses({
+          200: [V2ScoreResponse, 'The score, as stored now'],
+          400: [DetailError, 'The address is not an Ethereum address', { example: { detail: 'Invalid address.' } }],
+          401: [DetailError, 'The API key is missing or not valid', { example: { detail: 'Invalid API Key.' } }],
+          404: [
+            DetailError,
+            "No scorer of the key's account has this id",
+            { example: { detail: 'No scorer matches the given criteria.' } },
+          ],
+          422: [ValidationErrorList, '`scorer_id` is not an integer'],
+          500: [
+            DetailError,
+            'An unexpected failure',
+            { example: { detail: 'Unexpected error while submitting passport' } },
+          ],
+        }),
       },
     },
     async (request) => {
