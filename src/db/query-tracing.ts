@@ -64,7 +64,9 @@ function traceQuery(query: QueryInternals): void {
 }
 
 function finish(span: Span, query: QueryInternals): void {
-  if (query.string) span.setAttribute('db.query.text', query.string.slice(0, MAX_STATEMENT_LENGTH))
+  // Parameters are never in the text ($1, $2…): only the statement, on one line.
+  if (query.string)
+    span.setAttribute('db.query.text', query.string.replace(/\s+/g, ' ').trim().slice(0, MAX_STATEMENT_LENGTH))
   span.end()
 }
 
@@ -73,7 +75,13 @@ function operationOf(text: string): string {
   return /^\s*([a-z]+)/i.exec(text)?.[1]?.toUpperCase() ?? 'QUERY'
 }
 
-/** The first table named after FROM, INTO or UPDATE, for a readable span name; undefined if none. */
+/**
+ * The table a statement is about, for a readable span name: the first one it writes (INSERT INTO,
+ * UPDATE, not FOR UPDATE or DO UPDATE), else the first it reads (FROM); a function such as unnest() is not a table.
+ */
 function tableOf(text: string): string | undefined {
-  return /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)/i.exec(text)?.[1]
+  return (
+    /\b(?:into|(?<!\b(?:for|do)\s+)update)\s+"?([a-z_][a-z0-9_]*)\b/i.exec(text)?.[1] ??
+    /\bfrom\s+"?([a-z_][a-z0-9_]*)\b"?(?!\s*\()/i.exec(text)?.[1]
+  )
 }
