@@ -70,7 +70,11 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   // Slim credentials (~0.5 KB) and verdicts of the stamps this instance scored recently.
   app.decorate('storedStampCache', createStoredStampCache(SIGNATURE_CACHE_ENTRIES))
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
-  await installObservability(app, { poolUsage: () => poolUsage(sql), signatureVerifier: app.signatureVerifier })
+  await installObservability(app, {
+    poolUsage: () => poolUsage(sql),
+    signatureVerifier: app.signatureVerifier,
+    storedStampCache: app.storedStampCache,
+  })
   installErrorHandlers(app)
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
   installInputGuards(app)

@@ -1,13 +1,15 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { PoolUsage } from '../db/pool.js'
 import type { SignatureVerifier } from './credential-verifier.js'
+import type { StoredStampCache } from './stored-stamp-cache.js'
 
 // The Prometheus metrics of one app (docs/observability.md). Each app has its own registry, so
 // two apps in one process (tests) count apart. Built only when METRICS_ENABLED is on: prom-client
 // is imported lazily by src/api/telemetry.ts.
 
-function countsOf(verifier: SignatureVerifier): SignatureCacheCounts | undefined {
-  const counts = verifier as Partial<SignatureCacheCounts>
+/** The lookups a cache counted, when it counts them. */
+function countsOf(cache: object): CacheCounts | undefined {
+  const counts = cache as Partial<CacheCounts>
   return typeof counts.hits === 'number' && typeof counts.misses === 'number'
     ? { hits: counts.hits, misses: counts.misses }
     : undefined
@@ -29,7 +31,7 @@ export interface ServiceMetrics extends ScoringMetrics {
   readonly contentType: string
 }
 
-interface SignatureCacheCounts {
+interface CacheCounts {
   readonly hits: number
   readonly misses: number
 }
@@ -39,6 +41,8 @@ export interface MetricSources {
   poolUsage: () => PoolUsage | undefined
   /** The app's verifier: the signature cache counts its hits and misses (a verifier a test injects may not). */
   signatureVerifier: SignatureVerifier
+  /** Verdicts of stored stamps, consulted before the verifier: a hit needs no signature check at all. */
+  storedStampCache: StoredStampCache
 }
 
 // The errors Python stores as a run's `error` text that name a known cause; anything else is
@@ -60,6 +64,7 @@ const POOL_STATES = ['idle', 'busy', 'reserved', 'connecting', 'unopened'] as co
 
 export function createServiceMetrics(sources: MetricSources): ServiceMetrics {
   const signatureCache = () => countsOf(sources.signatureVerifier)
+  const storedStampCache = () => countsOf(sources.storedStampCache)
   const registry = new Registry()
   const registers = [registry]
 
@@ -88,22 +93,32 @@ export function createServiceMetrics(sources: MetricSources): ServiceMetrics {
   })
   countedAtScrape(
     'scorer_didkit_verifications_total',
-    'DIDKit signature verifications run (signature cache misses)',
+    'DIDKit signature verifications run (neither cache knew the credential)',
     () => signatureCache()?.misses,
   )
   countedAtScrape(
     'scorer_signature_cache_hits_total',
-    'Signature checks answered by the cache of DIDKit results',
+    'Signature checks answered by the cache of DIDKit results (keyed by the credential JSON)',
     () => signatureCache()?.hits,
   )
+  countedAtScrape(
+    'scorer_stored_stamp_cache_hits_total',
+    "Stored stamps whose verdict was remembered (keyed by the stored JSON's digest): no signature check",
+    () => storedStampCache()?.hits,
+  )
+  countedAtScrape(
+    'scorer_stored_stamp_cache_misses_total',
+    'Stored stamps read and checked in full',
+    () => storedStampCache()?.misses,
+  )
   new Gauge({
-    name: 'scorer_signature_cache_hit_ratio',
-    help: 'Share of signature checks answered by the cache since the start (hits / (hits + misses))',
+    name: 'scorer_signature_check_cache_hit_ratio',
+    help: 'Share of signature checks since the start answered by either cache instead of DIDKit',
     registers,
     collect() {
-      const counts = signatureCache()
-      const total = counts ? counts.hits + counts.misses : 0
-      this.set(counts && total > 0 ? counts.hits / total : 0)
+      const answered = (storedStampCache()?.hits ?? 0) + (signatureCache()?.hits ?? 0)
+      const total = answered + (signatureCache()?.misses ?? 0)
+      this.set(total > 0 ? answered / total : 0)
     },
   })
   new Gauge({
