@@ -116,13 +116,15 @@ describe('GET /metrics (METRICS_ENABLED)', () => {
       connecting: samples.get('scorer_db_pool_connections{state="connecting"}'),
       waiting: samples.get('scorer_db_pool_waiting'),
     })
-    expect(pool(await scrape())).toEqual({ max: 5, free: 5, busy: 0, reserved: 0, connecting: 0, waiting: 0 })
+    // 5 on PostgreSQL, 1 on the embedded database.
+    const max = sql().options.max
+    expect(pool(await scrape())).toEqual({ max, free: max, busy: 0, reserved: 0, connecting: 0, waiting: 0 })
 
-    // All five connections held by transactions, and a sixth statement queued behind them.
+    // Every connection held by a transaction, and one more statement queued behind them.
     let release = () => {}
     const released = new Promise<void>((resolve) => (release = resolve))
     const opened: Promise<void>[] = []
-    const holders = Array.from({ length: 5 }, () => {
+    const holders = Array.from({ length: max }, () => {
       let markOpened = () => {}
       opened.push(new Promise<void>((resolve) => (markOpened = resolve)))
       return sql().begin(async () => {
@@ -133,10 +135,10 @@ describe('GET /metrics (METRICS_ENABLED)', () => {
     await Promise.all(opened)
     const queued = sql()`select 1 as one`.execute()
     await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(pool(await scrape())).toEqual({ max: 5, free: 0, busy: 0, reserved: 5, connecting: 0, waiting: 1 })
+    expect(pool(await scrape())).toEqual({ max, free: 0, busy: 0, reserved: max, connecting: 0, waiting: 1 })
     release()
     await Promise.all(holders)
     expect(await queued).toEqual([{ one: 1 }])
-    expect(pool(await scrape())).toMatchObject({ free: 5, reserved: 0, waiting: 0 })
+    expect(pool(await scrape())).toMatchObject({ free: max, reserved: 0, waiting: 0 })
   })
 })
