@@ -17,8 +17,9 @@ const spans = new WeakMap<FastifyRequest, Span>()
 
 /**
  * A server span from routing to the answer, child of the caller's `traceparent` if any. The rest of
- * the request runs in its context: the hooks after this one are called from `done`, and the body's
- * stream events are bound to it, so the handler (called from the body's `end`) is too.
+ * the request runs in its context: the hooks after this one are called from `done`; the raw
+ * request's stream events are bound to it too, as OpenTelemetry's own HTTP instrumentation does,
+ * so a handler called from the body's `end` stays inside however the body arrives.
  */
 export function installRequestTracing(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
