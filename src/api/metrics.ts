@@ -25,7 +25,7 @@ export async function installMetrics(app: FastifyInstance, sources: MetricSource
     metrics.observeRequest({ method: request.method, route, statusCode: reply.statusCode }, reply.elapsedTime / 1000)
     done()
   })
-  app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     const text = await metrics.render()
     return reply.type(metrics.contentType).send(text)
   })
