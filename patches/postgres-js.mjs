@@ -78,10 +78,29 @@ if (version !== PATCHED_VERSION) {
   process.exit(1)
 }
 
-for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js']) {
+// The pool keeps its connections in queues it does not expose; the metrics (src/db/pool.ts
+// `poolUsage`) read their lengths through one added function. Not a guard: no upstream fix to wait for.
+const INDEX_EDITS = [
+  {
+    from: '    options,\n    reserve,\n',
+    to:
+      '    options,\n' +
+      '    /* passport-scorer-ts: pool usage */ usage: () => ({ max: options.max, idle: open.length, busy: busy.length + full.length,\n' +
+      '      reserved: reserved.length, connecting: connecting.length, unopened: closed.length, waiting: queries.length }),\n' +
+      '    reserve,\n',
+    count: 1,
+  },
+]
+
+const FILES = [
+  ...['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((file) => [file, EDITS]),
+  ...['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'].map((file) => [file, INDEX_EDITS]),
+]
+
+for (const [file, edits] of FILES) {
   const path = join(packageDir, file)
   let text = await readFile(path, 'utf8')
-  for (const edit of EDITS) {
+  for (const edit of edits) {
     // Applied already (a re-run, or an install patched by an earlier version of this file).
     if (text.includes(edit.to)) continue
     const found = text.split(edit.from).length - 1

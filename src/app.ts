@@ -3,13 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
 import { Ajv } from 'ajv'
 import type { Config } from './config.js'
-import type { Sql } from './db/pool.js'
+import { poolUsage, type Sql } from './db/pool.js'
 import { installErrorHandlers } from './api/errors.js'
 import { installRequestLifecycle } from './api/request-lifecycle.js'
 import { installInputGuards } from './api/input-guards.js'
 import { installTransportListeners, MAX_PATH_SEGMENT_LENGTH, transportErrorOptions } from './api/transport-errors.js'
 import { registerRoutes } from './api/routes.js'
 import { registerApiDocs } from './api/openapi/register.js'
+import { installObservability } from './api/observability.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
@@ -78,6 +79,11 @@ export async function buildApp({
   // Slim credentials (~0.5 KB) and verdicts of the stamps this instance scored recently.
   app.decorate('storedStampCache', createStoredStampCache(SIGNATURE_CACHE_ENTRIES))
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
+  await installObservability(app, {
+    poolUsage: () => poolUsage(sql),
+    signatureVerifier: app.signatureVerifier,
+    storedStampCache: app.storedStampCache,
+  })
   installErrorHandlers(app)
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
   installInputGuards(app)

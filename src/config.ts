@@ -160,6 +160,39 @@ const databaseUrl = variable('DATABASE_URL', (raw) => {
   return raw
 })
 
+/** A number from 0 to 1; unset or blank reads `unset`. */
+const ratio = (env: string, unset: number) =>
+  variable(
+    env,
+    (raw) => {
+      if (raw.trim() === '') return unset
+      const value = Number(raw.trim())
+      if (!Number.isFinite(value) || value < 0 || value > 1)
+        throw new BadValue(`expected a number from 0 to 1, got ${JSON.stringify(raw)}`)
+      return value
+    },
+    String(unset),
+  )
+
+/** An http(s) URL, or undefined when unset or blank. */
+const optionalHttpUrl = (env: string) =>
+  variable(
+    env,
+    (raw): string | undefined => {
+      if (raw.trim() === '') return undefined
+      let url: URL
+      try {
+        url = new URL(raw.trim())
+      } catch {
+        throw new BadValue(`not a valid URL, got ${JSON.stringify(raw)}`)
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new BadValue(`expected an http:// or https:// URL, got ${JSON.stringify(raw)}`)
+      return raw.trim()
+    },
+    '',
+  )
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Pino's level names, plus Python's spellings "warning" and "critical". */
@@ -243,6 +276,19 @@ const ConfigSchema = Type.Object({
   dbPoolTimeoutMs: integer('DB_POOL_TIMEOUT_MS', { min: 1, max: 600_000 }, DEFAULT_POOL_TIMEOUT_MS),
   /** How long opening a connection may take (TCP + startup + authentication). */
   dbConnectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', { min: 100, max: 600_000 }, DEFAULT_CONNECT_TIMEOUT_MS),
+  // Traces and metrics (docs/observability.md). The OTEL_* names and defaults are the Rust port's.
+  otelEnabled: boolean('OTEL_ENABLED', false),
+  otelServiceName: trimmed('OTEL_SERVICE_NAME', 'passport-scorer-ts'),
+  /** Share of the traces started here that are recorded; a caller's sampled `traceparent` is always followed. */
+  otelTraceSamplingRate: ratio('OTEL_TRACE_SAMPLING_RATE', 0.01),
+  /** The full OTLP/HTTP traces URL; see `otlpTracesUrl`. */
+  otelExporterOtlpTracesEndpoint: optionalHttpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
+  /** A base URL to which `/v1/traces` is appended (the OpenTelemetry specification's rule). */
+  otelExporterOtlpEndpoint: optionalHttpUrl('OTEL_EXPORTER_OTLP_ENDPOINT'),
+  /** `deployment.environment` of the traces, as the Rust port sends it. */
+  deploymentEnvironment: trimmed('ENVIRONMENT', 'development'),
+  /** GET /metrics in the Prometheus text format: for the internal network only (docs/observability.md). */
+  metricsEnabled: boolean('METRICS_ENABLED', false),
 })
 
 export type Config = StaticDecode<typeof ConfigSchema>
@@ -327,6 +373,16 @@ export function loadServiceConfig(env: Env): Config {
   const config = loadConfig(env)
   refuseUnsafeConfiguration(env, config)
   return config
+}
+
+// The Rust port sends to the ADOT collector beside it: OTLP/HTTP on port 4318 of the same host.
+const DEFAULT_OTLP_TRACES_URL = 'http://127.0.0.1:4318/v1/traces'
+
+/** Where spans go: the traces endpoint as it is, else the base endpoint + `/v1/traces`, else the collector beside us. */
+export function otlpTracesUrl(config: Config): string {
+  if (config.otelExporterOtlpTracesEndpoint) return config.otelExporterOtlpTracesEndpoint
+  if (config.otelExporterOtlpEndpoint) return `${config.otelExporterOtlpEndpoint.replace(/\/+$/, '')}/v1/traces`
+  return DEFAULT_OTLP_TRACES_URL
 }
 
 /** Settings worth a warning at start: the service runs, but part of it cannot work. */

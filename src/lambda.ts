@@ -2,11 +2,13 @@ import awsLambdaFastify from '@fastify/aws-lambda'
 import { loadServiceConfig } from './config.js'
 import { createSql } from './db/pool.js'
 import { buildApp } from './app.js'
+import { flushingTraces, startTracing } from './telemetry.js'
 
 // AWS Lambda entry point: the same app behind @fastify/aws-lambda. A Lambda always has a real
 // database (DATABASE_URL, typically RDS Proxy: keep the pool small and prepared statements off
 // in transaction-pooling mode). The pool and app live as long as the execution environment.
 const config = loadServiceConfig(process.env)
+const tracing = await startTracing(config)
 if (!config.databaseUrl)
   throw new Error('DATABASE_URL: required in AWS Lambda (the embedded database is for local use)')
 const sql = createSql({
@@ -21,4 +23,4 @@ const app = await buildApp({ config, sql, logger: { level: config.logLevel } })
 const proxy = awsLambdaFastify(app, { decorateRequest: false })
 await app.ready()
 
-export const handler = proxy
+export const handler = flushingTraces(proxy, tracing)

@@ -7,6 +7,7 @@ import { applyMigrations } from './db/migrate.js'
 import { buildApp } from './app.js'
 import { describeConnectionError } from './db/errors.js'
 import { prepareEmbeddedDemo } from './dev/embedded-demo.js'
+import { startTracing } from './telemetry.js'
 
 interface Opened {
   config: Config
@@ -52,6 +53,7 @@ function timeouts(config: Config) {
 async function main(): Promise<void> {
   const startedAt = performance.now()
   const initialConfig = loadServiceConfig(process.env)
+  const tracing = await startTracing(initialConfig)
   const { config, sql, embedded, banner } = await openDatabase(initialConfig)
   const app = await buildApp({
     config,
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     await app.close()
     await sql.end({ timeout: 5 })
     await embedded?.close()
+    await tracing?.shutdown()
   })
 
   const address = await app.listen({ host: config.host, port: config.port })

@@ -11,5 +11,6 @@ export function scoringDeps(app: FastifyInstance, request: FastifyRequest): Scor
     log: request.log,
     storedStampCache: app.storedStampCache,
     deadline: requestDeadline(request),
+    metrics: app.scoringMetrics,
   }
 }

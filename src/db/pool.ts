@@ -111,3 +111,26 @@ export function intArray(db: Db, values: readonly number[]): postgres.ArrayParam
 export function bigintArray(db: Db, values: readonly number[]): postgres.ArrayParameter<number[]> {
   return db.array([...values], INT8_ARRAY)
 }
+
+/** How the pool's connections are used right now (for the metrics); see patches/postgres-js.mjs. */
+export interface PoolUsage {
+  /** DB_POOL_SIZE: connections the pool may open. */
+  max: number
+  /** Open and free. */
+  idle: number
+  /** Running queries outside a transaction. */
+  busy: number
+  /** Held by a transaction. */
+  reserved: number
+  connecting: number
+  /** Not opened yet, or closed after being idle. */
+  unopened: number
+  /** Queries and transactions waiting for a connection. */
+  waiting: number
+}
+
+/** Undefined when postgres.js was installed without the patch (the usage function is ours). */
+export function poolUsage(sql: Sql): PoolUsage | undefined {
+  const usage = (sql as Sql & { usage?: () => PoolUsage }).usage
+  return typeof usage === 'function' ? usage() : undefined
+}

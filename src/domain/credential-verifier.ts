@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import * as DIDKit from '@spruceid/didkit-wasm-node'
 import { LRUCache } from 'lru-cache'
+import { withSpan } from './tracing.js'
 
 // Python passes exactly this (scoring §2 step 4g); a proof with another purpose is "No applicable proof".
 const PROOF_OPTIONS = JSON.stringify({ proofPurpose: 'assertionMethod' })
@@ -24,7 +25,11 @@ interface VerificationResult {
 }
 
 /** `errors` of didkit's verifyCredential for this exact JSON text: empty = valid signature. */
-export async function verifyCredentialJson(credentialJson: string): Promise<string[]> {
+export function verifyCredentialJson(credentialJson: string): Promise<string[]> {
+  return withSpan('didkit.verifyCredential', {}, () => runDidkit(credentialJson))
+}
+
+async function runDidkit(credentialJson: string): Promise<string[]> {
   let output: unknown
   try {
     output = await DIDKit.verifyCredential(credentialJson, PROOF_OPTIONS)

@@ -218,6 +218,8 @@ interface LifoInput {
   stamps: readonly CachedStamp[]
   multiNullifierEnabled: boolean
   clock: () => PyDateTime
+  /** Called before each attempt after the first (counted in /metrics). */
+  onRetry?: () => void
 }
 
 export interface LifoResult {
@@ -282,6 +284,7 @@ async function runLifoAttempts(
   const allHashes = lifoHashes(input)
   let lastError: LifoIntegrityError | undefined
   for (let attempt = 1; attempt <= LIFO_MAX_ATTEMPTS; attempt++) {
+    if (attempt > 1) input.onRetry?.()
     try {
       const links = attempt === 1 ? await firstLinks : await listHashLinks(tx, input.communityId, allHashes)
       const { plan, outcome } = await runAttempt(tx, input, links)

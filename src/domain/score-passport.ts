@@ -20,6 +20,7 @@ import {
 import { loadStampsForScoring, type LoadedStamps } from './stamp-loading.js'
 import type { StoredStampCache } from './stored-stamp-cache.js'
 import { withSpan } from './tracing.js'
+import type { ScoringMetrics } from './metrics.js'
 
 export interface ScoringLogger {
   info(details: object, message: string): void
@@ -38,6 +39,8 @@ export interface ScoringDeps {
   storedStampCache?: StoredStampCache
   /** The request's deadline: past it, a run that has not committed rolls back (the caller got 503). */
   deadline?: AbortSignal
+  /** Outcome, deduplication and retry counts for /metrics (absent when METRICS_ENABLED is off). */
+  metrics?: ScoringMetrics
 }
 
 /** An exception Python would catch inside `ascore_passport` and record as the ERROR state. */
@@ -58,17 +61,17 @@ export function scorePassport(
     const address = normalizeAddress(rawAddress)
     if (address === null) throw invalidAddress()
     const scorer = requireWeightedScorer(community)
-    const loaded = await loadStampsForScoring(deps.sql, address, {
-      verify: deps.verifySignature,
-      storedStamps: deps.storedStampCache,
-    })
-    const validStamps = await validateForScoring(deps, address, loaded)
+    const loaded = await withSpan('scoring.load', {}, () =>
+      loadStampsForScoring(deps.sql, address, { verify: deps.verifySignature, storedStamps: deps.storedStampCache }),
+    )
+    const validStamps = await withSpan('scoring.validate', {}, () => validateForScoring(deps, address, loaded))
     try {
       const run = await inTransaction(
         deps.sql,
         (tx) => scoreInTransaction(tx, deps, { community, scorer, address, stamps: validStamps }),
         { deadline: deps.deadline },
       )
+      deps.metrics?.scoringRun('scored')
       return toPassportScore(address, community.id, {
         error: null,
         evidence: run.computed.evidence,
@@ -92,6 +95,7 @@ async function recordFailedRun(
 ): Promise<PassportScore> {
   deps.log.warn({ err: error.cause ?? error, address, communityId }, 'scoring failed; recording the ERROR state')
   await recordScoringError(deps.sql, communityId, address, error.message, deps.deadline)
+  deps.metrics?.scoringRun('error', error.message)
   const noScore = { evidence: null, lastScoreTimestamp: null, expirationDate: null, stamps: null }
   return toPassportScore(address, communityId, { error: error.message, ...noScore })
 }
@@ -135,32 +139,39 @@ async function scoreInTransaction(tx: TransactionSql, deps: ScoringDeps, run: Sc
     stamps: run.stamps,
     multiNullifierEnabled: deps.config.multiNullifierEnabled,
     clock,
+    onRetry: deps.metrics?.lifoRetry,
   })
-  const claimed = await claimScoreRows(tx, address, community.id)
+  const claimed = await withSpan('scoring.claim', {}, () => claimScoreRows(tx, address, community.id))
   return translateFailure(
     async () => {
       // scoring §3: only the LIFO rule exists; Python fails the run on anything else.
       if (community.rule !== 'LIFO') throw new ScoringRunError('Invalid rule')
-      const lifo = await dedup.finish()
+      const lifo = await withSpan('scoring.dedup', {}, () => dedup.finish())
       logDeduplicated(deps, community.id, address, lifo)
-      const computed = calculateScore(lifo.kept, lifo.clashing, scorer.weights, scorer.threshold)
+      const computed = await withSpan('scoring.calculate', {}, async () =>
+        calculateScore(lifo.kept, lifo.clashing, scorer.weights, scorer.threshold),
+      )
       const lastScoreTimestamp = clock()
-      await awardHumanPointsKeepingScore(tx, deps.log, {
-        config: deps.config,
-        communityId: community.id,
-        humanPointsProgram: community.humanPointsProgram,
-        address,
-        binaryScore: computed.binaryScore,
-        keptStamps: lifo.kept,
-        now: lastScoreTimestamp,
-      })
-      await recordScoredRun(tx, claimed, {
-        address,
-        communityId: community.id,
-        kept: lifo.kept,
-        computed,
-        lastScoreTimestamp,
-      })
+      await withSpan('scoring.points', {}, () =>
+        awardHumanPointsKeepingScore(tx, deps.log, {
+          config: deps.config,
+          communityId: community.id,
+          humanPointsProgram: community.humanPointsProgram,
+          address,
+          binaryScore: computed.binaryScore,
+          keptStamps: lifo.kept,
+          now: lastScoreTimestamp,
+        }),
+      )
+      await withSpan('scoring.finish', {}, () =>
+        recordScoredRun(tx, claimed, {
+          address,
+          communityId: community.id,
+          kept: lifo.kept,
+          computed,
+          lastScoreTimestamp,
+        }),
+      )
       return { computed, lastScoreTimestamp }
     },
     (error) => {
@@ -171,6 +182,7 @@ async function scoreInTransaction(tx: TransactionSql, deps: ScoringDeps, run: Sc
 
 /** "Why was this stamp deduplicated?" is one log search: the clashing hash and who holds it. */
 function logDeduplicated(deps: ScoringDeps, communityId: number, address: string, lifo: LifoResult): void {
+  deps.metrics?.stampsDeduplicated(lifo.deduplicated.length)
   for (const { stamp, hash, owner } of lifo.deduplicated)
     deps.log.info({ address, communityId, provider: stamp.provider, hash, owner }, 'stamp deduplicated')
 }

@@ -15,9 +15,21 @@ interface StoredStampEntry {
 
 export type StoredStampCache = LRUCache<string, StoredStampEntry>
 
+/** Counts its lookups, for the metrics' cache hit ratio (docs/observability.md). */
+class CountingCache extends LRUCache<string, StoredStampEntry> {
+  hits = 0
+  misses = 0
+  override get(key: string, options?: LRUCache.GetOptions<string, StoredStampEntry, unknown>) {
+    const entry = super.get(key, options)
+    if (entry === undefined) this.misses++
+    else this.hits++
+    return entry
+  }
+}
+
 /** Bounded by entries; the least recently used one goes first. */
 export function createStoredStampCache(maxEntries: number): StoredStampCache {
-  return new LRUCache<string, StoredStampEntry>({ max: maxEntries })
+  return new CountingCache({ max: maxEntries })
 }
 
 /** The part of a credential the scoring rules read; the proof and contexts are left behind. */

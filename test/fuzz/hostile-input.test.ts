@@ -32,7 +32,13 @@ beforeAll(async () => {
     jwt: await siweToken(ceramic.keys, address),
     credentials: await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }, { provider: 'Github' }]),
   }
-  const config = await scoringTestConfig({ ...ceramic.env, FF_API_ANALYTICS: 'on' })
+  // Metrics and the request spans' hooks on, so /metrics and those hooks are fuzzed too.
+  const config = await scoringTestConfig({
+    ...ceramic.env,
+    FF_API_ANALYTICS: 'on',
+    METRICS_ENABLED: 'true',
+    OTEL_ENABLED: 'true',
+  })
   // Fastify announces each new instance before any plugin runs: the route table comes from the app.
   const collectRoutes = (message: unknown): void => {
     ;(message as { fastify: FastifyInstance }).fastify.addHook('onRoute', (route: RouteOptions) => {

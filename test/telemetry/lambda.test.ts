@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { context, propagation, trace } from '@opentelemetry/api'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.js'
+
+// src/lambda.ts with OTEL_ENABLED: a frozen Lambda environment sends nothing, so the handler must
+// have exported its spans by the time it answers (docs/observability.md).
+
+let database: TestDatabase
+let receiver: OtlpReceiver
+beforeAll(async () => {
+  database = await createTestDatabase({ poolSize: 1 })
+  receiver = await startOtlpReceiver()
+})
+afterAll(async () => {
+  trace.disable()
+  context.disable()
+  propagation.disable()
+  await receiver?.close()
+  await database?.close()
+})
+
+describe('src/lambda.ts with OTEL_ENABLED', () => {
+  it("has sent the invocation's spans when it answers", async () => {
+    const environment = {
+      DATABASE_URL: database.url,
+      DB_POOL_SIZE: '1',
+      TRUSTED_IAM_ISSUERS: '["did:ethr:0x1"]',
+      CGRANTS_API_TOKEN: 'lambda-test',
+      OTEL_ENABLED: 'true',
+      OTEL_TRACE_SAMPLING_RATE: '1',
+      OTEL_SERVICE_NAME: 'lambda-under-test',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    }
+    const saved = Object.fromEntries(Object.keys(environment).map((name) => [name, process.env[name]]))
+    Object.assign(process.env, environment)
+    const { handler } = await import('../../src/lambda.js').finally(() => {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+    })
+    const traceId = 'd4cda95b652f4a1592b449d5929fda1b'
+    const event = {
+      httpMethod: 'GET',
+      path: '/health/',
+      headers: { traceparent: `00-${traceId}-6e0c63257de34c92-01`, 'x-request-id': 'lambda-1' },
+      queryStringParameters: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: {},
+    }
+    const response = (await handler(event, {} as never)) as { statusCode: number; headers: Record<string, string> }
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['x-request-id']).toBe('lambda-1')
+
+    // No waiting: the spans are at the receiver already.
+    const spans = receiver.spans.filter((span) => span.traceId === traceId)
+    const request = spans.find((span) => span.name === 'GET /health/')
+    expect(request).toMatchObject({
+      parentSpanId: '6e0c63257de34c92',
+      attributes: { 'request.id': 'lambda-1', 'http.response.status_code': 200 },
+      resource: { 'service.name': 'lambda-under-test' },
+    })
+    const statements = spans.filter((span) => span.attributes['db.system'] === 'postgresql')
+    expect(statements.length).toBeGreaterThanOrEqual(1)
+    for (const statement of statements) expect(statement.parentSpanId).toBe(request!.spanId)
+  })
+})
