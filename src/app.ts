@@ -11,6 +11,7 @@ import { installRequestLifecycle } from './api/request-lifecycle.js'
 import { installInputGuards } from './api/input-guards.js'
 import { installTransportListeners, MAX_PATH_SEGMENT_LENGTH, transportErrorOptions } from './api/transport-errors.js'
 import { registerRoutes } from './api/routes.js'
+import { registerCors } from './api/cors.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
@@ -69,6 +70,7 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   // Slim credentials (~0.5 KB) and verdicts of the stamps this instance scored recently.
   app.decorate('storedStampCache', createStoredStampCache(SIGNATURE_CACHE_ENTRIES))
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
+  await registerCors(app)
   installErrorHandlers(app)
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
   installInputGuards(app)
