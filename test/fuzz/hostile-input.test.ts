@@ -87,6 +87,10 @@ describe('hostile input (D17, D18, D24)', () => {
       '/ceramic-cache/stamps/bulk',
       '/internal/check-bans',
       '/health/',
+      // issue 13
+      '/account/nonce',
+      '/ceramic-cache/authenticate/v2',
+      '/ceramic-cache/authenticate',
     ])
       expect(urls).toContain(url)
   })
