@@ -5,6 +5,7 @@ import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { getAppScore } from '../../domain/ceramic-cache.js'
+import { rescoreOnDemand } from '../../domain/app-rescore.js'
 import { DomainError, invalidAddress } from '../../domain/errors.js'
 import { normalizeAddress } from '../../domain/formats/eth-address.js'
 
@@ -41,6 +42,46 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
       const score = await getAppScore(scoringDeps(app, request), {
         address,
         scorerId: requested ? rowIdOf(requested) : undefined,
+      })
+      return formatV2ScoreResponse(score)
+    },
+  )
+  // endpoints §6.7: a fresh score on demand, for the same address D8 allows.
+  app.post(
+    '/ceramic-cache/score/:address',
+    {
+      onRequest: requireCeramicJwt(app.jwtKeys),
+      schema: {
+        operationId: 'ceramic_cache_calc_score',
+        tags: ['ceramic-cache'],
+        summary: 'Score the authenticated address now',
+        description:
+          'Runs the scoring for the community alternate_scorer_id (else CERAMIC_CACHE_SCORER_ID), writing ' +
+          'registry_score and an SCU event, and answers the fresh score.',
+        security: [{ jwt: [] }],
+        params: Type.Object({ address: Type.String() }),
+        body: Type.Object({ alternate_scorer_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])) }),
+        response: {
+          200: V2ScoreResponse,
+          400: DetailError,
+          401: DetailError,
+          403: DetailError,
+          404: DetailError,
+          422: ValidationErrorList,
+          500: DetailError,
+        },
+      },
+    },
+    async (request) => {
+      if (request.params.address.toLowerCase() !== request.ceramicSubject!.address.toLowerCase()) {
+        throw new DomainError('forbidden', 'Address does not match the authenticated address.')
+      }
+      const requested = request.body.alternate_scorer_id
+      // An id beyond any row is the missing community's 404, not "unset" (row-ids.ts maps it to 0).
+      if (requested && rowIdOf(requested) === 0) throw new DomainError('not_found', 'Not Found')
+      const score = await rescoreOnDemand(scoringDeps(app, request), {
+        address: request.ceramicSubject!.address,
+        alternateScorerId: requested ?? undefined,
       })
       return formatV2ScoreResponse(score)
     },
