@@ -91,6 +91,13 @@ describe('hostile input (D17, D18, D24)', () => {
       '/account/nonce',
       '/ceramic-cache/authenticate/v2',
       '/ceramic-cache/authenticate',
+      '/ceramic-cache/score/:address',
+      '/ceramic-cache/stake/gtc',
+      '/ceramic-cache/stamps/bulk/meta/compose-db',
+      '/ceramic-cache/tos/accepted/:tos_type/:address',
+      '/ceramic-cache/tos/message-to-sign/:tos_type/:address',
+      '/ceramic-cache/tos/signed-message/:tos_type/:address',
+      '/internal/embed/config',
     ])
       expect(urls).toContain(url)
   })
