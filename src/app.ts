@@ -70,8 +70,10 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
   // Slim credentials (~0.5 KB) and verdicts of the stamps this instance scored recently.
   app.decorate('storedStampCache', createStoredStampCache(SIGNATURE_CACHE_ENTRIES))
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
-  await registerCors(app)
   installErrorHandlers(app)
+  // After the error handler (its OPTIONS catch-all route keeps the handler set before it), before
+  // the other hooks, so every answer carries the CORS headers.
+  await registerCors(app)
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
   installInputGuards(app)
   installTransportListeners(app)
