@@ -3,6 +3,7 @@ import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
 import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
+import { detailResponse, validationResponse } from '../schemas/described.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { getAppScore } from '../../domain/ceramic-cache.js'
 import { rescoreOnDemand } from '../../domain/app-rescore.js'
@@ -62,13 +63,16 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
         params: Type.Object({ address: Type.String() }),
         body: Type.Object({ alternate_scorer_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])) }),
         response: {
-          200: V2ScoreResponse,
-          400: DetailError,
-          401: DetailError,
-          403: DetailError,
-          404: DetailError,
-          422: ValidationErrorList,
-          500: DetailError,
+          200: { ...V2ScoreResponse, description: 'The fresh score' },
+          400: detailResponse('Invalid address. (the token names no address)'),
+          401: detailResponse('No valid token'),
+          403: detailResponse('Address does not match the authenticated address.'),
+          404: detailResponse('Not Found: no community with that id'),
+          422: validationResponse('The body is not {"alternate_scorer_id"?: int | null}'),
+          500: detailResponse(
+            'Scorer ID not set: neither alternate_scorer_id nor CERAMIC_CACHE_SCORER_ID (configuration)',
+          ),
+          503: detailResponse('The database is unavailable'),
         },
       },
     },

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeProtectedHeader, jwtVerify } from 'jose'
-import { hashMessage } from 'viem'
+import { encodeAbiParameters, hashMessage, parseAbiParameters } from 'viem'
 import { buildTestApp, testConfig, useTestApp } from '../../helpers/app.js'
 import { generateSiweKeyPair, type SiweKeyPair } from '../../helpers/jwt.js'
 import { startTestRpcServer, type TestRpcServer } from '../../helpers/json-rpc-server.js'
@@ -72,12 +72,12 @@ describe('success', () => {
       expect(await nonceUsed(nonce)).toBe(true)
       expect(rpc.calls.length).toBe(callsBefore)
       // The token opens the JWT routes.
-      const score = await ctx.app.inject({
+      const stakes = await ctx.app.inject({
         method: 'GET',
         url: '/ceramic-cache/stake/gtc',
         headers: { authorization: `Bearer ${body.access}` },
       })
-      expect(score.statusCode).not.toBe(401)
+      expect({ status: stakes.statusCode, body: stakes.json() }).toEqual({ status: 200, body: { items: [] } })
     },
   )
 
@@ -116,6 +116,25 @@ describe('success', () => {
     expect(tx.data).toContain(hashMessage(siweText(message)).slice(2))
     expect(tx.data).toContain('ab'.repeat(65))
     rpc.answer('invalid')
+  })
+
+  it('a counterfactual wallet: an ERC-6492-wrapped signature goes to the same deployless eth_call', async () => {
+    const contract = newWallet().address
+    const nonce = await newNonce()
+    const message = siweFields(contract, nonce)
+    const magic = '6492'.repeat(16)
+    const wrapped = encodeAbiParameters(parseAbiParameters('address, bytes, bytes'), [
+      newWallet().address,
+      '0xdeadbeef',
+      `0x${'ef'.repeat(65)}`,
+    ])
+    rpc.answer('valid')
+    const callsBefore = rpc.calls.length
+    const response = await login({ message, signature: `${wrapped}${magic}` })
+    rpc.answer('invalid')
+    expect(response.statusCode).toBe(200)
+    const [call] = rpc.calls.slice(callsBefore).filter((entry) => entry.method === 'eth_call')
+    expect((call!.params[0] as { data: string }).data).toContain(magic)
   })
 })
 
