@@ -10,6 +10,9 @@ import { rescoreOnDemand } from '../../domain/app-rescore.js'
 import { DomainError, invalidAddress } from '../../domain/errors.js'
 import { normalizeAddress } from '../../domain/formats/eth-address.js'
 
+// V2ScoreResponse without its $id, so that this response can carry its own description.
+const { $id: _v2ScoreId, ...v2ScoreShape } = V2ScoreResponse
+
 // endpoints Endpoint 6 with D8: the JWT's address is the one scored; another path address is 403.
 export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -63,7 +66,7 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
         params: Type.Object({ address: Type.String() }),
         body: Type.Object({ alternate_scorer_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])) }),
         response: {
-          200: { ...V2ScoreResponse, description: 'The fresh score' },
+          200: { ...v2ScoreShape, description: 'The fresh score' },
           400: detailResponse('Invalid address. (the token names no address)'),
           401: detailResponse('No valid token'),
           403: detailResponse('Address does not match the authenticated address.'),
