@@ -8,7 +8,7 @@ import { acceptTos, isTosAccepted, tosToSign } from '../../domain/tos.js'
 const TosPath = Type.Object({ tos_type: Type.String(), address: Type.String() })
 const TosSigned = Type.Object({
   tos_type: Type.String(),
-  nonce: Type.String({ maxLength: 60 }),
+  nonce: Type.String(),
   signature: Type.String({ maxLength: 132 }),
 })
 const unauthorized = detailResponse('No valid token')
