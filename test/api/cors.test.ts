@@ -58,6 +58,16 @@ describe('preflight (OPTIONS with Access-Control-Request-Method)', () => {
       body: { detail: 'Method Not Allowed' },
     })
     expect(known.headers['access-control-allow-origin']).toBe('*')
+    // A preflight without Origin is not a CORS request here: routed as a plain OPTIONS (Django: 200, no headers).
+    const originless = await ctx.app.inject({
+      method: 'OPTIONS',
+      url: '/health/',
+      headers: { 'access-control-request-method': 'GET' },
+    })
+    expect({ status: originless.statusCode, origin: originless.headers['access-control-allow-origin'] }).toEqual({
+      status: 405,
+      origin: undefined,
+    })
     const unknown = await ctx.app.inject({ method: 'OPTIONS', url: '/nowhere', headers: { origin: ORIGIN } })
     expect({ status: unknown.statusCode, body: unknown.json() }).toEqual({ status: 404, body: { detail: 'Not Found' } })
   })
