@@ -11,6 +11,7 @@ import { installTransportListeners, MAX_PATH_SEGMENT_LENGTH, transportErrorOptio
 import { registerRoutes } from './api/routes.js'
 import { registerApiDocs } from './api/openapi/register.js'
 import { installObservability } from './api/observability.js'
+import { registerCors } from './api/cors.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
@@ -85,6 +86,9 @@ export async function buildApp({
     storedStampCache: app.storedStampCache,
   })
   installErrorHandlers(app)
+  // After the error handler (its OPTIONS catch-all route keeps the handler set before it), before
+  // the other hooks, so every answer carries the CORS headers.
+  await registerCors(app)
   installRequestLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs })
   installInputGuards(app)
   installTransportListeners(app)

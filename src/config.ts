@@ -242,6 +242,12 @@ const ConfigSchema = Type.Object({
   secretKey: verbatim('SECRET_KEY', ''),
   siweJwtPublicKey: pemKey('SIWE_JWT_PUBLIC_KEY'),
   siweJwtPrivateKey: pemKey('SIWE_JWT_PRIVATE_KEY'),
+  /** endpoints §5.6 step 3: SIWE domains the token issuance accepts (case-insensitive); empty refuses every login. */
+  siweAllowedDomainsCeramicCache: stringList('SIWE_ALLOWED_DOMAINS_CERAMIC_CACHE', []),
+  /** endpoints §5.6 step 6: Python reaches mainnet through Alchemy with this key. */
+  alchemyApiKey: verbatim('ALCHEMY_API_KEY', ''),
+  /** Ours: a mainnet JSON-RPC URL used instead of Alchemy's (a node of one's own, or a test's). */
+  ethRpcUrl: optionalTrimmed('ETH_RPC_URL'),
   /** Raw value compared with the internal endpoints' `Authorization` header (endpoints §1.3.2). */
   cgrantsApiToken: verbatim('CGRANTS_API_TOKEN', 'abc'),
   demoApiKey: optionalTrimmed('DEMO_API_KEY'),
@@ -395,7 +401,14 @@ export function configWarnings(config: Config): string[] {
   return warnings
 }
 
-const SECRET_FIELDS: readonly (keyof Config)[] = ['secretKey', 'siweJwtPrivateKey', 'cgrantsApiToken', 'demoApiKey']
+const SECRET_FIELDS: readonly (keyof Config)[] = [
+  'secretKey',
+  'siweJwtPrivateKey',
+  'cgrantsApiToken',
+  'demoApiKey',
+  'alchemyApiKey',
+  'ethRpcUrl',
+]
 
 /** The effective configuration for the start-up log: secrets masked, the database password hidden. */
 export function describeConfig(config: Config): Record<string, unknown> {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify'
 
-// The methods the routes of this app use; the router is asked about each of them.
-const ROUTED_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+// The methods the routes of this app use; the router is asked about each of them. OPTIONS is not
+// one: its only route is the CORS preflight catch-all (src/api/cors.ts), which serves no URL itself.
+const ROUTED_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 
 /**
  * D18: the methods some route serves at this URL, empty when no route matches it with any method

@@ -16,6 +16,12 @@ import { ceramicCacheStampsRoutes } from './ceramic-cache/stamps-bulk.js'
 import { ceramicCacheScoreRoutes } from './ceramic-cache/score.js'
 import { ceramicCacheStampRoutes } from './ceramic-cache/stamp.js'
 import { ceramicCacheWeightsRoutes } from './ceramic-cache/weights.js'
+import { accountNonceRoutes } from './account/nonce.js'
+import { ceramicCacheAuthenticateRoutes } from './ceramic-cache/authenticate.js'
+import { ceramicCacheStakeRoutes } from './ceramic-cache/stake.js'
+import { ceramicCacheTosRoutes } from './ceramic-cache/tos.js'
+import { ceramicCacheComposeDbRoutes } from './ceramic-cache/compose-db.js'
+import { embedConfigRoutes } from './embed/config.js'
 
 // The URL map: every route module is registered here, with full literal paths inside each module.
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
@@ -41,4 +47,11 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(ceramicCacheScoreRoutes)
   await app.register(ceramicCacheStampRoutes)
   await app.register(ceramicCacheWeightsRoutes)
+  // Passport app login (SIWE) and the rest of its ceramic-cache routes (issue 13)
+  await app.register(accountNonceRoutes)
+  await app.register(ceramicCacheAuthenticateRoutes)
+  await app.register(ceramicCacheStakeRoutes)
+  await app.register(ceramicCacheTosRoutes)
+  await app.register(ceramicCacheComposeDbRoutes)
+  await app.register(embedConfigRoutes)
 }

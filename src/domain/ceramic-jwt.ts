@@ -1,4 +1,4 @@
-import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto'
 import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose'
 import { randomUUID } from 'node:crypto'
 import { DomainError } from './errors.js'
@@ -14,11 +14,18 @@ const SIWE_LIFETIME_SECONDS = 7 * 86_400
 export interface JwtKeys {
   siwePublicKey: KeyObject | undefined
   secretKey: KeyObject | undefined
+  /** Signs the tokens of endpoints §5.6; without it no login succeeds. */
+  siwePrivateKey: KeyObject | undefined
 }
 
-export function jwtKeysFrom(config: { siweJwtPublicKey: string | undefined; secretKey: string }): JwtKeys {
+export function jwtKeysFrom(config: {
+  siweJwtPublicKey: string | undefined
+  siweJwtPrivateKey?: string | undefined
+  secretKey: string
+}): JwtKeys {
   return {
     siwePublicKey: config.siweJwtPublicKey ? createPublicKey(config.siweJwtPublicKey) : undefined,
+    siwePrivateKey: config.siweJwtPrivateKey ? createPrivateKey(config.siweJwtPrivateKey) : undefined,
     // PyJWT/ninja-jwt sign with the raw SECRET_KEY bytes; an empty key verifies nothing useful but
     // is still what Django would use.
     secretKey: createSecretKey(Buffer.from(config.secretKey, 'utf8')),

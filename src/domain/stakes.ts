@@ -89,6 +89,14 @@ export async function loadGtcStakes(db: Db, rawAddress: string): Promise<GtcStak
   )
 }
 
+/** endpoints §5.8: the authenticated address's stakes; Python lower-cases it without validating it. */
+export function loadGtcStakesOfAddress(db: Db, address: string): Promise<GtcStake[]> {
+  return translateFailure(
+    async () => (await listStakesForAddress(db, address.toLowerCase())).map(toGtcStake),
+    failAsStakingRequestError,
+  )
+}
+
 /** The largest value of the `integer` round_id column. */
 const MAX_INT4 = 2_147_483_647n
 

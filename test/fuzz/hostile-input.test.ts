@@ -95,6 +95,17 @@ describe('hostile input (D17, D18, D24)', () => {
       '/health/',
       '/docs/*',
       '/v2/openapi.json',
+      // issue 13
+      '/account/nonce',
+      '/ceramic-cache/authenticate/v2',
+      '/ceramic-cache/authenticate',
+      '/ceramic-cache/score/:address',
+      '/ceramic-cache/stake/gtc',
+      '/ceramic-cache/stamps/bulk/meta/compose-db',
+      '/ceramic-cache/tos/accepted/:tos_type/:address',
+      '/ceramic-cache/tos/message-to-sign/:tos_type/:address',
+      '/ceramic-cache/tos/signed-message/:tos_type/:address',
+      '/internal/embed/config',
     ])
       expect(urls).toContain(url)
   })

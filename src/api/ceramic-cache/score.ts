@@ -5,10 +5,15 @@ import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
 import { EXAMPLE_ADDRESS, EXAMPLE_SCORER_ID } from '../schemas/examples.js'
 import { responses } from '../schemas/responses.js'
+import { detailResponse, validationResponse } from '../schemas/described.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { getAppScore } from '../../domain/ceramic-cache.js'
+import { rescoreOnDemand } from '../../domain/app-rescore.js'
 import { DomainError, invalidAddress } from '../../domain/errors.js'
 import { normalizeAddress } from '../../domain/formats/eth-address.js'
+
+// V2ScoreResponse without its $id, so that this response can carry its own description.
+const { $id: _v2ScoreId, ...v2ScoreShape } = V2ScoreResponse
 
 // endpoints Endpoint 6 with D8: the JWT's address is the one scored; another path address is 403.
 export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -80,6 +85,49 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
       const score = await getAppScore(scoringDeps(app, request), {
         address,
         scorerId: requested ? rowIdOf(requested) : undefined,
+      })
+      return formatV2ScoreResponse(score)
+    },
+  )
+  // endpoints §6.7: a fresh score on demand, for the same address D8 allows.
+  app.post(
+    '/ceramic-cache/score/:address',
+    {
+      onRequest: requireCeramicJwt(app.jwtKeys),
+      schema: {
+        operationId: 'ceramic_cache_calc_score',
+        tags: ['ceramic-cache'],
+        summary: 'Score the authenticated address now',
+        description:
+          'Runs the scoring for the community alternate_scorer_id (else CERAMIC_CACHE_SCORER_ID), writing ' +
+          'registry_score and an SCU event, and answers the fresh score.',
+        security: [{ jwt: [] }],
+        params: Type.Object({ address: Type.String() }),
+        body: Type.Object({ alternate_scorer_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])) }),
+        response: {
+          200: { ...v2ScoreShape, description: 'The fresh score' },
+          400: detailResponse('Invalid address. (the token names no address)'),
+          401: detailResponse('No valid token'),
+          403: detailResponse('Address does not match the authenticated address.'),
+          404: detailResponse('Not Found: no community with that id'),
+          422: validationResponse('The body is not {"alternate_scorer_id"?: int | null}'),
+          500: detailResponse(
+            'Scorer ID not set: neither alternate_scorer_id nor CERAMIC_CACHE_SCORER_ID (configuration)',
+          ),
+          503: detailResponse('The database is unavailable'),
+        },
+      },
+    },
+    async (request) => {
+      if (request.params.address.toLowerCase() !== request.ceramicSubject!.address.toLowerCase()) {
+        throw new DomainError('forbidden', 'Address does not match the authenticated address.')
+      }
+      const requested = request.body.alternate_scorer_id
+      // An id beyond any row is the missing community's 404, not "unset" (row-ids.ts maps it to 0).
+      if (requested && rowIdOf(requested) === 0) throw new DomainError('not_found', 'Not Found')
+      const score = await rescoreOnDemand(scoringDeps(app, request), {
+        address: request.ceramicSubject!.address,
+        alternateScorerId: requested ?? undefined,
       })
       return formatV2ScoreResponse(score)
     },

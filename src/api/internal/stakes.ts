@@ -14,7 +14,7 @@ import { pyJsonDumps } from '../../domain/formats/py-json.js'
 
 // stake/schema.py StakeSchema, for the OpenAPI document only: the body is written by pyJsonDumps
 // so that the uint256 block number goes out as a JSON integer without passing through a double.
-const StakeWire = Type.Object({
+export const StakeWire = Type.Object({
   chain: Type.Integer(),
   staker: Type.String(),
   stakee: Type.String(),
@@ -36,7 +36,7 @@ const LegacyStakeWire = Type.Object({
   tx_hash: Type.String(),
 })
 
-function stakeJson(stake: GtcStake): string {
+export function stakeJson(stake: GtcStake): string {
   return pyJsonDumps({
     chain: stake.chain,
     staker: stake.staker,
