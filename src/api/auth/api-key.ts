@@ -43,6 +43,7 @@ export function requireApiKey(config: Config, sql: Sql, options: ApiKeyAuthOptio
     const apiKey = key ? await verifyApiKey(sql, key) : undefined
     if (!apiKey) throw new DomainError('unauthorized', INVALID_API_KEY)
     request.apiKey = apiKey
-    if (options.trackUsage && config.apiAnalyticsEnabled) recordApiKeyAnalytics(sql, request, reply, apiKey, options.trackResponse ?? true)
+    if (options.trackUsage && config.apiAnalyticsEnabled)
+      recordApiKeyAnalytics(sql, request, reply, apiKey, options.trackResponse ?? true)
   }
 }
