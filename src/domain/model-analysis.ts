@@ -132,7 +132,7 @@ function chooseModel(address: string, modelList: string): ModelName {
 export interface ModelAnalysis {
   /** As given in the path (not lower-cased, not checksummed). */
   address: string
-  models: Record<string, PyFloat>
+  models: Record<string, { score: PyFloat }>
 }
 
 /** endpoints §20: the analysis of one model for an address. */
@@ -150,7 +150,10 @@ export async function analyseAddress(
         ? await askAggregate(options, checksummed)
         : await askModel(options, model, { address: checksummed })
     if (answer.status !== 200) throw failedAnalysis([[model, answer]])
-    return { address, models: { [model]: toScore(model, dataField(model, answer.data, 'human_probability')) } }
+    return {
+      address,
+      models: { [model]: { score: toScore(model, dataField(model, answer.data, 'human_probability')) } },
+    }
   } catch (error) {
     // Python's `except Exception`: anything but its own analysis error becomes the bare text.
     if (error instanceof DomainError) throw error
