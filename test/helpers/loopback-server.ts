@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 
 // A stand-in HTTP service on 127.0.0.1 for the routes that call out (stamp metadata, model
 // services): it records every request and answers with the test's handler.
@@ -28,7 +28,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 export async function startLoopbackServer(handler: LoopbackHandler): Promise<LoopbackServer> {
   const requests: RecordedRequest[] = []
-  const sockets = new Set<import('node:net').Socket>()
+  const sockets = new Set<Socket>()
   const server: Server = createServer((request, response) => {
     void (async () => {
       const recorded: RecordedRequest = {
