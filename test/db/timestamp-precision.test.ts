@@ -105,7 +105,14 @@ describe('timestamps written by the routes (D21)', () => {
         'registry_score.last_score_timestamp',
       ].map((column) => ({ column, enough: true })),
     )
-    for (const { column, with_micros } of subMillisecond)
+    // Known gap (docs/differences.md): these two are written with clock_timestamp(), and the embedded
+    // PGlite's clock has milliseconds only; on PostgreSQL they have microseconds like the rest.
+    const CLOCK_TIMESTAMP_COLUMNS = ['registry_event.created_at', 'registry_humanpoints.timestamp']
+    const checked = subMillisecond.filter(
+      ({ column }) => !(ctx.database.isEmbedded && CLOCK_TIMESTAMP_COLUMNS.includes(column)),
+    )
+    expect(checked.length).toBe(ctx.database.isEmbedded ? 5 : 7)
+    for (const { column, with_micros } of checked)
       expect({ column, with_micros }).not.toEqual({ column, with_micros: 0 })
   })
 })
