@@ -198,6 +198,23 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}/history', () => {
     })
   })
 
+  it.each([
+    [
+      'a stamp without expiration_date',
+      { evidence: { rawScore: '1' }, stamps: { Google: { score: '1', dedup: false } } },
+    ],
+    ['a score that is no number', { score: 'abc', evidence: null }],
+    ['data that is a list', [1, 2]],
+  ])('endpoints §17.5: an event with %s → 500 (Python fails on it too)', async (_, data) => {
+    const scorer = await createHistoryScorer()
+    const address = randomAddress()
+    await insertScoreEvent(address, scorer.communityId, '2023-01-01T00:00:00Z', data)
+    expect(await history(scorer, address, '?created_at=2023-01-01')).toEqual({
+      status: 500,
+      body: { detail: 'Internal Server Error' },
+    })
+  })
+
   it('endpoints §17.1: a key without historical_endpoint → 403', async () => {
     const scorer = await createHistoryScorer({ historical: false })
     expect(await history(scorer, randomAddress(), '?created_at=2023-01-01')).toEqual({

@@ -167,6 +167,12 @@ describe('GET /v2/stamps/{address}', () => {
     expect(await listStamps(randomAddress(), query)).toEqual({ status, body })
   })
 
+  it('endpoints §19: a stored stamp that is not an object → 500 (pydantic refuses it in Python too)', async () => {
+    const address = randomAddress()
+    await insertCacheRow(sql(), { address, provider: 'Google', stamp: 'not a credential' })
+    expect(await listStamps(address)).toEqual({ status: 500, body: { detail: 'Internal Server Error' } })
+  })
+
   it('endpoints §19.2: an invalid address → 400 (after the limit check)', async () => {
     expect(await listStamps('0x123')).toEqual({ status: 400, body: { detail: 'Invalid address.' } })
     expect(await listStamps('0x123', '?limit=5000')).toEqual({ status: 400, body: { detail: 'Invalid limit.' } })
