@@ -145,6 +145,25 @@ const pemKey = (env: string) =>
     '',
   )
 
+/** A JSON `[header, value]` pair as Django reads SECURE_PROXY_SSL_HEADER; unset or blank → none. */
+const secureProxySslHeader = (env: string) =>
+  variable(
+    env,
+    (raw): readonly [string, string] | undefined => {
+      if (raw.trim() === '' || raw.trim() === 'null') return undefined
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(raw)
+      } catch {
+        throw new BadValue(`expected a JSON array [header, value], got ${JSON.stringify(raw)}`)
+      }
+      if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((item) => typeof item === 'string'))
+        throw new BadValue('expected a JSON array of two strings, like ["HTTP_X_FORWARDED_PROTO", "https"]')
+      return [parsed[0] as string, parsed[1] as string]
+    },
+    '',
+  )
+
 const databaseUrl = variable('DATABASE_URL', (raw) => {
   // D22: an empty value is a broken deployment file, not a request for the embedded demo database.
   if (raw.trim() === '') throw new BadValue('is set but empty (unset it to run on the embedded database)')
@@ -295,6 +314,30 @@ const ConfigSchema = Type.Object({
   deploymentEnvironment: trimmed('ENVIRONMENT', 'development'),
   /** GET /metrics in the Prometheus text format: for the internal network only (docs/observability.md). */
   metricsEnabled: boolean('METRICS_ENABLED', false),
+  // Public /v2 stamp metadata and model analysis (issue 14): Python's setting names and defaults.
+  /** Base URL of the Passport app's public files: `stampMetadata.json` and the platform icons (endpoints §18). */
+  passportPublicUrl: verbatim('PASSPORT_PUBLIC_URL', 'http://localhost:80'),
+  /**
+   * Django's SECURE_PROXY_SSL_HEADER, e.g. ["HTTP_X_FORWARDED_PROTO", "https"]: when the proxy's header
+   * carries the value, the absolute URLs of the stamp list's pages start with https (endpoints §19).
+   */
+  secureProxySslHeader: secureProxySslHeader('SECURE_PROXY_SSL_HEADER'),
+  /** How long fetching `stampMetadata.json` may take; past it the cached copy (or the 500) is served. */
+  stampMetadataTimeoutMs: integer('STAMP_METADATA_TIMEOUT_MS', { min: 1, max: 60_000 }, 5_000),
+  /** The model services of `GET /v2/models/score` (endpoints §20), one URL per model. */
+  ethereumModelEndpoint: verbatim('ETHEREUM_MODEL_ENDPOINT', 'http://localhost:5000/eth-stamp-predict'),
+  nftModelEndpoint: verbatim('NFT_MODEL_ENDPOINT', 'http://localhost:5003/nft-model-predict'),
+  zksyncModelEndpoint: verbatim('ZKSYNC_MODEL_ENDPOINT', 'http://localhost:5006/zksync-model-predict'),
+  polygonModelEndpoint: verbatim('POLYGON_MODEL_ENDPOINT', 'http://localhost:5005/polygon-model-predict'),
+  arbitrumModelEndpoint: verbatim('ARBITRUM_MODEL_ENDPOINT', 'http://localhost:5002/arbitrum-model-predict'),
+  optimismModelEndpoint: verbatim('OPTIMISM_MODEL_ENDPOINT', 'http://localhost:5004/op-model-predict'),
+  baseModelEndpoint: verbatim('BASE_MODEL_ENDPOINT', 'http://localhost:5007/base-model-predict'),
+  aggregateModelEndpoint: verbatim('AGGREGATE_MODEL_ENDPOINT', 'http://localhost:5001/aggregate-model-predict'),
+  /**
+   * One call to a model service. The aggregate model makes two rounds (its inputs, then itself), so
+   * two of these stay inside the default request deadline (10 s).
+   */
+  modelEndpointTimeoutMs: integer('MODEL_ENDPOINT_TIMEOUT_MS', { min: 1, max: 600_000 }, 4_000),
 })
 
 export type Config = StaticDecode<typeof ConfigSchema>

@@ -190,7 +190,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: AppError, request, reply) => {
     reply.analyticsError = error instanceof DomainError ? error.detail : error.message
     if (error instanceof DomainError) {
-      return reply.code(STATUS_BY_KIND[error.kind]).send({ detail: error.detail })
+      return reply.code(STATUS_BY_KIND[error.kind]).send({ detail: error.detail, ...error.extraBody })
     }
     const validationDetail = validationItems(error, request)
     if (validationDetail) return reply.code(422).send({ detail: validationDetail })

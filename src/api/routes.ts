@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { healthRoutes } from './health.js'
 import { v2ScoreRoutes } from './v2/score.js'
+import { v2ScoreHistoryRoutes } from './v2/history.js'
+import { v2PassportStampsRoutes } from './v2/stamps.js'
+import { v2StampMetadataRoutes } from './v2/metadata.js'
+import { v2ModelScoreRoutes } from './v2/models.js'
+import { StampMetadataSource } from '../domain/stamp-metadata.js'
 import { internalScoreRoutes } from './internal/score.js'
 import { embedWeightsRoutes } from './internal/weights.js'
 import { checkBansRoutes } from './internal/bans.js'
@@ -28,6 +33,16 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(healthRoutes)
   // Public API (partner API key)
   await app.register(v2ScoreRoutes)
+  // endpoints §17–§20: one metadata cache for the metadata route and the stamp list's include_metadata
+  const stampMetadata = new StampMetadataSource({
+    publicUrl: app.config.passportPublicUrl,
+    timeoutMs: app.config.stampMetadataTimeoutMs,
+    onFetchError: (err) => app.log.warn({ err }, 'could not fetch stampMetadata.json'),
+  })
+  await app.register(v2ScoreHistoryRoutes)
+  await app.register(v2StampMetadataRoutes, { stampMetadata })
+  await app.register(v2PassportStampsRoutes, { stampMetadata })
+  await app.register(v2ModelScoreRoutes)
   // Internal API (internal key)
   await app.register(internalScoreRoutes)
   await app.register(checkBansRoutes)

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { loadConfig, ConfigError } from '../config.js'
-import { createSql } from '../db/pool.js'
+import { createSql, currentTimestamp } from '../db/pool.js'
 import { describeConnectionError } from '../db/errors.js'
 import { insertCeramicCacheStamps, softDeleteLiveStamps } from '../db/queries/ceramic-cache.js'
 import {
@@ -160,7 +160,7 @@ async function insertStamps(
   const sql = createSql({ url: databaseUrl, max: 1, prepare: config.dbPrepareStatements })
   try {
     return await sql.begin(async (tx) => {
-      const now = new Date().toISOString()
+      const now = currentTimestamp() // D21: microseconds, as Django writes them
       const softDeleted = await softDeleteLiveStamps(tx, args.address, args.providers, { type: 1, now })
       const ids = await insertCeramicCacheStamps(
         tx,

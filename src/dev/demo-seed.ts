@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Sql } from '../db/pool.js'
+import { currentTimestamp, type Sql } from '../db/pool.js'
 import { isCreatedByUs } from '../db/migrate.js'
 import { insertCeramicCacheStamps, softDeleteLiveStamps } from '../db/queries/ceramic-cache.js'
 import {
@@ -123,8 +123,10 @@ async function refreshDemoStamps(sql: Sql, now: Date): Promise<number> {
       expirationDate: new Date(now.getTime() + DEMO_STAMP_LIFETIME_MS),
     })),
   )
+  // D21: the rows' timestamps with microseconds, as Django writes them (the credentials keep the IAM's milliseconds).
+  const writtenAt = currentTimestamp()
   await sql.begin(async (tx) => {
-    await softDeleteLiveStamps(tx, DEMO_ADDRESS, stale, { type: 1, now: now.toISOString() })
+    await softDeleteLiveStamps(tx, DEMO_ADDRESS, stale, { type: 1, now: writtenAt })
     await insertCeramicCacheStamps(
       tx,
       credentials.map((credential) => ({
@@ -137,7 +139,7 @@ async function refreshDemoStamps(sql: Sql, now: Date): Promise<number> {
         source_app: 1,
         source_scorer_id: null,
       })),
-      { now: now.toISOString() },
+      { now: writtenAt },
     )
   })
   return stale.length

@@ -3,7 +3,7 @@ import { findCustomizationId, listEmbedPlatforms, listEmbedSections } from '../d
 import { isDatabaseUnavailable } from './errors.js'
 import { parsePythonIntId, loadScorerWeights, type ScorerWeightsCache } from './weights.js'
 
-// endpoints §17: GET /internal/embed/config, the embed widget's weights and stamp sections.
+// endpoints §21: GET /internal/embed/config, the embed widget's weights and stamp sections.
 
 export interface EmbedStampSection {
   title: string

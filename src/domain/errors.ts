@@ -10,6 +10,9 @@ export type DomainErrorKind =
   'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'unprocessable' | 'internal' | 'unavailable'
 
 export class DomainError extends Error {
+  /** Keys Python's handler adds beside `detail` (the score history's 404 adds `address`). */
+  readonly extraBody?: Readonly<Record<string, string>>
+
   constructor(
     readonly kind: DomainErrorKind,
     readonly detail: string,

@@ -34,6 +34,10 @@ describe('known path, wrong method (D18)', () => {
     ['POST', '/internal/score/v2/1/0xabc', 'GET, HEAD'],
     ['DELETE', '/v2/stamps/1/score/0xabc', 'GET, HEAD'],
     ['PATCH', '/internal/embed/stamps/0xabc', 'POST'],
+    ['POST', '/v2/stamps/1/score/0xabc/history', 'GET, HEAD'],
+    ['DELETE', '/v2/stamps/0xabc', 'GET, HEAD'],
+    ['PUT', '/v2/stamps/metadata', 'GET, HEAD'],
+    ['POST', '/v2/models/score/0xabc', 'GET, HEAD'],
   ])('%s %s → 405 {"detail": "Method Not Allowed"}, Allow: %s, before authentication', async (method, url, allow) => {
     const response = await ctx.app.inject({ method: method as InjectOptions['method'], url })
     expect({
@@ -94,6 +98,9 @@ describe('HEAD on a GET route (D18)', () => {
     ['/internal/customization/credential/%00', INTERNAL],
     [`/ceramic-cache/score/${address}?alternate_scorer_id=Infinity`, jwt],
     ['/internal/embed/weights?community_id=abc', {}],
+    [`/v2/stamps/${communityId}/score/${address}/history?created_at=2024-01-01`, { 'x-api-key': apiKey }],
+    [`/v2/stamps/${address}?limit=2`, { 'x-api-key': apiKey }],
+    [`/v2/models/score/${address}?model=nope`, { 'x-api-key': apiKey }],
   ]
 
   it('answers like GET: same status, content type and length, empty body — also for the inputs that used to be 500s', async () => {

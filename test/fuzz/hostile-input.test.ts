@@ -8,6 +8,8 @@ import { createTestApiKey, signStamps } from '../helpers/factories/scoring.js'
 import { setUpCeramicCache, siweToken } from '../helpers/jwt.js'
 import { buildRequest, createRandom, type FuzzFixtures, type FuzzRoute } from './request-generator.js'
 import { MALFORMED_REQUESTS, sendRaw, type RawResponse } from './raw-http.js'
+import { answerJson, startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js'
+import { METADATA_FILE } from '../helpers/stamp-metadata-file.js'
 
 // D17/D18/D24 under hostile input: a seeded, bounded fuzz of every route the app registers, with
 // valid credentials so the requests reach the handlers, then raw malformed HTTP on a socket. Change
@@ -19,6 +21,8 @@ let database: TestDatabase
 let app: FastifyInstance
 let fixtures: FuzzFixtures
 const routes: FuzzRoute[] = []
+/** The services the /v2 routes call out to (endpoints §18, §20): healthy, so a 5xx is ours. */
+let upstream: LoopbackServer
 
 beforeAll(async () => {
   database = await createTestDatabase()
@@ -32,9 +36,20 @@ beforeAll(async () => {
     jwt: await siweToken(ceramic.keys, address),
     credentials: await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }, { provider: 'Github' }]),
   }
+  upstream = await startLoopbackServer((request, response) =>
+    answerJson(response, request.method === 'GET' ? METADATA_FILE : { data: { human_probability: 50 } }),
+  )
+  const modelEndpoints = Object.fromEntries(
+    ['ETHEREUM', 'NFT', 'ZKSYNC', 'POLYGON', 'ARBITRUM', 'OPTIMISM', 'BASE', 'AGGREGATE'].map((model) => [
+      `${model}_MODEL_ENDPOINT`,
+      `${upstream.url}/${model.toLowerCase()}`,
+    ]),
+  )
   // Metrics and the request spans' hooks on, so /metrics and those hooks are fuzzed too.
   const config = await scoringTestConfig({
     ...ceramic.env,
+    ...modelEndpoints,
+    PASSPORT_PUBLIC_URL: `${upstream.url}/`,
     FF_API_ANALYTICS: 'on',
     METRICS_ENABLED: 'true',
     OTEL_ENABLED: 'true',
@@ -57,6 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close()
   await database?.close()
+  await upstream?.close()
 })
 
 /** D2/D24: an error body is JSON with a `detail` key. */
@@ -106,6 +122,10 @@ describe('hostile input (D17, D18, D24)', () => {
       '/ceramic-cache/tos/message-to-sign/:tos_type/:address',
       '/ceramic-cache/tos/signed-message/:tos_type/:address',
       '/internal/embed/config',
+      '/v2/stamps/:scorer_id/score/:address/history',
+      '/v2/stamps/:address',
+      '/v2/stamps/metadata',
+      '/v2/models/score/:address',
     ])
       expect(urls).toContain(url)
   })

@@ -48,6 +48,7 @@ export function recordApiKeyAnalytics(
   request: FastifyRequest,
   reply: FastifyReply,
   apiKey: AuthenticatedApiKey,
+  trackResponse = true,
 ): void {
   const path = request.url.split('?')[0] ?? request.url
   reply.raw.once('finish', () => {
@@ -62,8 +63,8 @@ export function recordApiKeyAnalytics(
       queryParams: queryLists(request.url),
       headers: maskedHeaders(request),
       payload: null,
-      responseText: reply.statusCode < 400 && isJson ? (reply.analyticsPayload ?? null) : null,
-      responseSkipped: false,
+      responseText: trackResponse && reply.statusCode < 400 && isJson ? (reply.analyticsPayload ?? null) : null,
+      responseSkipped: !trackResponse,
       error: reply.analyticsError ?? null,
       statusCode: reply.statusCode,
     }).catch((err: unknown) => request.log.warn({ err }, 'could not record API key analytics'))

@@ -22,6 +22,11 @@ interface ApiKeyAuthOptions {
   aliasBothHeaders: boolean
   /** Write `account_accountapikeyanalytics` rows when FF_API_ANALYTICS is on (scoring §7.6). */
   trackUsage: boolean
+  /**
+   * Store the response body in the row (Python's `track_response`): the score route does; the
+   * sync /v2 routes (history, stamps, metadata) record `response_skipped` instead (endpoints §1.9).
+   */
+  trackResponse?: boolean
 }
 
 /**
@@ -38,6 +43,7 @@ export function requireApiKey(config: Config, sql: Sql, options: ApiKeyAuthOptio
     const apiKey = key ? await verifyApiKey(sql, key) : undefined
     if (!apiKey) throw new DomainError('unauthorized', INVALID_API_KEY)
     request.apiKey = apiKey
-    if (options.trackUsage && config.apiAnalyticsEnabled) recordApiKeyAnalytics(sql, request, reply, apiKey)
+    if (options.trackUsage && config.apiAnalyticsEnabled)
+      recordApiKeyAnalytics(sql, request, reply, apiKey, options.trackResponse ?? true)
   }
 }

@@ -20,7 +20,7 @@ const EmbedConfigResponse = Type.Unsafe<string>(
   ),
 )
 
-// endpoints §17: no auth, like Endpoint 8.
+// endpoints §21: no auth, like Endpoint 8.
 export const embedConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const cache = new ScorerWeightsCache()
   app.get(

@@ -1,4 +1,4 @@
-import type { Db } from '../pool.js'
+import { currentTimestamp, type Db } from '../pool.js'
 
 export interface ApiKeyRow {
   id: string
@@ -44,7 +44,7 @@ export async function insertApiKey(db: Db, key: NewApiKeyRow): Promise<void> {
   await db`
     insert into account_accountapikey (id, prefix, hashed_key, created, name, revoked, expiry_date, account_id, rate_limit,
       create_scorers, read_scores, submit_passports, analysis_rate_limit, historical_endpoint, embed_rate_limit, hashed_key_sha256)
-    values (${key.id}, ${key.prefix}, ${key.hashedKey}, now(), ${key.name}, false, null, ${key.accountId}, ${key.rateLimit ?? '125/15m'},
+    values (${key.id}, ${key.prefix}, ${key.hashedKey}, ${currentTimestamp()}, ${key.name}, false, null, ${key.accountId}, ${key.rateLimit ?? '125/15m'},
       false, true, true, ${key.analysisRateLimit ?? '15/15m'}, false, ${key.embedRateLimit ?? '125/15m'}, ${key.hashedKeySha256})`
 }
 
@@ -62,10 +62,11 @@ export interface NewApiKeyAnalyticsRow {
   statusCode: number
 }
 
+// D21: the time comes from the process (microseconds), not now(): the embedded PGlite's clock only has milliseconds.
 export async function insertApiKeyAnalytics(db: Db, row: NewApiKeyAnalyticsRow): Promise<void> {
   await db`
     insert into account_accountapikeyanalytics (api_key_id, created_at, path, base_path, path_segments, query_params, headers, payload, response, response_skipped, error, status_code)
-    values (${row.apiKeyId}, now(), ${row.path}, null, ${db.json(row.pathSegments)}, ${db.json(row.queryParams)}, ${db.json(row.headers)},
+    values (${row.apiKeyId}, ${currentTimestamp()}, ${row.path}, null, ${db.json(row.pathSegments)}, ${db.json(row.queryParams)}, ${db.json(row.headers)},
       ${row.payload === undefined || row.payload === null ? null : db.json(row.payload as never)},
       ${row.responseText === null ? null : db.json(row.responseText)}, ${row.responseSkipped}, ${row.error}, ${row.statusCode})`
 }

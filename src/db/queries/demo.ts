@@ -1,4 +1,4 @@
-import { textArray, type Db } from '../pool.js'
+import { currentTimestamp, textArray, type Db } from '../pool.js'
 
 // The few inserts the demo seed needs beyond the shared query modules; rows as Django writes them.
 
@@ -19,7 +19,7 @@ export async function insertDemoAccount(db: Db, address: string, username: strin
   // An unusable password ("!" + random), empty names: what the scorer's SIWE login creates (schema §3).
   const [user] = await db<{ id: number }[]>`
     insert into auth_user (password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
-    values (${'!' + username + username.slice(0, 8)}, null, false, ${username}, '', '', '', false, true, now())
+    values (${'!' + username + username.slice(0, 8)}, null, false, ${username}, '', '', '', false, true, ${currentTimestamp()})
     returning id`
   const [account] = await db<
     { id: number }[]
@@ -37,7 +37,7 @@ export async function insertDemoCommunity(
   await db`insert into scorer_weighted_binaryweightedscorer (scorer_ptr_id, weights, threshold) values (${scorer!.id}, ${JSON.stringify(community.weights)}::text::jsonb, ${community.threshold})`
   const [row] = await db<{ id: number }[]>`
     insert into account_community (name, description, account_id, scorer_id, created_at, rule, use_case, deleted_at, external_scorer_id, human_points_program)
-    values (${community.name}, 'My community', ${community.accountId}, ${scorer!.id}, now(), 'LIFO', null, null, null, true)
+    values (${community.name}, 'My community', ${community.accountId}, ${scorer!.id}, ${currentTimestamp()}, 'LIFO', null, null, null, true)
     returning id`
   return row!.id
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../pool.js'
 
-// The embed widget's stamp sections (endpoints §17): account_customization of the scorer, its
+// The embed widget's stamp sections (endpoints §21): account_customization of the scorer, its
 // account_embedsectionorder rows (headers in account_embedsectionheader) and account_embedstampplatform
 // rows (platforms in registry_platformmetadata), each by (order, id) as Python sorts them.
 

@@ -3,7 +3,7 @@ import { scoringTestConfig, testConfig, useTestApp, buildTestApp } from '../../h
 import { createAccount, createCommunity } from '../../helpers/factories/accounts.js'
 import type { Db } from '../../../src/db/pool.js'
 
-// endpoints §17: GET /internal/embed/config.
+// endpoints §21: GET /internal/embed/config.
 
 let communityId: number
 let bareCommunityId: number
@@ -37,7 +37,7 @@ async function createSections(sql: Db, scorerId: number): Promise<void> {
                    (5, ${customization!.id}, ${web3!.id}, ${platforms[2]!.id})`
 }
 
-describe('GET /internal/embed/config (endpoints §17)', () => {
+describe('GET /internal/embed/config (endpoints §21)', () => {
   it('weights as Python floats and the sections by (order, id), in Python’s JSON spacing', async () => {
     const response = await ctx.app.inject({ method: 'GET', url: `/internal/embed/config?community_id=${communityId}` })
     expect(response.statusCode).toBe(200)
