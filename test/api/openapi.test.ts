@@ -104,7 +104,7 @@ describe('GET /docs/json: the document of every route', () => {
       'v2_api_api_stamps_a_submit_passport',
     )
     const declaredTags = document.tags.map((tag) => tag.name)
-    expect(declaredTags).toEqual(['v2', 'embed', 'internal', 'ceramic-cache', 'health'])
+    expect(declaredTags).toEqual(['v2', 'embed', 'internal', 'ceramic-cache', 'account', 'health'])
     expect(document.tags.every((tag) => Boolean(tag.description))).toBe(true)
     for (const { where, path, operation } of operations) {
       expect(operation.tags, where).toHaveLength(1)

@@ -13,7 +13,6 @@ import { DomainError, invalidAddress } from '../../domain/errors.js'
 import { normalizeAddress } from '../../domain/formats/eth-address.js'
 
 // V2ScoreResponse without its $id, so that this response can carry its own description.
-const { $id: _v2ScoreId, ...v2ScoreShape } = V2ScoreResponse
 
 // endpoints Endpoint 6 with D8: the JWT's address is the one scored; another path address is 403.
 export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -102,10 +101,12 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
           'Runs the scoring for the community alternate_scorer_id (else CERAMIC_CACHE_SCORER_ID), writing ' +
           'registry_score and an SCU event, and answers the fresh score.',
         security: [{ jwt: [] }],
-        params: Type.Object({ address: Type.String() }),
+        params: Type.Object({
+          address: Type.String({ description: "Must be the token's address (compared without regard to case)" }),
+        }),
         body: Type.Object({ alternate_scorer_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])) }),
         response: {
-          200: { ...v2ScoreShape, description: 'The fresh score' },
+          200: { ...V2ScoreResponse, description: 'The fresh score' },
           400: detailResponse('Invalid address. (the token names no address)'),
           401: detailResponse('No valid token'),
           403: detailResponse('Address does not match the authenticated address.'),

@@ -5,7 +5,10 @@ import { detailResponse, validationResponse } from '../schemas/described.js'
 import { acceptTos, isTosAccepted, tosToSign } from '../../domain/tos.js'
 
 // endpoints §5.10–§5.12: terms of service. `{str:tos_type}/{str:address}` — empty segments are no route.
-const TosPath = Type.Object({ tos_type: Type.String(), address: Type.String() })
+const TosPath = Type.Object({
+  tos_type: Type.String({ description: 'The terms of service, by type (e.g. `IST`)' }),
+  address: Type.String({ description: 'The Ethereum address that accepts the terms' }),
+})
 const TosSigned = Type.Object({
   tos_type: Type.String(),
   nonce: Type.String(),

@@ -33,7 +33,9 @@ export const embedConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           "The scorer's weights (an empty community_id means CERAMIC_CACHE_SCORER_ID) and the stamp sections " +
           'of its customization, sections and platforms ordered by (order, id); no sections when it has none.',
-        querystring: Type.Object({ community_id: Type.String() }),
+        querystring: Type.Object({
+          community_id: Type.String({ description: 'The scorer (community) id; empty: CERAMIC_CACHE_SCORER_ID' }),
+        }),
         response: {
           200: EmbedConfigResponse,
           404: detailResponse('community_id is not an integer or names no community'),

@@ -18,6 +18,7 @@ const TAGS = [
   { name: 'embed', description: 'The embed widget (internal load balancer): score, add stamps, check a key.' },
   { name: 'internal', description: 'Internal API of the Passport services, under the internal key (weights: none).' },
   { name: 'ceramic-cache', description: "The Passport app: the signed-in address's stamps and score." },
+  { name: 'account', description: 'The Passport app signing in: the nonce a SIWE message carries.' },
   { name: 'health', description: 'Probe for load balancers.' },
 ]
 
@@ -86,10 +87,13 @@ class NamedSchemas {
     for (const [key, inner] of Object.entries(value)) copy[key] = key === 'examples' ? inner : this.referenced(inner)
     const name = typeof value.$id === 'string' ? value.$id : typeof value.title === 'string' ? value.title : undefined
     if (name === undefined) return copy
-    const text = JSON.stringify(copy)
+    // A route may restate a shared schema with its own description (`{ ...DetailError, description }`):
+    // the description belongs to that response, the shape is still the shared one.
+    const { description: _description, ...shape } = copy
+    const text = JSON.stringify(shape)
     if (this.seen.has(name) && this.seen.get(name) !== text) throw new Error(`two different schemas named ${name}`)
+    if (!this.seen.has(name)) this.byName.set(name, { ...copy, $id: name, title: name })
     this.seen.set(name, text)
-    this.byName.set(name, { ...copy, $id: name, title: name })
     return { $ref: `${name}#` }
   }
 }
@@ -106,7 +110,12 @@ function documentedSchema(schema: FastifySchema | undefined, named: NamedSchemas
   for (const status of new Set([...Object.keys(declared), ...Object.keys(docs)].sort())) {
     const doc = docs[status]
     if (!doc) {
-      response[status] = named.referenced(declared[status])
+      const declaredSchema = declared[status]
+      const description = isObject(declaredSchema) ? declaredSchema.description : undefined
+      response[status] =
+        typeof description === 'string'
+          ? { description, content: { 'application/json': { schema: named.referenced(declaredSchema) } } }
+          : named.referenced(declaredSchema)
       continue
     }
     const media: Json = { schema: named.referenced(doc.schema) }
@@ -188,6 +197,8 @@ export async function buildDocsServer(routes: readonly RouteOptions[]): Promise<
     },
   })
   const named = new NamedSchemas()
+  // The shared envelope first, so that its own description names the component.
+  named.referenced(DetailError)
   const copies = routes.map((route) => ({ route, schema: documentedSchema(route.schema, named) }))
   for (const schema of named.byName.values()) server.addSchema(schema)
   await server.register(async (scope) => {

@@ -62,7 +62,10 @@ export const v2ScoreHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'time), rebuilt from the newest score update recorded at or before it. The API key needs the ' +
           'historical-endpoint permission, granted by the Passport team on request.',
         security: [{ apiKey: [] }],
-        params: Type.Object({ scorer_id: Type.Integer(), address: Type.String() }),
+        params: Type.Object({
+          scorer_id: Type.Integer({ description: "The id of one of the API key's account's scorers" }),
+          address: Type.String({ description: 'The Ethereum address, as stored in the events (case matters)' }),
+        }),
         querystring: Type.Object({
           created_at: Type.String({ description: 'ISO 8601: `2024-10-26`, `2024-10-26T12:00:00Z`, …' }),
         }),

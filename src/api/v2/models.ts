@@ -47,7 +47,7 @@ export const v2ModelScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'The humanity score (0–100, higher is more likely human) of one Passport model for an address. ' +
           '`model` names the model (default `aggregate`, which combines the six chain models).',
         security: [{ apiKey: [] }],
-        params: Type.Object({ address: Type.String() }),
+        params: Type.Object({ address: Type.String({ description: 'The Ethereum address to analyse' }) }),
         querystring: Type.Object({
           model: Type.String({
             default: '',

@@ -78,7 +78,7 @@ export const v2PassportStampsRoutes: FastifyPluginAsyncTypebox<PassportStampsRou
           'writes them); pass their `token` and `limit` back to this route. `include_metadata=true` adds each ' +
           "stamp's platform and group from the stamp metadata.",
         security: [{ apiKey: [] }],
-        params: Type.Object({ address: Type.String() }),
+        params: Type.Object({ address: Type.String({ description: 'The Ethereum address whose stamps are listed' }) }),
         querystring: Type.Object({
           token: Type.String({ default: '', description: 'Cursor of a page, from `next` or `prev`' }),
           limit: Type.Integer({ default: MAX_STAMP_PAGE, description: 'Stamps per page, at most 1000' }),
