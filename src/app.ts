@@ -11,6 +11,7 @@ import { installRequestLifecycle } from './api/request-lifecycle.js'
 import { installInputGuards } from './api/input-guards.js'
 import { installTransportListeners, MAX_PATH_SEGMENT_LENGTH, transportErrorOptions } from './api/transport-errors.js'
 import { registerRoutes } from './api/routes.js'
+import { serializersOnFirstUse, validatorOnFirstUse } from './api/compile-on-first-use.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
@@ -55,13 +56,16 @@ export async function buildApp({ config, sql, logger = false, signatureVerifier 
     return503OnClosing: false,
     // D24: the HTTP parser's and the router's errors in the `{"detail": …}` envelope too.
     ...transportErrorOptions,
+    schemaController: { compilersFactory: { buildSerializer: serializersOnFirstUse() } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Path and query values are text and are coerced like ninja does ("5" → 5); a JSON body is not:
   // pydantic refuses "x" for a list or 5 for a string, so the body validator must not coerce either.
   const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false })
   const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false })
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    validatorOnFirstUse(() => (httpPart === 'body' ? strict : coercing).compile(schema)),
+  )
 
   app.decorate('config', config)
   app.decorate('sql', sql)
