@@ -41,20 +41,20 @@ const common: BuildOptions = {
 }
 
 /** dist/server.js, its lazily loaded chunks (the embedded mode) and the migrations they read. */
-export async function buildServer(): Promise<void> {
+export async function buildServer(outDir: string = DIST): Promise<void> {
   for (const old of ['server.js', 'server.js.map', 'server.js.LEGAL.txt', 'chunks'])
-    await rm(join(DIST, old), { recursive: true, force: true })
+    await rm(join(outDir, old), { recursive: true, force: true })
   await build({
     ...common,
     entryPoints: { server: join(ROOT, 'src/server.ts') },
-    outdir: DIST,
+    outdir: outDir,
     // The embedded database, the migrations runner and the demo seed are dynamic imports of
     // src/server.ts: as chunks of their own they cost nothing unless DATABASE_URL is unset.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
   })
   // src/db/migrate.ts reads ./migrations/ next to its own module, which is now a chunk in dist/chunks/.
-  await cp(join(ROOT, 'src/db/migrations'), join(DIST, 'chunks/migrations'), { recursive: true })
+  await cp(join(ROOT, 'src/db/migrations'), join(outDir, 'chunks/migrations'), { recursive: true })
 }
 
 /**
@@ -92,9 +92,9 @@ const LAMBDA_EXTERNALS = ['@spruceid/didkit-wasm-node', '@fastify/swagger-ui'] a
  * dist/lambda.zip: index.mjs (the handler, `index.handler`) and the node_modules of the
  * externals it loads. Staged in dist/lambda/ so a test can run exactly what is zipped.
  */
-export async function buildLambda(): Promise<{ zip: string; bytes: number }> {
-  const stage = join(DIST, 'lambda')
-  const zip = join(DIST, 'lambda.zip')
+export async function buildLambda(outDir: string = DIST): Promise<{ zip: string; bytes: number }> {
+  const stage = join(outDir, 'lambda')
+  const zip = join(outDir, 'lambda.zip')
   await rm(stage, { recursive: true, force: true })
   await rm(zip, { force: true })
   await build({
