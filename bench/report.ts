@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ColdStartRecord } from './cold-start.js'
+import { describeBreakdowns, type ColdStartRecord } from './cold-start.js'
 import { describePlan, type ExplainedStatement, type FloorResult } from './floor.js'
 import type { LatencySummary, LoadResult } from './load.js'
 import type { ProfileSummary } from './profile.js'
@@ -318,6 +318,8 @@ export function formatMarkdown(report: BenchReport): string {
         String(c.runs.length),
       ]),
     ),
+    '',
+    ...describeBreakdowns(report.coldStart).map((line) => `- ${line}`),
     '',
   )
   lines.push(...scaleSection(report), ...profileSection(report))
