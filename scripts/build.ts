@@ -52,6 +52,10 @@ export async function buildServer(outDir: string = DIST): Promise<void> {
     // src/server.ts: as chunks of their own they cost nothing unless DATABASE_URL is unset.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
+    // A third less for V8 to parse at every start (2.4 → 1.6 MB); identifiers are kept, so a
+    // stack trace in the logs still names the functions (the source map has the lines).
+    minifyWhitespace: true,
+    minifySyntax: true,
   })
   // src/db/migrate.ts reads ./migrations/ next to its own module, which is now a chunk in dist/chunks/.
   await cp(join(ROOT, 'src/db/migrations'), join(outDir, 'chunks/migrations'), { recursive: true })
