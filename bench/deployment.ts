@@ -128,8 +128,9 @@ const SCENARIOS: RemoteScenario[] = [
   },
   {
     id: 'stamp-list',
-    title: 'GET /ceramic-cache/stamp?address={address}',
-    writes: false,
+    // Endpoints §5.4: an address without a score in CERAMIC_CACHE_SCORER_ID's community is scored.
+    title: 'GET /ceramic-cache/stamp?address={address} (scores an address that has no score yet)',
+    writes: true,
     plan: (o) =>
       o.addresses.length === 0
         ? { skip: 'needs --address' }
