@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFile, rm } from 'node:fs/promises'
 import { invokePackagedLambda, unzipPackage } from '../scripts/lambda-invoker.js'
 import { seedDemoData, type DemoSeed } from '../src/dev/demo-seed.js'
-import { ensureLambdaBuilt } from './build/dist.js'
+import { ensureLambdaBuilt, readRowsAfterChild } from './build/dist.js'
 import { createTestDatabase, type TestDatabase } from './helpers/database.js'
-import { readScoringRows } from './helpers/factories/scoring-rows.js'
 import { generateSiweKeyPair, siweToken } from './helpers/jwt.js'
 
 let database: TestDatabase
@@ -89,6 +88,8 @@ describe('dist/lambda.zip (npm run build:lambda), handler index.handler', () => 
       await albEvent('alb-ceramic-cache-score', values),
       await albEvent('alb-not-found', values),
     ]
+    // The embedded test database serves one connection: the handler's process gets it.
+    await packaged.sql.end({ timeout: 5 })
     const { results } = await invokePackagedLambda(dir, events, {
       DATABASE_URL: packaged.url,
       // RDS Proxy settings (README "Lambda"): one connection, no named prepared statements.
@@ -106,7 +107,7 @@ describe('dist/lambda.zip (npm run build:lambda), handler index.handler', () => 
     const scored = JSON.parse(score!.body) as Record<string, unknown>
     expect(scored).toMatchObject({ address: seed.address, score: '30.23100', passing_score: true, error: null })
     expect(Object.keys(scored.stamps as object)).toHaveLength(12)
-    const rows = await readScoringRows(packaged.sql, seed.address, seed.communityId)
+    const rows = await readRowsAfterChild(packaged.url, seed)
     expect(rows.score?.status).toBe('DONE')
     expect(rows.score?.last_score_timestamp).not.toBeNull()
 

@@ -2,6 +2,9 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildLambda, buildServer } from '../../scripts/build.js'
+import { createSql } from '../../src/db/pool.js'
+import type { DemoSeed } from '../../src/dev/demo-seed.js'
+import { readScoringRows, type ScoringRows } from '../helpers/factories/scoring-rows.js'
 
 // The tests run what `npm run build` and `npm run build:lambda` produce. A build already in dist/
 // is reused when it is newer than every source file and the lock file (CI may build first);
@@ -35,4 +38,14 @@ export async function ensureServerBuilt(): Promise<string> {
 export async function ensureLambdaBuilt(): Promise<string> {
   if (!(await isFresh(LAMBDA_ZIP))) await buildLambda()
   return LAMBDA_ZIP
+}
+
+/** The rows the child wrote, through a pool of our own opened once the child has let go. */
+export async function readRowsAfterChild(url: string, seed: DemoSeed): Promise<ScoringRows> {
+  const sql = createSql({ url, max: 1, prepare: false })
+  try {
+    return await readScoringRows(sql, seed.address, seed.communityId)
+  } finally {
+    await sql.end({ timeout: 5 })
+  }
 }

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seedDemoData, type DemoSeed } from '../../src/dev/demo-seed.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { readScoringRows } from '../helpers/factories/scoring-rows.js'
-import { ensureServerBuilt, ROOT } from './dist.js'
+import { ensureServerBuilt, readRowsAfterChild, ROOT } from './dist.js'
 
 // The production runtime as an operator starts it: `npm run build`, then `node dist/server.js`
 // (README "Production"). The process is the server itself (PID 1 in the container), so SIGTERM
@@ -109,6 +108,8 @@ describe('node dist/server.js on DATABASE_URL', () => {
   })
 
   it('scores a v2 score, then drains and exits 0 on SIGTERM', async () => {
+    // The embedded test database serves one connection: the child gets it, this pool lets it go.
+    await database.sql.end({ timeout: 5 })
     const server = await startBuilt(entry, {
       DATABASE_URL: database.url,
       TRUSTED_IAM_ISSUERS: JSON.stringify([seed.issuerDid]),
@@ -125,12 +126,12 @@ describe('node dist/server.js on DATABASE_URL', () => {
       expect(response.status).toBe(200)
       expect(body).toMatchObject({ address: seed.address, score: DEMO_SCORE, passing_score: true, error: null })
       expect(Object.keys(body.stamps as object)).toHaveLength(12)
-      const rows = await readScoringRows(database.sql, seed.address, seed.communityId)
-      expect(rows.score?.status).toBe('DONE')
     } finally {
       expect(await server.stop()).toBe(0)
     }
     expect(server.output()).toContain('shutting down: finishing in-flight requests')
+    const rows = await readRowsAfterChild(database.url, seed)
+    expect(rows.score?.status).toBe('DONE')
   })
 })
 
