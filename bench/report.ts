@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ColdStartRecord } from './cold-start.js'
+import { describeBreakdowns, type ColdStartRecord } from './cold-start.js'
 import { describePlan, type ExplainedStatement, type FloorResult } from './floor.js'
 import type { LatencySummary, LoadResult } from './load.js'
 import type { ProfileSummary } from './profile.js'
@@ -61,7 +61,7 @@ const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? v
 
 /** The floor is what PostgreSQL allowed: the faster of the two replays unless a client is named. */
 export function floorFor(
-  report: BenchReport,
+  report: Pick<BenchReport, 'floor'>,
   connections: number,
   client?: FloorResult['client'],
 ): FloorResult | undefined {
@@ -74,7 +74,7 @@ export function floorFor(
   )
 }
 
-export function ratioToFloor(report: BenchReport, record: ScenarioRecord): string {
+export function ratioToFloor(report: Pick<BenchReport, 'floor'>, record: ScenarioRecord): string {
   if (!record.result || !record.id.startsWith('warm-rescore')) return ''
   const share = (floor: FloorResult | undefined): string =>
     floor ? `${fixed((100 * record.result!.requestsPerSecond) / floor.transactionsPerSecond, 0)} %` : '—'
@@ -94,7 +94,7 @@ interface Row {
   vsFloor: string
 }
 
-function rows(report: BenchReport): Row[] {
+function rows(report: TableInput): Row[] {
   const scenarioRows = report.scenarios.map((record): Row => {
     const result = record.result
     if (!result)
@@ -168,7 +168,10 @@ function cells(row: Row): string[] {
   ]
 }
 
-export function formatTable(report: BenchReport): string {
+/** What the table reads: the scenarios and the floor (empty for a deployment run, bench/deployment.ts). */
+export type TableInput = Pick<BenchReport, 'scenarios' | 'floor'>
+
+export function formatTable(report: TableInput): string {
   const table = [HEADERS, ...rows(report).map(cells)]
   const widths = HEADERS.map((_, column) => Math.max(...table.map((line) => line[column]!.length)))
   const line = (values: string[]): string =>
@@ -318,6 +321,8 @@ export function formatMarkdown(report: BenchReport): string {
         String(c.runs.length),
       ]),
     ),
+    '',
+    ...describeBreakdowns(report.coldStart).map((line) => `- ${line}`),
     '',
   )
   lines.push(...scaleSection(report), ...profileSection(report))

@@ -6,6 +6,7 @@ import { describeConnectionError } from '../src/db/errors.js'
 import { DEMO_ISSUER_DID } from '../src/dev/stamp-issuer.js'
 import { createBenchDatabase, createBenchTenant, type BenchDatabase, type BenchTenant } from './bench-database.js'
 import { measureColdStarts } from './cold-start.js'
+import { benchDeploymentIfTargeted, DEPLOYMENT_USAGE } from './deployment.js'
 import { describeSequence } from './floor.js'
 import { cohortTotal, parseBenchOptions, UsageError, USAGE, type BenchOptions } from './options.js'
 import { planBackground, planCohorts, type CohortLayout, type PassportPlan } from './population.js'
@@ -316,6 +317,7 @@ function seedingMethod(options: BenchOptions, layout: CohortLayout, stamps: numb
 }
 
 async function main(): Promise<void> {
+  if (await benchDeploymentIfTargeted(process.argv.slice(2), log)) return
   let options: BenchOptions | 'help'
   try {
     options = parseBenchOptions(process.argv.slice(2), process.env)
@@ -324,7 +326,7 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`)
+    process.stdout.write(`${USAGE}\n\n${DEPLOYMENT_USAGE}\n`)
     return
   }
   if (options.isDefaultDatabaseUrl) log(`DATABASE_URL is unset: using ${options.adminUrl}`)

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, readFile, rm } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 // The service runs as a child process, so its RSS and CPU are its own and not the load
@@ -10,31 +10,22 @@ import { fileURLToPath } from 'node:url'
 const SERVER_ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url))
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
 // Inside the repository (and gitignored), so the bundle's bare imports resolve to node_modules/.
-// One file per run: two benches may run at once (a developer's and the CI smoke test).
-const BUNDLE_FILE = join(REPO_ROOT, 'bench', 'results', '.build', `server-${process.pid}.mjs`)
+// One directory per run: two benches may run at once (a developer's and the CI smoke test).
+const BUNDLE_DIR = join(REPO_ROOT, 'bench', 'results', '.build', `server-${process.pid}`)
+const BUNDLE_FILE = join(BUNDLE_DIR, 'server.js')
 
 /**
  * `tsx`: `node --import tsx src/server.ts`, what `npm start` runs (TypeScript compiled at load).
- * `bundle`: src/ bundled by esbuild into one ES module (dependencies stay in node_modules) and run
- * by plain node, as a deployment would; only with DATABASE_URL (the embedded mode reads its
- * migrations next to the source files).
+ * `bundle`: the production runtime, built as `npm run build` builds dist/ (scripts/build.ts) and
+ * run by plain node as `node dist/server.js`.
  */
 export type ServiceRuntime = 'tsx' | 'bundle'
 
-/** esbuild comes with tsx (a devDependency); undefined when it cannot be loaded. */
+/** The production build into a directory of this run; undefined when esbuild cannot be loaded. */
 export async function buildServerBundle(): Promise<string | undefined> {
   try {
-    const esbuild = await import('esbuild')
-    await mkdir(dirname(BUNDLE_FILE), { recursive: true })
-    await esbuild.build({
-      entryPoints: [SERVER_ENTRY],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outfile: BUNDLE_FILE,
-      logLevel: 'error',
-    })
+    const { buildServer } = await import('../scripts/build.js')
+    await buildServer(BUNDLE_DIR)
     return BUNDLE_FILE
   } catch {
     return undefined
@@ -42,7 +33,7 @@ export async function buildServerBundle(): Promise<string | undefined> {
 }
 
 export async function removeServerBundle(): Promise<void> {
-  await rm(BUNDLE_FILE, { force: true })
+  await rm(BUNDLE_DIR, { recursive: true, force: true })
 }
 const LISTENING = /listening on (http:\/\/\S+)/
 const START_TIMEOUT_MS = 60_000
@@ -60,6 +51,8 @@ export interface RunningService {
   rssAtStartMb: number
   /** Everything the process printed on stderr (kept for error reports). */
   stderr(): string
+  /** Its stdout so far (first 100 kB): the logger's lines may arrive after the banner. */
+  stdout(): string
   stop(): Promise<void>
 }
 
@@ -111,12 +104,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
     child.stdout!.on('data', (chunk: Buffer) => {
       if (stdout.length > 100_000) return
       stdout += chunk.toString('utf8')
-      const match = LISTENING.exec(stdout)
+      const match = banner ? null : LISTENING.exec(stdout)
       if (match) {
         clearTimeout(timer)
         banner = stdout
         resolve(match[1]!)
-        stdout = 'x'.repeat(100_001)
       }
     })
     child.once('exit', (code) => {
@@ -133,6 +125,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     banner,
     rssAtStartMb: (sample?.rssBytes ?? 0) / 1048576,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop: () => stopChild(child),
   }
 }

@@ -12,6 +12,7 @@ import { registerRoutes } from './api/routes.js'
 import { registerApiDocs } from './api/openapi/register.js'
 import { installObservability } from './api/observability.js'
 import { registerCors } from './api/cors.js'
+import { serializersOnFirstUse, validatorOnFirstUse } from './api/compile-on-first-use.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
@@ -66,13 +67,16 @@ export async function buildApp({
     return503OnClosing: false,
     // D24: the HTTP parser's and the router's errors in the `{"detail": …}` envelope too.
     ...transportErrorOptions,
+    schemaController: { compilersFactory: { buildSerializer: serializersOnFirstUse() } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Path and query values are text and are coerced like ninja does ("5" → 5); a JSON body is not:
   // pydantic refuses "x" for a list or 5 for a string, so the body validator must not coerce either.
   const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false })
   const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false })
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    validatorOnFirstUse(() => (httpPart === 'body' ? strict : coercing).compile(schema)),
+  )
 
   app.decorate('config', config)
   app.decorate('sql', sql)

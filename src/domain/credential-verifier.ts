@@ -2,9 +2,9 @@
 // issuer, expiry and DID checks depend on settings and on the clock, so the scoring code runs
 // them every time and never caches them.
 import { createHash } from 'node:crypto'
-import * as DIDKit from '@spruceid/didkit-wasm-node'
 import { LRUCache } from 'lru-cache'
 import { withSpan } from './tracing.js'
+import type * as DidKitModule from '@spruceid/didkit-wasm-node'
 
 // Python passes exactly this (scoring §2 step 4g); a proof with another purpose is "No applicable proof".
 const PROOF_OPTIONS = JSON.stringify({ proofPurpose: 'assertionMethod' })
@@ -24,15 +24,29 @@ interface VerificationResult {
   errors?: unknown
 }
 
+type DidKit = typeof DidKitModule
+let didkit: Promise<DidKit> | undefined
+
+/**
+ * DIDKit compiles its 9 MB WebAssembly module when it is loaded: ~100 ms of CPU that a process
+ * which never verifies a credential (a health check, a cached passport, a Lambda answering a
+ * 404) should not pay at start. The first verification loads it; every later one reuses it.
+ */
+export function loadDidKit(): Promise<DidKit> {
+  didkit ??= import('@spruceid/didkit-wasm-node')
+  return didkit
+}
+
 /** `errors` of didkit's verifyCredential for this exact JSON text: empty = valid signature. */
 export function verifyCredentialJson(credentialJson: string): Promise<string[]> {
   return withSpan('didkit.verifyCredential', {}, () => runDidkit(credentialJson))
 }
 
 async function runDidkit(credentialJson: string): Promise<string[]> {
+  const { verifyCredential } = await loadDidKit()
   let output: unknown
   try {
-    output = await DIDKit.verifyCredential(credentialJson, PROOF_OPTIONS)
+    output = await verifyCredential(credentialJson, PROOF_OPTIONS)
   } catch (err) {
     // didkit-wasm rejects with a bare string (a serde message such as "missing field `@context`").
     throw new CredentialFormatError(err instanceof Error ? err.message : String(err))
