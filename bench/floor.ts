@@ -92,6 +92,8 @@ export function describeSequence(sequence: CapturedRescore): { label: string; te
 export interface FloorResult {
   /** postgres.js replay (same driver as the service) or pgbench (C client). */
   client: 'postgres.js' | 'pgbench'
+  /** Whose statements: the service's captured ones, or Python's sequence (bench/python-sequence.ts). */
+  sequence: 'ours' | 'python'
   connections: number
   transactions: number
   durationSeconds: number
@@ -146,6 +148,7 @@ export async function replayFloor(input: {
     for (const connection of connections) connection.release()
     return {
       client: 'postgres.js',
+      sequence: 'ours',
       connections: input.connections,
       transactions: latencies.length,
       durationSeconds,
