@@ -1,12 +1,17 @@
 import type { Config } from '../config.js'
 import type { Sql, TransactionSql } from '../db/pool.js'
+import { commitTogether, PipelineRolledBackError, readTogether } from '../db/pipeline.js'
+import { listScorableCacheRows } from '../db/queries/ceramic-cache.js'
+import { insertEvents } from '../db/queries/events.js'
+import { listHashLinksOfCachedStamps, type HashLinkRow } from '../db/queries/hash-links.js'
+import { findClaimedScore, lockPassport, type ClaimedScore } from '../db/queries/passports.js'
 import { inTransaction } from '../db/transaction.js'
 import { validateStamps, type CachedStamp } from './credentials.js'
 import { DomainError, invalidAddress, translateFailure } from './errors.js'
 import { normalizeAddress } from './formats/eth-address.js'
 import { nowUtc, type PyDateTime } from './formats/py-datetime.js'
-import { awardHumanPointsKeepingScore } from './human-points.js'
-import { beginLifoDedup, type LifoResult } from './lifo-dedup.js'
+import { awardHumanPointsKeepingScore, isHumanPointsAwardOpen } from './human-points.js'
+import { beginLifoDedup, decideLifoWithoutWrites, type LifoResult } from './lifo-dedup.js'
 import { toPassportScore, type PassportScore } from './passport-score.js'
 import { calculateScore, type ComputedScore } from './score-calculation.js'
 import { claimScoreRows, recordScoredRun, recordScoringError } from './score-storage.js'
@@ -17,7 +22,7 @@ import {
   type ScoringCommunity,
   type WeightedScorer,
 } from './scorers.js'
-import { loadStampsForScoring, type LoadedStamps } from './stamp-loading.js'
+import { loadStampsFromRows, type LoadedStamps, type ScorableCacheRows } from './stamp-loading.js'
 import type { StoredStampCache } from './stored-stamp-cache.js'
 import { withSpan } from './tracing.js'
 
@@ -58,17 +63,19 @@ export function scorePassport(
     const address = normalizeAddress(rawAddress)
     if (address === null) throw invalidAddress()
     const scorer = requireWeightedScorer(community)
-    const loaded = await loadStampsForScoring(deps.sql, address, {
+    const reads = await readScoringState(deps, address, community.id)
+    const loaded = await loadStampsFromRows(deps.sql, reads.cacheRows, {
       verify: deps.verifySignature,
       storedStamps: deps.storedStampCache,
     })
     const validStamps = await validateForScoring(deps, address, loaded)
+    const scoring: ScoringRun = { community, scorer, address, stamps: validStamps }
     try {
-      const run = await inTransaction(
-        deps.sql,
-        (tx) => scoreInTransaction(tx, deps, { community, scorer, address, stamps: validStamps }),
-        { deadline: deps.deadline },
-      )
+      const run =
+        (await rescoreInOneRoundTrip(deps, scoring, reads)) ??
+        (await inTransaction(deps.sql, (tx) => scoreInTransaction(tx, deps, scoring, reads.links), {
+          deadline: deps.deadline,
+        }))
       return toPassportScore(address, community.id, {
         error: null,
         evidence: run.computed.evidence,
@@ -81,6 +88,98 @@ export function scorePassport(
       return recordFailedRun(deps, address, community.id, error)
     }
   })
+}
+
+interface ScoringReads {
+  cacheRows: ScorableCacheRows
+  /** The community's links of the cache rows' nullifiers (scoring §3.2 step 3, read before the transaction). */
+  links: HashLinkRow[]
+  /** The passport and score rows when both exist already (a rescore). */
+  claimed: ClaimedScore | undefined
+}
+
+/** Every read of a run, sent together: one round trip (the stamps' JSON only for rows never seen). */
+function readScoringState(deps: ScoringDeps, address: string, communityId: number): Promise<ScoringReads> {
+  return withSpan('readScoringState', { address, 'scorer.id': communityId }, async () => {
+    const [cacheRows, links, claimed] = await readTogether<
+      [ScorableCacheRows, HashLinkRow[], ClaimedScore | undefined]
+    >(
+      deps.sql,
+      (db) => [
+        listScorableCacheRows(db, address),
+        listHashLinksOfCachedStamps(db, communityId, address),
+        findClaimedScore(db, address, communityId),
+      ],
+      { deadline: deps.deadline },
+    )
+    return { cacheRows, links, claimed }
+  })
+}
+
+/**
+ * The usual rescore in ONE round trip: passport and score exist, the dedup has nothing to write
+ * (every link already ours and unchanged) and no human points are due, so everything is decided
+ * before the transaction and BEGIN, the passport lock, the LDP events, the stamps/SCU/score
+ * statement and COMMIT go out together. The committed rows are those of `scoreInTransaction`.
+ * Undefined when the run needs the full path (it then runs it, from the same reads).
+ */
+async function rescoreInOneRoundTrip(
+  deps: ScoringDeps,
+  run: ScoringRun,
+  reads: ScoringReads,
+): Promise<FinishedRun | undefined> {
+  const { community, scorer, address } = run
+  const claimed = reads.claimed
+  if (!claimed || community.rule !== 'LIFO') return undefined
+  const clock = deps.clock ?? nowUtc
+  const decided = decideLifoWithoutWrites(
+    {
+      communityId: community.id,
+      address,
+      stamps: run.stamps,
+      multiNullifierEnabled: deps.config.multiNullifierEnabled,
+      clock,
+    },
+    reads.links,
+  )
+  if (!decided) return undefined
+  const computed = calculateScore(decided.result.kept, decided.result.clashing, scorer.weights, scorer.threshold)
+  const lastScoreTimestamp = clock()
+  const pointsInput = {
+    config: deps.config,
+    communityId: community.id,
+    humanPointsProgram: community.humanPointsProgram,
+    address,
+    binaryScore: computed.binaryScore,
+    keptStamps: decided.result.kept,
+    now: lastScoreTimestamp,
+  }
+  if (isHumanPointsAwardOpen(pointsInput)) return undefined
+  try {
+    const [, , written] = await commitTogether<[unknown, void, boolean]>(
+      deps.sql,
+      (db) => [
+        lockPassport(db, claimed.passportId),
+        insertEvents(db, decided.ldpEvents),
+        recordScoredRun(db, claimed, {
+          address,
+          communityId: community.id,
+          kept: decided.result.kept,
+          computed,
+          lastScoreTimestamp,
+        }),
+      ],
+      { deadline: deps.deadline },
+    )
+    if (!written) return undefined
+  } catch (error) {
+    // Anything but a database error is the full path's to answer (it runs the same statements).
+    if (!(error instanceof PipelineRolledBackError)) throw error
+    deps.log.warn({ err: error.cause ?? error, address }, 'one-round-trip rescore rolled back; running the full path')
+    return undefined
+  }
+  logDeduplicated(deps, community.id, address, decided.result)
+  return { computed, lastScoreTimestamp }
 }
 
 /** The run was rolled back; its ERROR state is stored in a transaction of its own (D3). */
@@ -124,18 +223,28 @@ interface FinishedRun {
 /**
  * One scoring run in ONE transaction (D3), with Django's writes (scoring §5.2): claim the passport
  * and score, deduplicate (hash links, LDP events), calculate, award human points, then the stamps,
- * SCU event and score in one statement. A warm rescore costs four round trips.
+ * SCU event and score in one statement. The first dedup attempt uses the links read before the
+ * transaction; retries read them again inside it.
  */
-async function scoreInTransaction(tx: TransactionSql, deps: ScoringDeps, run: ScoringRun): Promise<FinishedRun> {
+async function scoreInTransaction(
+  tx: TransactionSql,
+  deps: ScoringDeps,
+  run: ScoringRun,
+  links: HashLinkRow[],
+): Promise<FinishedRun> {
   const { community, scorer, address } = run
   const clock = deps.clock ?? nowUtc
-  const dedup = beginLifoDedup(tx, {
-    communityId: community.id,
-    address,
-    stamps: run.stamps,
-    multiNullifierEnabled: deps.config.multiNullifierEnabled,
-    clock,
-  })
+  const dedup = beginLifoDedup(
+    tx,
+    {
+      communityId: community.id,
+      address,
+      stamps: run.stamps,
+      multiNullifierEnabled: deps.config.multiNullifierEnabled,
+      clock,
+    },
+    links,
+  )
   const claimed = await claimScoreRows(tx, address, community.id)
   return translateFailure(
     async () => {
@@ -154,13 +263,15 @@ async function scoreInTransaction(tx: TransactionSql, deps: ScoringDeps, run: Sc
         keptStamps: lifo.kept,
         now: lastScoreTimestamp,
       })
-      await recordScoredRun(tx, claimed, {
+      const written = await recordScoredRun(tx, claimed, {
         address,
         communityId: community.id,
         kept: lifo.kept,
         computed,
         lastScoreTimestamp,
       })
+      // The rows were claimed and locked in this transaction: they cannot have gone.
+      if (!written) throw new Error(`registry_score ${claimed.scoreId} vanished while locked`)
       return { computed, lastScoreTimestamp }
     },
     (error) => {
