@@ -105,6 +105,10 @@ export async function commitTogether<T extends readonly unknown[]>(
       await Promise.allSettled([begin, connection`rollback`.execute()])
       throw error
     }
+    // A query function's `await query` sends its query a few microtasks later than a bare
+    // `.execute()`: COMMIT waits for the next turn of the event loop, after everything the
+    // statements sent, so it is always last on the wire (still without waiting for an answer).
+    await new Promise((resolve) => setImmediate(resolve))
     const commit = track(connection`commit`.execute())
     deadline?.addEventListener('abort', onDeadline, { once: true })
     const settled = await Promise.allSettled([begin, ...results, commit])

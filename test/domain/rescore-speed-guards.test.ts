@@ -91,8 +91,9 @@ describe('a rescore after a stored stamp changed', () => {
 
 /**
  * A TCP proxy that counts round trips: a client send that follows a server answer the client has
- * received. Answers are held back a little, so everything the client sends without waiting (a
- * pipeline flushed in two writes) arrives before the answer and counts once.
+ * received. Answers are held back 100 ms, so everything the client sends without waiting (a
+ * pipeline flushed in two writes, a loop turn apart, on a loaded machine) arrives before the
+ * answer and counts once; a send that waits for an answer still counts again.
  */
 async function startRoundTripCounter(target: { host: string; port: number }) {
   let roundTrips = 0
@@ -110,7 +111,7 @@ async function startRoundTripCounter(target: { host: string; port: number }) {
       setTimeout(() => {
         answered = true
         client.write(chunk)
-      }, 15)
+      }, 100)
     })
     const close = () => {
       client.destroy()
