@@ -1,5 +1,5 @@
 import type { Config } from '../config.js'
-import type { Sql, TransactionSql } from '../db/pool.js'
+import type { Db, Sql, TransactionSql } from '../db/pool.js'
 import { commitTogether, PipelineRolledBackError, readTogether } from '../db/pipeline.js'
 import { listScorableCacheRows } from '../db/queries/ceramic-cache.js'
 import { insertEvents } from '../db/queries/events.js'
@@ -58,12 +58,13 @@ export function scorePassport(
   deps: ScoringDeps,
   rawAddress: string,
   community: ScoringCommunity,
+  preRead?: ScoringReads,
 ): Promise<PassportScore> {
   return withSpan('scorePassport', { address: rawAddress.toLowerCase(), 'scorer.id': community.id }, async () => {
     const address = normalizeAddress(rawAddress)
     if (address === null) throw invalidAddress()
     const scorer = requireWeightedScorer(community)
-    const reads = await readScoringState(deps, address, community.id)
+    const reads = preRead ?? (await readScoringState(deps, address, community.id))
     const loaded = await loadStampsFromRows(deps.sql, reads.cacheRows, {
       verify: deps.verifySignature,
       storedStamps: deps.storedStampCache,
@@ -98,22 +99,36 @@ interface ScoringReads {
   claimed: ClaimedScore | undefined
 }
 
+/** The reads of a run (scoring §1, §3.2 step 3, §5.2 steps 2–3), sent at once on `db`. */
+function sendScoringReads(
+  db: Db,
+  address: string,
+  communityId: number,
+): [Promise<ScorableCacheRows>, Promise<HashLinkRow[]>, Promise<ClaimedScore | undefined>] {
+  return [
+    listScorableCacheRows(db, address),
+    listHashLinksOfCachedStamps(db, communityId, address),
+    findClaimedScore(db, address, communityId),
+  ]
+}
+
+const asScoringReads = ([cacheRows, links, claimed]: [ScorableCacheRows, HashLinkRow[], ClaimedScore | undefined]) => ({
+  cacheRows,
+  links,
+  claimed,
+})
+
 /** Every read of a run, sent together: one round trip (the stamps' JSON only for rows never seen). */
 function readScoringState(deps: ScoringDeps, address: string, communityId: number): Promise<ScoringReads> {
-  return withSpan('readScoringState', { address, 'scorer.id': communityId }, async () => {
-    const [cacheRows, links, claimed] = await readTogether<
-      [ScorableCacheRows, HashLinkRow[], ClaimedScore | undefined]
-    >(
-      deps.sql,
-      (db) => [
-        listScorableCacheRows(db, address),
-        listHashLinksOfCachedStamps(db, communityId, address),
-        findClaimedScore(db, address, communityId),
-      ],
-      { deadline: deps.deadline },
-    )
-    return { cacheRows, links, claimed }
-  })
+  return withSpan('readScoringState', { address, 'scorer.id': communityId }, async () =>
+    asScoringReads(
+      await readTogether<[ScorableCacheRows, HashLinkRow[], ClaimedScore | undefined]>(
+        deps.sql,
+        (db) => sendScoringReads(db, address, communityId),
+        { deadline: deps.deadline },
+      ),
+    ),
+  )
 }
 
 /**
@@ -309,8 +324,8 @@ export function scorePassportForAccount(deps: ScoringDeps, request: AccountScore
   const scorerId = request.scorerId < 0 ? deps.config.demoApiScorerId : request.scorerId
   return translateFailure(
     async () => {
-      const community = await resolveCommunityForAccount(deps.sql, String(scorerId ?? ''), request.accountId)
-      return scorePassport(deps, request.address, community)
+      const { community, reads } = await resolveCommunityWithReads(deps, String(scorerId ?? ''), request)
+      return scorePassport(deps, request.address, community, reads)
     },
     (error) => {
       if (error instanceof DomainError) throw error
@@ -318,6 +333,31 @@ export function scorePassportForAccount(deps: ScoringDeps, request: AccountScore
       throw new DomainError('internal', 'Unexpected error while submitting passport', { cause: error })
     },
   )
+}
+
+/**
+ * The account's community (404 first), and in the same round trip the run's reads for the
+ * community the path most likely names: its id. They are used only when the resolved community is
+ * that one (an external id, matched first, names another) and the address is valid; otherwise the
+ * run reads again.
+ */
+async function resolveCommunityWithReads(
+  deps: ScoringDeps,
+  scorerId: string,
+  request: AccountScoreRequest,
+): Promise<{ community: ScoringCommunity; reads: ScoringReads | undefined }> {
+  const address = normalizeAddress(request.address)
+  const guessedId = /^\d{1,15}$/.test(scorerId) ? Number(scorerId) : undefined
+  if (address === null || guessedId === undefined)
+    return { community: await resolveCommunityForAccount(deps.sql, scorerId, request.accountId), reads: undefined }
+  const [community, ...reads] = await readTogether<
+    [ScoringCommunity, ScorableCacheRows, HashLinkRow[], ClaimedScore | undefined]
+  >(
+    deps.sql,
+    (db) => [resolveCommunityForAccount(db, scorerId, request.accountId), ...sendScoringReads(db, address, guessedId)],
+    { deadline: deps.deadline },
+  )
+  return { community, reads: community.id === guessedId ? asScoringReads(reads) : undefined }
 }
 
 /** endpoints Endpoint 7: the community by id — its 404 comes before the address's 400. */

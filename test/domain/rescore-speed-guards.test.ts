@@ -3,7 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { formatV2ScoreResponse } from '../../src/api/schemas/score.js'
 import { createSql, type Sql } from '../../src/db/pool.js'
 import { verifyCredentialSignature } from '../../src/domain/credential-verifier.js'
-import { scorePassport, scorePassportInCommunity, type ScoringDeps } from '../../src/domain/score-passport.js'
+import {
+  scorePassport,
+  scorePassportForAccount,
+  scorePassportInCommunity,
+  type ScoringDeps,
+} from '../../src/domain/score-passport.js'
 import { loadScoringCommunity } from '../../src/domain/scorers.js'
 import { createStoredStampCache } from '../../src/domain/stored-stamp-cache.js'
 import { scoringTestConfig, useTestApp } from '../helpers/app.js'
@@ -144,7 +149,7 @@ describe('round trips of a rescore', () => {
     await counter?.close()
   })
 
-  it('a warm rescore is two round trips (reads; BEGIN … COMMIT); a first score of new stamps takes more', async () => {
+  it('a warm rescore is two round trips (community and reads; BEGIN … COMMIT); a first score of new stamps takes more', async () => {
     const target = new URL(ctx.database.url)
     counter = await startRoundTripCounter({ host: target.hostname, port: Number(target.port || 5432) })
     const url = new URL(ctx.database.url)
@@ -185,5 +190,13 @@ describe('round trips of a rescore', () => {
     const [events] = await ctx.database.sql<{ count: number }[]>`
       select count(*)::int as count from registry_event where action = 'SCU' and address = ${address}`
     expect(events!.count).toBe(3)
+    // From the path's scorer id: the community is resolved in the same round trip as the reads
+    // (once its statement is prepared on the connection, as above).
+    const request = { scorerId: communityId, accountId, address: address.toUpperCase().replace('0X', '0x') }
+    await scorePassportForAccount(deps, request)
+    const byAccount = await counter.count(() => scorePassportForAccount(deps, request))
+    expect(byAccount.result.error).toBeNull()
+    expect(byAccount.result.communityId).toBe(communityId)
+    expect(byAccount.roundTrips).toBe(2)
   })
 })
