@@ -360,13 +360,26 @@ async function resolveCommunityWithReads(
   return { community, reads: community.id === guessedId ? asScoringReads(reads) : undefined }
 }
 
-/** endpoints Endpoint 7: the community by id — its 404 comes before the address's 400. */
+/**
+ * endpoints Endpoint 7: the community by id — its 404 comes before the address's 400. With a valid
+ * address the run's reads go in the same round trip.
+ */
 export async function scorePassportInCommunity(
   deps: ScoringDeps,
   rawAddress: string,
   communityId: number,
 ): Promise<PassportScore> {
-  const community = await loadScoringCommunity(deps.sql, communityId)
+  const address = normalizeAddress(rawAddress)
+  if (address === null) {
+    const community = await loadScoringCommunity(deps.sql, communityId)
+    if (!community) throw new DomainError('not_found', 'No Community matches the given query.')
+    return scorePassport(deps, rawAddress, community)
+  }
+  const [community, ...reads] = await readTogether<
+    [ScoringCommunity | undefined, ScorableCacheRows, HashLinkRow[], ClaimedScore | undefined]
+  >(deps.sql, (db) => [loadScoringCommunity(db, communityId), ...sendScoringReads(db, address, communityId)], {
+    deadline: deps.deadline,
+  })
   if (!community) throw new DomainError('not_found', 'No Community matches the given query.')
-  return scorePassport(deps, rawAddress, community)
+  return scorePassport(deps, rawAddress, community, asScoringReads(reads))
 }
