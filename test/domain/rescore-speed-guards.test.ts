@@ -94,6 +94,7 @@ describe('a rescore after a stored stamp changed', () => {
   })
 })
 
+// Every answer is held back 100 ms: a first score's dozens of round trips take seconds on PGlite.
 /**
  * A TCP proxy that counts round trips: a client send that follows a server answer the client has
  * received. Answers are held back 100 ms, so everything the client sends without waiting (a
@@ -198,5 +199,5 @@ describe('round trips of a rescore', () => {
     expect(byAccount.result.error).toBeNull()
     expect(byAccount.result.communityId).toBe(communityId)
     expect(byAccount.roundTrips).toBe(2)
-  })
+  }, 120_000)
 })
