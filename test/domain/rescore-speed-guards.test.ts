@@ -150,54 +150,59 @@ describe('round trips of a rescore', () => {
     await counter?.close()
   })
 
-  it('a warm rescore is two round trips (community and reads; BEGIN … COMMIT); a first score of new stamps takes more', async () => {
-    const target = new URL(ctx.database.url)
-    counter = await startRoundTripCounter({ host: target.hostname, port: Number(target.port || 5432) })
-    const url = new URL(ctx.database.url)
-    url.host = `127.0.0.1:${counter.port}`
-    proxied = createSql({ url: url.toString(), max: 1, prepare: true })
-    const { accountId } = await createAccount(ctx.database.sql)
-    const { communityId } = await createCommunity(ctx.database.sql, { accountId, weights: { Google: 1, Ens: 1 } })
-    const address = randomAddress()
-    await addCacheStamps(
-      ctx.database.sql,
-      address,
-      await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }]),
-    )
-    const deps: ScoringDeps = {
-      sql: proxied,
-      config: ctx.app.config,
-      verifySignature: verifyCredentialSignature,
-      log: silent,
-      storedStampCache: createStoredStampCache(100),
-    }
-    const community = (await loadScoringCommunity(proxied, communityId))!
-    const first = await counter.count(() => scorePassport(deps, address, community))
-    expect(first.result.error).toBeNull()
-    expect(first.roundTrips).toBeGreaterThan(2)
-    const rows = async () =>
-      ctx.database.sql`select id, provider, credential from registry_stamp order by id`.then((r) => [...r])
-    // The first rescore prepares the rescore's own statements on this connection (postgres.js
-    // describes a new statement first); from then on a rescore is what the service does all day.
-    const firstRescore = await counter.count(() => scorePassport(deps, address, community))
-    expect(firstRescore.result.error).toBeNull()
-    const stampsBefore = await rows()
-    const warm = await counter.count(() => scorePassport(deps, address, community))
-    expect(warm.result.error).toBeNull()
-    expect(Object.keys(warm.result.stamps)).toEqual(['Ens', 'Google'])
-    expect(warm.roundTrips).toBe(2)
-    // The same committed rows: stamps kept, one more SCU event, the score saved again.
-    expect(await rows()).toEqual(stampsBefore)
-    const [events] = await ctx.database.sql<{ count: number }[]>`
+  // The embedded PGlite serves one connection: a second pool (through the proxy) would wait forever.
+  it.skipIf(!process.env.DATABASE_URL)(
+    'a warm rescore is two round trips (community and reads; BEGIN … COMMIT); a first score of new stamps takes more',
+    async () => {
+      const target = new URL(ctx.database.url)
+      counter = await startRoundTripCounter({ host: target.hostname, port: Number(target.port || 5432) })
+      const url = new URL(ctx.database.url)
+      url.host = `127.0.0.1:${counter.port}`
+      proxied = createSql({ url: url.toString(), max: 1, prepare: true })
+      const { accountId } = await createAccount(ctx.database.sql)
+      const { communityId } = await createCommunity(ctx.database.sql, { accountId, weights: { Google: 1, Ens: 1 } })
+      const address = randomAddress()
+      await addCacheStamps(
+        ctx.database.sql,
+        address,
+        await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }]),
+      )
+      const deps: ScoringDeps = {
+        sql: proxied,
+        config: ctx.app.config,
+        verifySignature: verifyCredentialSignature,
+        log: silent,
+        storedStampCache: createStoredStampCache(100),
+      }
+      const community = (await loadScoringCommunity(proxied, communityId))!
+      const first = await counter.count(() => scorePassport(deps, address, community))
+      expect(first.result.error).toBeNull()
+      expect(first.roundTrips).toBeGreaterThan(2)
+      const rows = async () =>
+        ctx.database.sql`select id, provider, credential from registry_stamp order by id`.then((r) => [...r])
+      // The first rescore prepares the rescore's own statements on this connection (postgres.js
+      // describes a new statement first); from then on a rescore is what the service does all day.
+      const firstRescore = await counter.count(() => scorePassport(deps, address, community))
+      expect(firstRescore.result.error).toBeNull()
+      const stampsBefore = await rows()
+      const warm = await counter.count(() => scorePassport(deps, address, community))
+      expect(warm.result.error).toBeNull()
+      expect(Object.keys(warm.result.stamps)).toEqual(['Ens', 'Google'])
+      expect(warm.roundTrips).toBe(2)
+      // The same committed rows: stamps kept, one more SCU event, the score saved again.
+      expect(await rows()).toEqual(stampsBefore)
+      const [events] = await ctx.database.sql<{ count: number }[]>`
       select count(*)::int as count from registry_event where action = 'SCU' and address = ${address}`
-    expect(events!.count).toBe(3)
-    // From the path's scorer id: the community is resolved in the same round trip as the reads
-    // (once its statement is prepared on the connection, as above).
-    const request = { scorerId: communityId, accountId, address: address.toUpperCase().replace('0X', '0x') }
-    await scorePassportForAccount(deps, request)
-    const byAccount = await counter.count(() => scorePassportForAccount(deps, request))
-    expect(byAccount.result.error).toBeNull()
-    expect(byAccount.result.communityId).toBe(communityId)
-    expect(byAccount.roundTrips).toBe(2)
-  }, 120_000)
+      expect(events!.count).toBe(3)
+      // From the path's scorer id: the community is resolved in the same round trip as the reads
+      // (once its statement is prepared on the connection, as above).
+      const request = { scorerId: communityId, accountId, address: address.toUpperCase().replace('0X', '0x') }
+      await scorePassportForAccount(deps, request)
+      const byAccount = await counter.count(() => scorePassportForAccount(deps, request))
+      expect(byAccount.result.error).toBeNull()
+      expect(byAccount.result.communityId).toBe(communityId)
+      expect(byAccount.roundTrips).toBe(2)
+    },
+    120_000,
+  )
 })
