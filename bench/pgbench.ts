@@ -86,8 +86,6 @@ export async function runPgbenchFloor(input: {
   pgbench: string
   url: string
   sequences: readonly CapturedRescore[]
-  /** Default 'ours'. */
-  sequence?: FloorResult['sequence']
   connections: number
   durationSeconds: number
   listBackends: BackendLister
@@ -131,7 +129,6 @@ export async function runPgbenchFloor(input: {
     )
     return {
       client: 'pgbench',
-      sequence: input.sequence ?? 'ours',
       connections: input.connections,
       transactions: latencies.length,
       durationSeconds,

@@ -123,16 +123,12 @@ export async function softDeleteLiveStamps(
       ${options.type === undefined ? db`` : db`and type = ${options.type}`}`
   return result.count
 }
-export interface ScorableCacheRow {
+interface ScorableCacheRow {
   id: number
   provider: string
   updated_at: string
-  /**
-   * The row version (`xmin`, the transaction that wrote this version of the row): any UPDATE of the
-   * row, whatever it changes, gives it another one, and a new row has a new id. With the id it names
-   * one exact stored JSON without reading it.
-   */
-  version: string
+  /** SHA-256 (hex) of the stored JSON: equal digests mean identical credentials. */
+  digest: string
 }
 
 /**
@@ -143,7 +139,7 @@ export interface ScorableCacheRow {
  */
 export async function listScorableCacheRows(db: Db, address: string): Promise<ScorableCacheRow[]> {
   return db<ScorableCacheRow[]>`
-    select c.id, c.provider, c.updated_at, c.xmin::text as version
+    select c.id, c.provider, c.updated_at, encode(sha256(convert_to(c.stamp::text, 'UTF8')), 'hex') as digest
     from ceramic_cache_ceramiccache c
     left join ceramic_cache_revocation r on r.ceramic_cache_id = c.id
     where c.address = ${address} and c.deleted_at is null and r.id is null
