@@ -23,6 +23,21 @@ export const SERVICE_ROUTES: readonly string[] = [
   'GET /ceramic-cache/score/:address',
   'GET /ceramic-cache/stamp',
   'GET /ceramic-cache/weights',
+  'GET /v2/stamps/:scorer_id/score/:address/history',
+  // Before /v2/stamps/:address, which would match it too: the first match names the route.
+  'GET /v2/stamps/metadata',
+  'GET /v2/stamps/:address',
+  'GET /v2/models/score/:address',
+  'GET /account/nonce',
+  'POST /ceramic-cache/authenticate/v2',
+  'POST /ceramic-cache/authenticate',
+  'POST /ceramic-cache/score/:address',
+  'GET /ceramic-cache/stake/gtc',
+  'PATCH /ceramic-cache/stamps/bulk/meta/compose-db',
+  'GET /ceramic-cache/tos/accepted/:tos_type/:address',
+  'GET /ceramic-cache/tos/message-to-sign/:tos_type/:address',
+  'POST /ceramic-cache/tos/signed-message/:tos_type/:address',
+  'GET /internal/embed/config',
 ]
 
 const compiled = SERVICE_ROUTES.map((route) => {

@@ -53,16 +53,26 @@ describe('npm run compare, default scenario, two instances of this service', () 
   })
 
   it('reaches every route the app registers (SERVICE_ROUTES is that list), each route but health and weights with an error status too', () => {
-    // The OpenAPI UI under /docs is ours alone, not part of the Python contract.
-    const apiRoutes = services[0]!.routes.filter((route) => !route.startsWith('GET /docs'))
+    // The OpenAPI pages are documents, not part of the scored contract; `OPTIONS *` is the CORS
+    // preflight answer (endpoints §1.10).
+    const apiRoutes = services[0]!.routes.filter(
+      (route) => !/^GET \/(v2\/)?docs|^GET \/v2\/openapi\.json$|^OPTIONS \*$/.test(route),
+    )
     expect(apiRoutes.sort()).toEqual([...SERVICE_ROUTES].sort())
     expect(Object.keys(report.summary.routes).sort()).toEqual([...SERVICE_ROUTES].sort())
+    // A scripted scenario cannot sign a SIWE message or a terms proof for a nonce it learns at run
+    // time, and no metadata file or model service runs beside it: those routes are compared on their
+    // error paths only. A nonce has no error path.
+    const errorPathsOnly = new Set([
+      'POST /ceramic-cache/authenticate/v2',
+      'POST /ceramic-cache/authenticate',
+      'POST /ceramic-cache/tos/signed-message/:tos_type/:address',
+      'GET /v2/stamps/metadata',
+      'GET /v2/models/score/:address',
+    ])
     for (const [route, statuses] of Object.entries(report.summary.routes)) {
-      expect(
-        statuses.some((status) => status >= 200 && status < 300),
-        route,
-      ).toBe(true)
-      if (!/health|weights$/.test(route))
+      expect(errorPathsOnly.has(route) || statuses.some((status) => status >= 200 && status < 300), route).toBe(true)
+      if (!/health|weights$|^GET \/account\/nonce$/.test(route))
         expect(
           statuses.some((status) => status >= 400),
           route,
