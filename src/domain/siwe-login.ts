@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { createPublicClient, http, isHex, recoverMessageAddress, type Hex } from 'viem'
+import type { Hex } from 'viem'
+import { isStrictHex, loadViem, recoverMessageSigner } from './eth-signatures.js'
 import type { Db } from '../db/pool.js'
 import { consumeNonce, insertNonce } from '../db/queries/nonces.js'
 import { mintSiweToken } from './ceramic-jwt.js'
@@ -129,13 +130,13 @@ export function prepareSiweMessage(message: Record<string, unknown>, checksumAdd
 
 const asHexSignature = (signature: string): Hex | undefined => {
   const prefixed = signature.startsWith('0x') ? signature : `0x${signature}`
-  return isHex(prefixed, { strict: true }) ? prefixed : undefined
+  return isStrictHex(prefixed) ? prefixed : undefined
 }
 
 /** An EOA's signature, recovered locally (eth_account's recover_message). */
 async function isEoaSignature(address: string, message: string, signature: Hex): Promise<boolean> {
   try {
-    return (await recoverMessageAddress({ message, signature })).toLowerCase() === address.toLowerCase()
+    return (await recoverMessageSigner(message, signature)).toLowerCase() === address.toLowerCase()
   } catch {
     return false
   }
@@ -152,6 +153,7 @@ async function isContractSignature(
   message: string,
   signature: Hex,
 ): Promise<boolean> {
+  const { createPublicClient, http } = await loadViem()
   const client = createPublicClient({ transport: http(deps.rpcUrl, { timeout: RPC_TIMEOUT_MS, retryCount: 0 }) })
   try {
     return await client.verifyMessage({ address, message, signature })

@@ -1,4 +1,4 @@
-import { recoverMessageAddress, isHex } from 'viem'
+import { isStrictHex, recoverMessageSigner } from './eth-signatures.js'
 import { currentTimestamp, type Sql } from '../db/pool.js'
 import { findActiveFinalTos, hasAcceptedTos, insertTosAcceptance } from '../db/queries/tos.js'
 import { DomainError } from './errors.js'
@@ -36,10 +36,10 @@ export async function acceptTos(sql: Sql, proof: { type: string; nonce: string; 
   // Python: DoesNotExist and an unrecoverable signature are 500s; here the request's 400 (D17).
   if (!tos) throw new DomainError('bad_request', FAILED_PROOF)
   const signature = proof.signature.startsWith('0x') ? proof.signature : `0x${proof.signature}`
-  if (!isHex(signature, { strict: true })) throw new DomainError('bad_request', FAILED_PROOF)
+  if (!isStrictHex(signature)) throw new DomainError('bad_request', FAILED_PROOF)
   let signer: string
   try {
-    signer = await recoverMessageAddress({ message: messageFor(tos.content, proof.nonce), signature })
+    signer = await recoverMessageSigner(messageFor(tos.content, proof.nonce), signature)
   } catch (error) {
     throw new DomainError('bad_request', FAILED_PROOF, { cause: error })
   }
