@@ -13,7 +13,6 @@ import {
   windowEnd,
   type RateLimiter,
 } from '../../../src/domain/rate-limit.js'
-import { requireApiKey } from '../../../src/api/auth/api-key.js'
 import { scoringTestConfig } from '../../helpers/app.js'
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
 import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
@@ -59,7 +58,6 @@ async function startApp(
   config: Config,
   options: {
     rateLimiter?: RateLimiter
-    extraRoutes?: (app: FastifyInstance) => void
     logLines?: Record<string, unknown>[]
   } = {},
 ): Promise<FastifyInstance> {
@@ -68,7 +66,6 @@ async function startApp(
     ? { level: 'warn', stream: { write: (line: string) => void logLines.push(JSON.parse(line)) } }
     : false
   const app = await buildApp({ config, sql: sql(), logger, rateLimiter: options.rateLimiter })
-  options.extraRoutes?.(app)
   await app.ready()
   appsToClose.push(app)
   return app
@@ -228,15 +225,8 @@ describe('rate limiting on the real Redis (endpoints §1.8)', () => {
     expect(await redis.get(counted[0]!)).toBe('1')
   })
 
-  it('the routes other modules add are limited by the table alone: analysis group on /v2/models/score, history only once its own checks pass', async () => {
-    // Stand-ins only while those modules are not merged; the real routes are limited the same way.
-    const standIns = (app: FastifyInstance) => {
-      const auth = requireApiKey(app.config, app.sql, { aliasBothHeaders: false, trackUsage: false })
-      for (const url of ['/v2/models/score/:address', '/v2/stamps/:scorer_id/score/:address/history']) {
-        if (!app.hasRoute({ method: 'GET', url })) app.get(url, { onRequest: auth }, async () => ({ served: true }))
-      }
-    }
-    const app = await startApp(await limitedConfig(), { rateLimiter: frozenLimiter(), extraRoutes: standIns })
+  it('the table limits the analysis group on /v2/models/score, and the history route only once its own checks pass', async () => {
+    const app = await startApp(await limitedConfig(), { rateLimiter: frozenLimiter() })
     const partner = await partnerWith({ rateLimit: '1/15m', analysisRateLimit: '2/15m' })
     const analysis = counterKey(partner, 'analysis', '2/15m')
     const registry = counterKey(partner, 'registry', '1/15m')
