@@ -24,7 +24,6 @@ export const SERVICE_ROUTES: readonly string[] = [
   'GET /ceramic-cache/stamp',
   'GET /ceramic-cache/weights',
   'GET /v2/stamps/:scorer_id/score/:address/history',
-  // Before /v2/stamps/:address, which would match it too: the first match names the route.
   'GET /v2/stamps/metadata',
   'GET /v2/stamps/:address',
   'GET /v2/models/score/:address',
@@ -42,7 +41,8 @@ export const SERVICE_ROUTES: readonly string[] = [
 
 const compiled = SERVICE_ROUTES.map((route) => {
   const [method, template] = route.split(' ') as [string, string]
-  return { route, method, segments: template.split('/') }
+  const segments = template.split('/')
+  return { route, method, segments, literals: segments.filter((segment) => !segment.startsWith(':')).length }
 })
 
 /** `GET /v2/stamps/:scorer_id/score/:address` for `GET /v2/stamps/3/score/0xabc?x=1`; unknown paths keep their own path. */
@@ -50,7 +50,7 @@ export function routeOf(method: string, url: string): string {
   const path = url.split('?', 1)[0]!
   const segments = path.split('/')
   const lookup = method === 'HEAD' ? 'GET' : method
-  const found = compiled.find(
+  const matching = compiled.filter(
     (candidate) =>
       candidate.method === lookup &&
       candidate.segments.length === segments.length &&
@@ -58,5 +58,8 @@ export function routeOf(method: string, url: string): string {
         segment.startsWith(':') ? segments[index] !== '' : segment === segments[index],
       ),
   )
+  // As the router decides: a literal segment wins over a parameter (`/v2/stamps/metadata` is not
+  // `/v2/stamps/:address`), whatever the order of the list.
+  const found = matching.sort((a, b) => b.literals - a.literals)[0]
   return found ? `${method} ${found.route.slice(found.method.length + 1)}` : `${method} ${path} (not a route)`
 }
