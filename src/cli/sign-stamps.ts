@@ -6,6 +6,7 @@ import { describeConnectionError } from '../db/errors.js'
 import { insertCeramicCacheStamps, softDeleteLiveStamps } from '../db/queries/ceramic-cache.js'
 import {
   demoEd25519IssuerKey,
+  ETH_ADDRESS,
   demoIssuerKey,
   generateIssuerKey,
   issueStampCredentials,
@@ -35,7 +36,6 @@ inserts them into ceramic_cache_ceramiccache as the app's add-stamps call does (
 
 class UsageError extends Error {}
 
-const ETH_ADDRESS = /^0x[0-9a-fA-F]{40}$/
 // scoring §9.1: Passport-app adds; source_scorer_id stays NULL for them (D9).
 const SOURCE_APP_PASSPORT = 1
 

@@ -179,7 +179,7 @@ export interface StampToIssue {
   subjectId?: string
 }
 
-const ETH_ADDRESS = /^0x[0-9a-fA-F]{40}$/
+export const ETH_ADDRESS = /^0x[0-9a-fA-F]{40}$/
 
 // Deterministic, so re-signing the same (address, provider) reproduces the nullifier the way a
 // real provider would (the IAM derives it from the user's account, not from the wallet).
