@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
-import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { ValidationErrorList } from '../schemas/common.js'
+import { detailResponse } from '../schemas/described.js'
 import { getHistoricalScore, type HistoricalScore } from '../../domain/score-history.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
@@ -71,9 +72,9 @@ export const v2ScoreHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: {
           200: HistoricalScoreWire,
-          400: { ...DetailError, description: 'Empty created_at: "You must provide created_at as a query param."' },
-          401: { ...DetailError, description: 'Missing or invalid API key: "Invalid API Key."' },
-          403: { ...DetailError, description: 'The key lacks the permission: "Invalid permissions for action."' },
+          400: detailResponse('Empty created_at: "You must provide created_at as a query param."'),
+          401: detailResponse('Missing or invalid API key: "Invalid API Key."'),
+          403: detailResponse('The key lacks the permission: "Invalid permissions for action."'),
           404: Type.Object(
             { detail: Type.String(), address: Type.Optional(Type.String()) },
             {

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
-import { DetailError } from '../schemas/common.js'
+
+import { detailResponse } from '../schemas/described.js'
 import { StampMetadataPlatformWire } from '../schemas/stamp-metadata.js'
 import type { StampMetadataSource } from '../../domain/stamp-metadata.js'
 
@@ -25,12 +26,10 @@ export const v2StampMetadataRoutes: FastifyPluginAsyncTypebox<StampMetadataRoute
         security: [{ apiKey: [] }],
         response: {
           200: Type.Array(StampMetadataPlatformWire, { description: 'The platforms, in the order of the file' }),
-          401: { ...DetailError, description: 'Missing or invalid API key: "Invalid API Key."' },
-          500: {
-            ...DetailError,
-            description:
-              'The file could not be fetched and no copy was cached: "Error fetching external stamp metadata"',
-          },
+          401: detailResponse('Missing or invalid API key: "Invalid API Key."'),
+          500: detailResponse(
+            'The file could not be fetched and no copy was cached: "Error fetching external stamp metadata"',
+          ),
         },
       },
     },

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
-import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { ValidationErrorList } from '../schemas/common.js'
+import { detailResponse } from '../schemas/described.js'
 import { analyseAddress, type ModelServiceOptions } from '../../domain/model-analysis.js'
 import { pyJsonDumps } from '../../domain/formats/py-json.js'
 
@@ -56,16 +57,14 @@ export const v2ModelScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: {
           200: ModelAnalysisWire,
-          400: {
-            ...DetailError,
-            description: '"Invalid address.", "Invalid model name(s): …", "No model names provided" or one model only',
-          },
-          401: { ...DetailError, description: 'Missing or invalid API key: "Invalid API Key."' },
+          400: detailResponse(
+            '"Invalid address.", "Invalid model name(s): …", "No model names provided" or one model only',
+          ),
+          401: detailResponse('Missing or invalid API key: "Invalid API Key."'),
           422: { ...ValidationErrorList, description: 'A query parameter of the wrong type' },
-          500: {
-            ...DetailError,
-            description: 'A model service failed: "Error retrieving Passport analysis: [{"model": …, "status": …}]"',
-          },
+          500: detailResponse(
+            'A model service failed: "Error retrieving Passport analysis: [{"model": …, "status": …}]"',
+          ),
         },
       },
     },

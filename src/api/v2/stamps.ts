@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify'
 import type { Config } from '../../config.js'
 import { requireApiKey } from '../auth/api-key.js'
 import { ValidationFailure } from '../errors.js'
-import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { ValidationErrorList } from '../schemas/common.js'
+import { detailResponse } from '../schemas/described.js'
 import { ProviderMetadataWire } from '../schemas/stamp-metadata.js'
 import { listPassportStamps, MAX_STAMP_PAGE, type StampPage } from '../../domain/passport-stamps.js'
 import type { StampMetadataSource } from '../../domain/stamp-metadata.js'
@@ -93,17 +94,12 @@ export const v2PassportStampsRoutes: FastifyPluginAsyncTypebox<PassportStampsRou
             },
             { description: 'One page of stamps and the links to its neighbours' },
           ),
-          400: {
-            ...DetailError,
-            description: '"Invalid limit." (over 1000 or negative), "Invalid address." or "Invalid token."',
-          },
-          401: { ...DetailError, description: 'Missing or invalid API key: "Invalid API Key."' },
+          400: detailResponse('"Invalid limit." (over 1000 or negative), "Invalid address." or "Invalid token."'),
+          401: detailResponse('Missing or invalid API key: "Invalid API Key."'),
           422: { ...ValidationErrorList, description: 'A query parameter of the wrong type' },
-          500: {
-            ...DetailError,
-            description:
-              'Metadata asked for but never fetched: "Error fetching external stamp metadata for provider …"',
-          },
+          500: detailResponse(
+            'Metadata asked for but never fetched: "Error fetching external stamp metadata for provider …"',
+          ),
         },
       },
     },
