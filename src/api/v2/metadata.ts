@@ -1,6 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
-
 import { detailResponse } from '../schemas/described.js'
 import { StampMetadataPlatformWire } from '../schemas/stamp-metadata.js'
 import type { StampMetadataSource } from '../../domain/stamp-metadata.js'
