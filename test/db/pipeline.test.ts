@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { commitTogether, PipelineRolledBackError, readTogether } from '../../src/db/pipeline.js'
+import { createSql, type Db, type Sql } from '../../src/db/pool.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+
+// src/db/pipeline.ts: a whole transaction sent as one pipeline must keep a transaction's meaning —
+// every statement between BEGIN and COMMIT, all or nothing.
+
+let database: TestDatabase
+let sql: Sql
+const sent: string[] = []
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  sql = createSql({ url: database.url, max: 1, prepare: true })
+  await sql`create table pipeline_probe (label text primary key)`
+  sql.options.debug = (_connection: number, text: string) => void sent.push(text.replace(/\s+/g, ' ').trim())
+})
+afterAll(async () => {
+  await sql?.end({ timeout: 1 })
+  await database?.close()
+})
+
+// A query function as src/db/queries writes them: async, awaiting its query.
+async function insertLabel(db: Db, label: string): Promise<number> {
+  const result = await db`insert into pipeline_probe (label) values (${label})`
+  return result.count
+}
+
+async function labels(): Promise<string[]> {
+  return (await sql<{ label: string }[]>`select label from pipeline_probe order by label`).map((row) => row.label)
+}
+
+describe('commitTogether', () => {
+  it('sends BEGIN, the statements in order, then COMMIT — last even after async query functions — and commits', async () => {
+    sent.length = 0
+    const [first, second] = await commitTogether<[number, number]>(sql, (db) => [
+      insertLabel(db, 'a'),
+      insertLabel(db, 'b'),
+    ])
+    expect([first, second]).toEqual([1, 1])
+    expect(sent.map((text) => text.split(' ', 1)[0])).toEqual(['begin', 'insert', 'insert', 'commit'])
+    expect(await labels()).toEqual(['a', 'b'])
+  })
+
+  it('a failing statement rolls back the whole transaction: nothing of it is committed', async () => {
+    const outcome = commitTogether<[number, number]>(sql, (db) => [insertLabel(db, 'c'), insertLabel(db, 'a')])
+    await expect(outcome).rejects.toBeInstanceOf(PipelineRolledBackError)
+    expect(await labels()).toEqual(['a', 'b'])
+    // The connection went back to the pool idle, not inside a transaction.
+    // (SAVEPOINT outside a transaction block is 25P01; inside an open or aborted one it is not.)
+    await expect(sql`savepoint probe`).rejects.toMatchObject({ code: '25P01' })
+  })
+})
+
+describe('readTogether', () => {
+  it('returns every read in order', async () => {
+    const [one, two] = await readTogether<[{ n: number }[], { n: number }[]]>(sql, (db) => [
+      db<{ n: number }[]>`select 1 as n`.execute(),
+      db<{ n: number }[]>`select 2 as n`.execute(),
+    ])
+    expect([one[0]!.n, two[0]!.n]).toEqual([1, 2])
+  })
+})
