@@ -80,7 +80,62 @@ if (version !== PATCHED_VERSION) {
 
 // The pool keeps its connections in queues it does not expose; the metrics (src/db/pool.ts
 // `poolUsage`) read their lengths through one added function. Not a guard: no upstream fix to wait for.
+// The reserve() guards below are guards (src/db/pipeline.ts reserves a connection per round trip).
 const INDEX_EDITS = [
+  {
+    // A reserved connection can close while reserved (crash, cut). Upstream, releasing it then put a
+    // closed connection — or one the pool had meanwhile reconnected for another query — into the idle
+    // queue, and a query sent on it moved it into the busy queue where nothing reconnects it: the pool
+    // lost a connection at each fault. Now a reservation ends at the connection's close: its queries
+    // are refused with CONNECTION_CLOSED and its release does nothing.
+    from:
+      '    move(c, reserved)\n' +
+      '    c.reserved = () => queue.length\n' +
+      '      ? c.execute(queue.shift())\n' +
+      '      : move(c, reserved)\n' +
+      '    c.reserved.release = true\n' +
+      '\n' +
+      '    const sql = Sql(handler)\n' +
+      '    sql.release = () => {\n' +
+      '      c.reserved = null\n' +
+      '      onopen(c)\n' +
+      '    }\n' +
+      '\n' +
+      '    return sql\n' +
+      '\n' +
+      '    function handler(q) {\n' +
+      '      c.queue === full\n',
+    to:
+      '    move(c, reserved)\n' +
+      '    const reservation = c.reserved = () => queue.length\n' +
+      '      ? c.execute(queue.shift())\n' +
+      '      : move(c, reserved)\n' +
+      '    c.reserved.release = true\n' +
+      '    /* passport-scorer-ts: reservation ends at close */\n' +
+      '    reservation.abandon = e => { while (queue.length) queue.shift().reject(e) }\n' +
+      '\n' +
+      '    const sql = Sql(handler)\n' +
+      '    sql.release = () => {\n' +
+      '      if (c.reserved !== reservation)\n' +
+      '        return\n' +
+      '      c.reserved = null\n' +
+      '      onopen(c)\n' +
+      '    }\n' +
+      '\n' +
+      '    return sql\n' +
+      '\n' +
+      '    function handler(q) {\n' +
+      '      if (c.reserved !== reservation)\n' +
+      "        return q.reject(Errors.connection('CONNECTION_CLOSED', options))\n" +
+      '      c.queue === full\n',
+    count: 1,
+  },
+  {
+    // ... and the queries waiting behind a full pipeline of that reservation are settled at the close.
+    from: '    move(c, closed)\n    c.reserved = null\n',
+    to: '    move(c, closed)\n    c.reserved && c.reserved.abandon && c.reserved.abandon(e)\n    c.reserved = null\n',
+    count: 1,
+  },
   {
     from: '    options,\n    reserve,\n',
     to:
@@ -92,9 +147,25 @@ const INDEX_EDITS = [
   },
 ]
 
+// Query#cancel() sends a CancelRequest over a new connection and dropped that promise: with the server
+// down, the refused connection was an unhandled rejection that ended the process. Caught here (the
+// cancelled query itself still settles through its connection).
+const QUERY_EDITS = [
+  {
+    from: '    return this.canceller && (this.canceller(this), this.canceller = null)\n',
+    to:
+      '    /* passport-scorer-ts: cancel request caught */\n' +
+      '    const canceller = this.canceller\n' +
+      '    this.canceller = null\n' +
+      '    return canceller ? canceller(this).catch(() => undefined) : undefined\n',
+    count: 1,
+  },
+]
+
 const FILES = [
   ...['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((file) => [file, EDITS]),
   ...['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'].map((file) => [file, INDEX_EDITS]),
+  ...['src/query.js', 'cjs/src/query.js', 'cf/src/query.js'].map((file) => [file, QUERY_EDITS]),
 ]
 
 for (const [file, edits] of FILES) {

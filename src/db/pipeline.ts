@@ -1,4 +1,5 @@
 import type postgres from 'postgres'
+import { fromDriver } from './errors.js'
 import { POOL_TIMEOUTS, type Db, type Sql } from './pool.js'
 import { DeadlineExceededError, PoolTimeoutError } from './transaction.js'
 
@@ -65,7 +66,7 @@ function reserveConnection(sql: Sql, deadline: AbortSignal | undefined): Promise
         cleanUp()
         resolve(connection)
       },
-      (error: unknown) => giveUp(error instanceof Error ? error : new Error(String(error))),
+      (error: unknown) => giveUp(fromDriver(error instanceof Error ? error : new Error(String(error))) as Error),
     )
   })
 }
