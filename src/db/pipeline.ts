@@ -75,9 +75,12 @@ function reserveConnection(sql: Sql, deadline: AbortSignal | undefined): Promise
  * BEGIN, the statements and COMMIT sent together on one connection: one round trip for a whole
  * transaction whose statements need no answer from each other. `statements` must send every query
  * while it runs, on the `Db` it is given — a query function that awaits its query does; a bare
- * query must be `.execute()`d — so postgres.js pipelines them in that order. A
- * failing statement aborts the transaction; the COMMIT behind it is then answered ROLLBACK and
- * this rejects with PipelineRolledBackError. Returns the statements' results in order.
+ * query must be `.execute()`d — so postgres.js pipelines them in that order. A failing statement
+ * aborts the transaction (the COMMIT behind it is answered ROLLBACK); one that failed before COMMIT
+ * was sent, or a deadline passed by then, gets ROLLBACK sent instead: this rejects with
+ * PipelineRolledBackError, nothing committed. When COMMIT succeeded but a statement's own handling
+ * of its answer failed, that failure is thrown as it is: the rows are committed, so the caller must
+ * not take it for a rollback. Returns the statements' results in order.
  */
 export async function commitTogether<T extends readonly unknown[]>(
   sql: Sql,
@@ -88,8 +91,15 @@ export async function commitTogether<T extends readonly unknown[]>(
   const connection = await reserveConnection(sql, deadline)
   // Query objects can be cancelled; a query function's own promise (an async wrapper) cannot.
   const sent: { cancel?: () => void }[] = []
+  let failedBeforeCommit = false
   const track = <Q>(query: Q): Q => {
     sent.push(query as { cancel?: () => void })
+    // Awaited only after COMMIT is sent, a loop turn later: a connection lost meanwhile rejects
+    // them first, and a rejection without a handler by then ends the process. Handled here; the
+    // outcome is still read from `query` below.
+    ;(query as Promise<unknown>).catch(() => {
+      failedBeforeCommit = true
+    })
     return query
   }
   const onDeadline = () => {
@@ -110,19 +120,26 @@ export async function commitTogether<T extends readonly unknown[]>(
     // `.execute()`: COMMIT waits for the next turn of the event loop, after everything the
     // statements sent, so it is always last on the wire (still without waiting for an answer).
     await new Promise((resolve) => setImmediate(resolve))
-    const commit = track(connection`commit`.execute())
-    deadline?.addEventListener('abort', onDeadline, { once: true })
-    const settled = await Promise.allSettled([begin, ...results, commit])
-    const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
-    if (failed) {
-      // The COMMIT may itself have failed (connection lost): make sure no transaction stays open.
-      if (settled.at(-1)!.status === 'rejected') await connection`rollback`.catch(() => undefined)
-      if (deadline?.aborted) throw new DeadlineExceededError()
-      throw new PipelineRolledBackError(failed.reason)
+    const abandon = failedBeforeCommit || deadline?.aborted === true
+    const end = abandon ? connection`rollback`.execute() : connection`commit`.execute()
+    end.catch(() => undefined)
+    if (!abandon) {
+      sent.push(end)
+      deadline?.addEventListener('abort', onDeadline, { once: true })
     }
-    const committed = (settled.at(-1) as PromiseFulfilledResult<postgres.RowList<postgres.Row[]>>).value
-    if (committed.command !== 'COMMIT') throw new PipelineRolledBackError(committed.command)
-    return settled.slice(1, -1).map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T
+    const settled = await Promise.allSettled([begin, ...results, end])
+    const ended = settled.at(-1) as PromiseSettledResult<postgres.RowList<postgres.Row[]>>
+    const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+    if (ended.status === 'fulfilled' && ended.value.command === 'COMMIT') {
+      if (failed) throw failed.reason
+      return settled.slice(1, -1).map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T
+    }
+    // The COMMIT may itself have failed (connection lost): make sure no transaction stays open.
+    if (ended.status === 'rejected') await connection`rollback`.catch(() => undefined)
+    if (deadline?.aborted) throw new DeadlineExceededError()
+    throw new PipelineRolledBackError(
+      failed?.reason ?? (ended.status === 'fulfilled' ? ended.value.command : undefined),
+    )
   } finally {
     deadline?.removeEventListener('abort', onDeadline)
     connection.release()

@@ -51,6 +51,27 @@ describe('commitTogether', () => {
     // (SAVEPOINT outside a transaction block is 25P01; inside an open or aborted one it is not.)
     await expect(sql`savepoint probe`).rejects.toMatchObject({ code: '25P01' })
   })
+
+  it('a statement that fails before COMMIT is sent is no unhandled rejection: the transaction rolls back', async () => {
+    // COMMIT goes out a loop turn after the statements; a connection lost in that turn rejected them
+    // with no handler yet, and the process ended (the fault test saw it). A statement rejecting at
+    // once stands for that loss here.
+    const unhandled: unknown[] = []
+    const record = (reason: unknown) => void unhandled.push(reason)
+    process.on('unhandledRejection', record)
+    try {
+      const outcome = commitTogether<[number, number]>(sql, (db) => [
+        insertLabel(db, 'd'),
+        Promise.reject(new Error('connection lost')),
+      ])
+      await expect(outcome).rejects.toBeInstanceOf(PipelineRolledBackError)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(unhandled).toEqual([])
+      expect(await labels()).toEqual(['a', 'b'])
+    } finally {
+      process.off('unhandledRejection', record)
+    }
+  })
 })
 
 describe('readTogether', () => {
