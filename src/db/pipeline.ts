@@ -12,7 +12,12 @@ export class PipelineRolledBackError extends Error {
 }
 
 interface PipelineOptions {
-  /** Aborted when the request's deadline passes: statements still running are cancelled, so nothing commits. */
+  /**
+   * Aborted when the request's deadline passes: no connection is taken after it, and a transaction
+   * whose COMMIT was not sent yet rolls back. Statements already sent are not cancelled: a
+   * CancelRequest reaches whatever the backend runs when it arrives, maybe another request's
+   * statement once the connection went back to the pool; statement_timeout bounds them instead.
+   */
   deadline?: AbortSignal
 }
 
@@ -89,21 +94,15 @@ export async function commitTogether<T extends readonly unknown[]>(
 ): Promise<T> {
   const { deadline } = options
   const connection = await reserveConnection(sql, deadline)
-  // Query objects can be cancelled; a query function's own promise (an async wrapper) cannot.
-  const sent: { cancel?: () => void }[] = []
   let failedBeforeCommit = false
+  // Awaited only after COMMIT is sent, a loop turn later: a connection lost meanwhile rejects them
+  // first, and a rejection without a handler by then ends the process. Handled from the start; the
+  // outcome is still read from each promise below.
   const track = <Q>(query: Q): Q => {
-    sent.push(query as { cancel?: () => void })
-    // Awaited only after COMMIT is sent, a loop turn later: a connection lost meanwhile rejects
-    // them first, and a rejection without a handler by then ends the process. Handled here; the
-    // outcome is still read from `query` below.
     ;(query as Promise<unknown>).catch(() => {
       failedBeforeCommit = true
     })
     return query
-  }
-  const onDeadline = () => {
-    for (const query of sent) query.cancel?.()
   }
   try {
     // execute(): a query is otherwise sent only when awaited, and the order of sending is the order
@@ -123,10 +122,6 @@ export async function commitTogether<T extends readonly unknown[]>(
     const abandon = failedBeforeCommit || deadline?.aborted === true
     const end = abandon ? connection`rollback`.execute() : connection`commit`.execute()
     end.catch(() => undefined)
-    if (!abandon) {
-      sent.push(end)
-      deadline?.addEventListener('abort', onDeadline, { once: true })
-    }
     const settled = await Promise.allSettled([begin, ...results, end])
     const ended = settled.at(-1) as PromiseSettledResult<postgres.RowList<postgres.Row[]>>
     const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
@@ -141,7 +136,6 @@ export async function commitTogether<T extends readonly unknown[]>(
       failed?.reason ?? (ended.status === 'fulfilled' ? ended.value.command : undefined),
     )
   } finally {
-    deadline?.removeEventListener('abort', onDeadline)
     connection.release()
   }
 }

@@ -73,11 +73,7 @@ export async function findClaimedScore(
   return row && { passportId: row.passport_id, scoreId: row.score_id }
 }
 
-/**
- * The passport row locked until the transaction ends, as `getOrCreatePassportId` locks it. Sent at
- * once, and the query itself is returned (not an async wrapper), so a pipelined caller can cancel a
- * lock wait.
- */
+/** The passport row locked until the transaction ends, as `getOrCreatePassportId` locks it. Sent at once. */
 export function lockPassport(db: Db, passportId: number) {
   return db`select id from registry_passport where id = ${passportId} for update`.execute()
 }
