@@ -131,7 +131,47 @@ const INDEX_EDITS = [
     count: 1,
   },
   {
-    // ... and the queries waiting behind a full pipeline of that reservation are settled at the close.
+    // The same for a transaction (sql.begin): after its connection closed, the pool reconnects that
+    // connection for other queries while the transaction's callback may still be running. Upstream,
+    // its next statements then ran on the reconnected connection — outside any transaction, so
+    // autocommitted, or inside another request's transaction. Now they are refused.
+    from: '    let savepoints = 0\n      , connection\n      , prepare = null\n',
+    to: '    let savepoints = 0\n      , connection\n      , prepare = null\n      , reservation = null\n',
+    count: 1,
+  },
+  {
+    from:
+      '      function handler(q) {\n' +
+      '        q.catch(e => uncaughtError || (uncaughtError = e))\n' +
+      '        c.queue === full\n',
+    to:
+      '      function handler(q) {\n' +
+      '        q.catch(e => uncaughtError || (uncaughtError = e))\n' +
+      '        /* passport-scorer-ts: transaction ends at close */\n' +
+      '        if (c.reserved !== reservation)\n' +
+      "          return q.reject(Errors.connection('CONNECTION_CLOSED', options))\n" +
+      '        c.queue === full\n',
+    count: 1,
+  },
+  {
+    from:
+      '      move(c, reserved)\n' +
+      '      c.reserved = () => queries.length\n' +
+      '        ? c.execute(queries.shift())\n' +
+      '        : move(c, reserved)\n' +
+      '    }\n',
+    to:
+      '      move(c, reserved)\n' +
+      '      reservation = c.reserved = () => queries.length\n' +
+      '        ? c.execute(queries.shift())\n' +
+      '        : move(c, reserved)\n' +
+      '      reservation.abandon = e => { while (queries.length) queries.shift().reject(e) }\n' +
+      '    }\n',
+    count: 1,
+  },
+  {
+    // ... and the queries waiting behind a full pipeline of a reservation or transaction are settled
+    // at the close.
     from: '    move(c, closed)\n    c.reserved = null\n',
     to: '    move(c, closed)\n    c.reserved && c.reserved.abandon && c.reserved.abandon(e)\n    c.reserved = null\n',
     count: 1,

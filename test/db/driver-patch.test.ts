@@ -1,3 +1,4 @@
+import type postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
@@ -112,6 +113,39 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
       const together = await Promise.all([sql`select 4 as x`, sql`select 5 as x`])
       expect(together).toEqual([[{ x: 4 }], [{ x: 5 }]])
     } finally {
+      await sql.end({ timeout: 1 })
+    }
+  })
+
+  it('a transaction whose connection closed refuses its later statements: none runs, autocommitted, on the reconnected connection', async () => {
+    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
+    try {
+      await sql`create table if not exists stale_transaction_probe (label text)`
+      let transaction: postgres.TransactionSql | undefined
+      let began: () => void = () => undefined
+      const isOpen = new Promise<void>((resolve) => (began = resolve))
+      const run = sql.begin(async (tx) => {
+        transaction = tx
+        await tx`insert into stale_transaction_probe values ('inside')`
+        began()
+        await new Promise(() => undefined) // the callback is still "running" when the connection dies
+      })
+      const outcome = run.then(
+        () => 'committed',
+        (error: { code?: string }) => error.code,
+      )
+      await isOpen
+      proxy.sever()
+      expect(await outcome).toMatch(/^(CONNECTION_CLOSED|ECONNRESET)$/)
+      // The pool reconnects the same connection object for another query, which finishes: the
+      // connection is idle and healthy when the stale transaction sends its next statement.
+      expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
+      await expect(transaction!`insert into stale_transaction_probe values ('late')`).rejects.toMatchObject({
+        code: 'CONNECTION_CLOSED',
+      })
+      expect(await sql`select label from stale_transaction_probe`).toEqual([])
+    } finally {
+      await sql`drop table if exists stale_transaction_probe`.catch(() => undefined)
       await sql.end({ timeout: 1 })
     }
   })
