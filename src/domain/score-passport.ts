@@ -2,6 +2,7 @@ import type { Config } from '../config.js'
 import type { Db, Sql, TransactionSql } from '../db/pool.js'
 import { commitTogether, PipelineRolledBackError, readTogether } from '../db/pipeline.js'
 import { listScorableCacheRows } from '../db/queries/ceramic-cache.js'
+import { findScoringCommunityCandidates, type ScoringCommunityCandidate } from '../db/queries/scorers.js'
 import { insertEvents } from '../db/queries/events.js'
 import { listHashLinksOfCachedStamps, type HashLinkRow } from '../db/queries/hash-links.js'
 import { findClaimedScore, lockPassport, type ClaimedScore } from '../db/queries/passports.js'
@@ -16,6 +17,7 @@ import { toPassportScore, type PassportScore } from './passport-score.js'
 import { calculateScore, type ComputedScore } from './score-calculation.js'
 import { claimScoreRows, recordScoredRun, recordScoringError } from './score-storage.js'
 import {
+  chooseCommunityForAccount,
   loadScoringCommunity,
   requireWeightedScorer,
   resolveCommunityForAccount,
@@ -336,6 +338,55 @@ interface AccountScoreRequest {
   /** The account of the caller's API key: the community must be one of its own. */
   accountId: number
   address: string
+  /** `readAccountScoringAlongsideKey`'s result for this request, when the key's read carried it. */
+  readAlongsideKey?: unknown
+}
+
+/** The community the path's scorer id names: negative ids name the demo scorer (endpoints §1.7). */
+function effectiveScorerId(scorerId: number, config: Config): number | undefined {
+  return scorerId < 0 ? config.demoApiScorerId : scorerId
+}
+
+/**
+ * The reads of an account's score, made before the account is known: every community the scorer
+ * id may name (the account's own is chosen once its API key is checked) and the run's reads for
+ * the community the id names. Only a request with the same scorer id and address may use them.
+ */
+export class AccountScoringReads {
+  constructor(
+    readonly scorerId: number,
+    readonly rawAddress: string,
+    readonly candidates: readonly ScoringCommunityCandidate[],
+    readonly reads: ScoringReads,
+  ) {}
+
+  isFor(scorerId: number, rawAddress: string): boolean {
+    return this.scorerId === scorerId && this.rawAddress === rawAddress
+  }
+}
+
+/**
+ * endpoints Endpoint 1's reads, to be sent with the API key's read (one round trip for both), from
+ * the raw path parameters; undefined when they cannot serve (a scorer id that is not an integer, an
+ * invalid address: the request fails before scoring).
+ */
+export function readAccountScoringAlongsideKey(
+  config: Config,
+  rawScorerId: string,
+  rawAddress: string,
+): ((db: Db) => Promise<AccountScoringReads>) | undefined {
+  const address = normalizeAddress(rawAddress)
+  if (address === null || !/^-?\d{1,15}$/.test(rawScorerId)) return undefined
+  const scorerId = Number(rawScorerId)
+  const communityId = effectiveScorerId(scorerId, config)
+  if (communityId === undefined) return undefined
+  return async (db) => {
+    const [candidates, ...reads] = await Promise.all([
+      findScoringCommunityCandidates(db, String(communityId)),
+      ...sendScoringReads(db, address, communityId),
+    ])
+    return new AccountScoringReads(scorerId, rawAddress, candidates, asScoringReads(reads))
+  }
 }
 
 /**
@@ -343,10 +394,14 @@ interface AccountScoreRequest {
  * Python's one 500 text; a failed run is still a score, with `error` filled.
  */
 export function scorePassportForAccount(deps: ScoringDeps, request: AccountScoreRequest): Promise<PassportScore> {
-  const scorerId = request.scorerId < 0 ? deps.config.demoApiScorerId : request.scorerId
+  const scorerId = effectiveScorerId(request.scorerId, deps.config)
+  const alongside = request.readAlongsideKey
   return translateFailure(
     async () => {
-      const { community, reads } = await resolveCommunityWithReads(deps, String(scorerId ?? ''), request)
+      const { community, reads } =
+        alongside instanceof AccountScoringReads && alongside.isFor(request.scorerId, request.address)
+          ? communityFromReadsAlongsideKey(alongside, scorerId!, request.accountId)
+          : await resolveCommunityWithReads(deps, String(scorerId ?? ''), request)
       return scorePassport(deps, request.address, community, reads)
     },
     (error) => {
@@ -355,6 +410,16 @@ export function scorePassportForAccount(deps: ScoringDeps, request: AccountScore
       throw new DomainError('internal', 'Unexpected error while submitting passport', { cause: error })
     },
   )
+}
+
+/** `resolveCommunityWithReads`'s answer from reads sent with the API key's. */
+function communityFromReadsAlongsideKey(
+  alongside: AccountScoringReads,
+  communityId: number,
+  accountId: number,
+): { community: ScoringCommunity; reads: ScoringReads | undefined } {
+  const community = chooseCommunityForAccount(alongside.candidates, accountId)
+  return { community, reads: community.id === communityId ? alongside.reads : undefined }
 }
 
 /**

@@ -11,7 +11,8 @@ import {
 } from '../../src/domain/score-passport.js'
 import { loadScoringCommunity } from '../../src/domain/scorers.js'
 import { createStoredStampCache } from '../../src/domain/stored-stamp-cache.js'
-import { scoringTestConfig, useTestApp } from '../helpers/app.js'
+import { buildTestApp, scoringTestConfig, useTestApp } from '../helpers/app.js'
+import { createApiKey } from '../../src/domain/api-keys.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import { addCacheStamps, signStamps } from '../helpers/factories/scoring.js'
 
@@ -202,6 +203,32 @@ describe('round trips of a rescore', () => {
       expect(byAccount.result.error).toBeNull()
       expect(byAccount.result.communityId).toBe(communityId)
       expect(byAccount.roundTrips).toBe(2)
+      // Over HTTP the API key's read carries the scoring's reads: the whole request, key included,
+      // is two round trips (warmed once, as above, for the statements to be prepared).
+      const app = await buildTestApp(proxied, ctx.app.config)
+      try {
+        const { key } = await createApiKey(ctx.database.sql, { accountId, name: 'round trips', withSha256: true })
+        const score = () =>
+          app.inject({
+            method: 'GET',
+            url: `/v2/stamps/${communityId}/score/${address}`,
+            headers: { 'x-api-key': key },
+          })
+        expect((await score()).statusCode).toBe(200)
+        const overHttp = await counter.count(score)
+        expect(overHttp.result.statusCode).toBe(200)
+        expect(overHttp.result.json()).toMatchObject({ address, score: '2.00000', passing_score: false })
+        expect(overHttp.roundTrips).toBe(2)
+        // A key that fails still answers 401, whatever was read with it.
+        const refused = await app.inject({
+          method: 'GET',
+          url: `/v2/stamps/${communityId}/score/${address}`,
+          headers: { 'x-api-key': `${key.split('.')[0]}.wrong` },
+        })
+        expect([refused.statusCode, refused.json()]).toEqual([401, { detail: 'Invalid API Key.' }])
+      } finally {
+        await app.close()
+      }
     },
     120_000,
   )
