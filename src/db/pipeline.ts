@@ -104,6 +104,10 @@ export async function commitTogether<T extends readonly unknown[]>(
     })
     return query
   }
+  // The end of this loop turn, scheduled before anything is written: the driver flushes what a turn
+  // wrote in an immediate queued by the first write, so COMMIT, queued from ours, joins BEGIN and the
+  // statements in one socket write.
+  const turnEnd = new Promise((resolve) => setImmediate(resolve))
   try {
     // execute(): a query is otherwise sent only when awaited, and the order of sending is the order
     // of the transaction.
@@ -116,9 +120,9 @@ export async function commitTogether<T extends readonly unknown[]>(
       throw error
     }
     // A query function's `await query` sends its query a few microtasks later than a bare
-    // `.execute()`: COMMIT waits for the next turn of the event loop, after everything the
-    // statements sent, so it is always last on the wire (still without waiting for an answer).
-    await new Promise((resolve) => setImmediate(resolve))
+    // `.execute()`: COMMIT waits for the end of the turn, after everything the statements sent, so
+    // it is always last on the wire (still without waiting for an answer).
+    await turnEnd
     const abandon = failedBeforeCommit || deadline?.aborted === true
     const end = abandon ? connection`rollback`.execute() : connection`commit`.execute()
     end.catch(() => undefined)

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitTogether, PipelineRolledBackError, readTogether } from '../../src/db/pipeline.js'
 import { createSql, type Db, type Sql } from '../../src/db/pool.js'
@@ -41,6 +42,35 @@ describe('commitTogether', () => {
     expect([first, second]).toEqual([1, 1])
     expect(sent.map((text) => text.split(' ', 1)[0])).toEqual(['begin', 'insert', 'insert', 'commit'])
     expect(await labels()).toEqual(['a', 'b'])
+  })
+
+  it('BEGIN, the statements and COMMIT leave in one socket write, even past 1 kB', async () => {
+    const long = 'x'.repeat(1_500)
+    const insertTwo = (db: Db, suffix: string): [Promise<number>, Promise<number>] => [
+      insertLabel(db, `${long}-1-${suffix}`),
+      insertLabel(db, `${long}-2-${suffix}`),
+    ]
+    const databasePort = Number(new URL(database.url).port || 5432)
+    const writes: number[] = []
+    const write = Socket.prototype.write
+    try {
+      // Warm the statement first: one new to the connection is described before it runs.
+      await commitTogether<[number, number]>(sql, (db) => insertTwo(db, 'warm'))
+      // Only the client's writes to the database (the embedded server answers in this process too).
+      Socket.prototype.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
+        if (this.remotePort === databasePort) writes.push(Buffer.byteLength(chunk as Buffer))
+        return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest)
+      } as typeof write
+      sent.length = 0
+      await commitTogether<[number, number]>(sql, (db) => insertTwo(db, 'measured'))
+      Socket.prototype.write = write
+      expect(sent.map((text) => text.split(' ', 1)[0])).toEqual(['begin', 'insert', 'insert', 'commit'])
+      expect(writes).toHaveLength(1)
+      expect(writes[0]).toBeGreaterThan(3_000)
+    } finally {
+      Socket.prototype.write = write
+      await sql`delete from pipeline_probe where label like ${long + '%'}`
+    }
   })
 
   it('a failing statement rolls back the whole transaction: nothing of it is committed', async () => {
