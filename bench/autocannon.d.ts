@@ -26,11 +26,13 @@ declare module 'autocannon' {
     amount?: number
     timeout?: number
     pipelining?: number
+    headers?: Record<string, string>
     requests?: RequestSpec[]
   }
 
   export interface Result {
     requests: { total: number; average: number }
+    latency: { p50: number; p99: number }
     duration: number
     errors: number
     timeouts: number

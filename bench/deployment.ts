@@ -59,8 +59,10 @@ export function parseDeploymentOptions(argv: string[]): DeploymentOptions | unde
       concurrency: { type: 'string' },
       out: { type: 'string' },
     },
+    // The service bench's own options (`--scenarios a,b`, …) pass through: without strictness an
+    // unknown option is a flag and its value a positional, which is the service bench's to refuse.
     strict: false,
-    allowPositionals: false,
+    allowPositionals: true,
   })
   if (typeof values.target !== 'string') return undefined
   let target: URL

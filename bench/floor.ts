@@ -4,6 +4,7 @@ import { pingDatabase } from '../src/db/queries/health.js'
 import { verifyApiKey, type CreatedApiKey } from '../src/domain/api-keys.js'
 import { resolveCommunityForAccount } from '../src/domain/scorers.js'
 import { scorePassport } from '../src/domain/score-passport.js'
+import { createStoredStampCache } from '../src/domain/stored-stamp-cache.js'
 import { summarize, type LatencySummary } from './load.js'
 import { watchResources, type BackendLister, type ResourceWindow } from './service.js'
 import {
@@ -50,21 +51,24 @@ export async function captureWarmRescores(input: CaptureInput): Promise<Captured
   }
   const silent = { info: () => {}, warn: () => {}, error: () => {} }
   const captured: CapturedRescore[] = []
+  // As the service's: a first pass (not kept) fills it, so the kept pass reads no stamp JSON.
+  const storedStampCache = createStoredStampCache(input.passports.length * 64)
   try {
-    for (const { address, key } of input.passports) {
-      current = []
-      const apiKey = await verifyApiKey(sql, key.key)
-      if (!apiKey) throw new Error(`floor capture: key ${key.prefix} did not verify`)
-      // Exactly as src/api/v2/score.ts: what the resolver returns goes to scorePassport as it is.
-      const community = await resolveCommunityForAccount(sql, String(input.communityId), apiKey.accountId)
-      const outcome = await scorePassport(
-        { sql, config: input.config, verifySignature: async () => [], log: silent },
-        address,
-        community,
-      )
-      if (outcome.error !== null) throw new Error(`floor capture: scoring ${address} failed: ${outcome.error}`)
-      captured.push({ address, statements: current })
-    }
+    for (const pass of ['warm-up', 'kept'] as const)
+      for (const { address, key } of input.passports) {
+        current = []
+        const apiKey = await verifyApiKey(sql, key.key)
+        if (!apiKey) throw new Error(`floor capture: key ${key.prefix} did not verify`)
+        // Exactly as src/api/v2/score.ts: what the resolver returns goes to scorePassport as it is.
+        const community = await resolveCommunityForAccount(sql, String(input.communityId), apiKey.accountId)
+        const outcome = await scorePassport(
+          { sql, config: input.config, verifySignature: async () => [], log: silent, storedStampCache },
+          address,
+          community,
+        )
+        if (outcome.error !== null) throw new Error(`floor capture: scoring ${address} failed: ${outcome.error}`)
+        if (pass === 'kept') captured.push({ address, statements: current })
+      }
   } finally {
     await sql.end({ timeout: 5 })
   }
@@ -92,6 +96,8 @@ export function describeSequence(sequence: CapturedRescore): { label: string; te
 export interface FloorResult {
   /** postgres.js replay (same driver as the service) or pgbench (C client). */
   client: 'postgres.js' | 'pgbench'
+  /** Whose statements: the service's captured ones, or Python's sequence (bench/python-sequence.ts). */
+  sequence: 'ours' | 'python'
   connections: number
   transactions: number
   durationSeconds: number
@@ -146,6 +152,7 @@ export async function replayFloor(input: {
     for (const connection of connections) connection.release()
     return {
       client: 'postgres.js',
+      sequence: 'ours',
       connections: input.connections,
       transactions: latencies.length,
       durationSeconds,

@@ -20,6 +20,7 @@ bench/results/<date>.json and .md.
   --log-level L           LOG_LEVEL of the service (default warn: the log pipe is not what we measure)
   --sign-all              sign every background stamp too (slow: ~2.4 ms per stamp per core)
   --skip-cold-start       skip the cold-start measurements
+  --scenarios A,B         run only these scenarios (ids as in bench/README.md; the floor follows warm-rescore)
   --keep-database         do not drop the bench database at the end (its name is printed)
   --out DIR               where results go (default bench/results)
   --help`
@@ -41,6 +42,8 @@ export interface BenchOptions {
   skipColdStart: boolean
   keepDatabase: boolean
   outDir: string
+  /** --scenarios: only these scenario ids; undefined = all. */
+  scenarios: string[] | undefined
   /** Cohort sizes: addresses that scenarios actually score, each stamp signed individually. */
   cohorts: CohortSizes
 }
@@ -103,6 +106,7 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
       'skip-cold-start': { type: 'boolean', default: false },
       'keep-database': { type: 'boolean', default: false },
       out: { type: 'string' },
+      scenarios: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -136,6 +140,7 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
     skipColdStart: values['skip-cold-start'] === true,
     keepDatabase: values['keep-database'] === true,
     outDir: values.out ?? 'bench/results',
+    scenarios: values.scenarios?.split(',').map((id) => id.trim()),
     cohorts,
   }
 }

@@ -86,6 +86,8 @@ export async function runPgbenchFloor(input: {
   pgbench: string
   url: string
   sequences: readonly CapturedRescore[]
+  /** Default 'ours'. */
+  sequence?: FloorResult['sequence']
   connections: number
   durationSeconds: number
   listBackends: BackendLister
@@ -129,6 +131,7 @@ export async function runPgbenchFloor(input: {
     )
     return {
       client: 'pgbench',
+      sequence: input.sequence ?? 'ours',
       connections: input.connections,
       transactions: latencies.length,
       durationSeconds,

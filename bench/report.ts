@@ -59,14 +59,21 @@ export interface BenchReport {
 
 const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '—')
 
-/** The floor is what PostgreSQL allowed: the faster of the two replays unless a client is named. */
+/**
+ * The floor is what PostgreSQL allowed for our statements: the faster of the two replays unless a
+ * client is named. `sequence: 'python'` asks for Python's statement sequence instead.
+ */
 export function floorFor(
   report: Pick<BenchReport, 'floor'>,
   connections: number,
   client?: FloorResult['client'],
+  sequence: FloorResult['sequence'] = 'ours',
 ): FloorResult | undefined {
   const matching = report.floor.results.filter(
-    (result) => result.connections === connections && (client === undefined || result.client === client),
+    (result) =>
+      result.connections === connections &&
+      (client === undefined || result.client === client) &&
+      (result.sequence ?? 'ours') === sequence,
   )
   return matching.reduce<FloorResult | undefined>(
     (best, result) => (!best || result.transactionsPerSecond > best.transactionsPerSecond ? result : best),
@@ -79,7 +86,8 @@ export function ratioToFloor(report: Pick<BenchReport, 'floor'>, record: Scenari
   const share = (floor: FloorResult | undefined): string =>
     floor ? `${fixed((100 * record.result!.requestsPerSecond) / floor.transactionsPerSecond, 0)} %` : '—'
   const strict = floorFor(report, record.connections)
-  return `${share(floorFor(report, record.connections, 'pgbench'))} / ${share(floorFor(report, record.connections, 'postgres.js'))}${strict ? ` (p50 ×${fixed(record.result.latencyMs.p50 / strict.latencyMs.p50, 1)})` : ''}`
+  const python = floorFor(report, record.connections, 'pgbench', 'python')
+  return `${share(floorFor(report, record.connections, 'pgbench'))} / ${share(floorFor(report, record.connections, 'postgres.js'))}${strict ? ` (p50 ×${fixed(record.result.latencyMs.p50 / strict.latencyMs.p50, 1)})` : ''}${python ? `; Python's sequence ${share(python)} (p50 ×${fixed(record.result.latencyMs.p50 / python.latencyMs.p50, 1)})` : ''}`
 }
 
 interface Row {
@@ -90,6 +98,9 @@ interface Row {
   errors: string
   serviceCpu: string
   postgresCpu: string
+  /** CPU milliseconds per request (service) and per request/transaction (PostgreSQL backends). */
+  serviceCpuPerRequest: string
+  postgresCpuPerRequest: string
   rss: string
   vsFloor: string
 }
@@ -106,6 +117,8 @@ function rows(report: TableInput): Row[] {
         errors: '',
         serviceCpu: '',
         postgresCpu: '',
+        serviceCpuPerRequest: '',
+        postgresCpuPerRequest: '',
         rss: '',
         vsFloor: '',
       }
@@ -117,18 +130,22 @@ function rows(report: TableInput): Row[] {
       errors: `${result.errors}${result.badBodies > 0 ? ` (+${result.badBodies} bad)` : ''}`,
       serviceCpu: `${fixed(result.resources.serviceCpuPercent, 0)} %`,
       postgresCpu: `${fixed(result.resources.postgresCpuPercent, 0)} %`,
+      serviceCpuPerRequest: fixed(result.resources.serviceCpuMs / result.requests, 2),
+      postgresCpuPerRequest: fixed(result.resources.postgresCpuMs / result.requests, 2),
       rss: `${fixed(result.resources.rssPeakMb, 0)}`,
       vsFloor: ratioToFloor(report, record),
     }
   })
   const floorRows = report.floor.results.map((result): Row => ({
-    name: `FLOOR (${result.client} replay)`,
+    name: `FLOOR ${result.sequence === 'python' ? "Python's sequence" : 'ours'} (${result.client} replay)`,
     connections: String(result.connections),
     rps: fixed(result.transactionsPerSecond, 0),
     latency: result.latencyMs,
     errors: String(result.errors),
     serviceCpu: '—',
     postgresCpu: `${fixed(result.resources.postgresCpuPercent, 0)} %`,
+    serviceCpuPerRequest: '—',
+    postgresCpuPerRequest: fixed(result.resources.postgresCpuMs / result.transactions, 2),
     rss: '—',
     vsFloor: '',
   }))
@@ -146,6 +163,8 @@ const HEADERS = [
   'errors',
   'svc CPU',
   'pg CPU',
+  'svc ms/req',
+  'pg ms/tx',
   'RSS MB',
   'vs floor pgbench / pg.js',
 ]
@@ -163,6 +182,8 @@ function cells(row: Row): string[] {
     row.errors,
     row.serviceCpu,
     row.postgresCpu,
+    row.serviceCpuPerRequest,
+    row.postgresCpuPerRequest,
     row.rss,
     row.vsFloor,
   ]

@@ -129,6 +129,7 @@ async function prepare(options: BenchOptions, db: BenchDatabase): Promise<Prepar
     backgroundEnd: layout.backgroundStart,
     backgroundSeconds: 0,
     log,
+    scenarioIds: options.scenarios,
   }
   return { state, tenant, layout, signing, secrets }
 }

@@ -305,3 +305,81 @@ export async function inferParameterTypes(
     await db.unsafe(`deallocate ${name}`)
   }
 }
+
+// ── Python's statement sequence for a warm rescore (bench/python-sequence.ts) ──
+
+/** What one scored passport's registry rows hold, for writing Python's statements with real values. */
+export interface ScoredPassportState {
+  passportId: number
+  scoreId: number
+  links: { id: number; hash: string; expiresAt: string }[]
+  /** registry_stamp rows in id order: provider and the credential's JSON text. */
+  stamps: { provider: string; credential: string }[]
+  score: {
+    score: string | null
+    lastScoreTimestamp: string | null
+    status: string
+    evidence: string | null
+    stampScores: string | null
+    stamps: string | null
+    expirationDate: string | null
+  }
+  /** The `data` of the passport's latest SCU event, as text. */
+  eventData: string
+}
+
+export async function readScoredPassportState(
+  db: Db,
+  communityId: number,
+  address: string,
+): Promise<ScoredPassportState> {
+  const [ids] = await db<{ passport_id: number; score_id: number }[]>`
+    select p.id as passport_id, s.id as score_id
+    from registry_passport p join registry_score s on s.passport_id = p.id
+    where p.address = ${address} and p.community_id = ${communityId}`
+  if (!ids) throw new Error(`python sequence: ${address} has no scored passport`)
+  const links = await db<{ id: number; hash: string; expires_at: string }[]>`
+    select id, hash, expires_at from registry_hashscorerlink
+    where community_id = ${communityId} and address = ${address} order by id`
+  const stamps = await db<{ provider: string; credential: string }[]>`
+    select provider, credential::text as credential from registry_stamp where passport_id = ${ids.passport_id} order by id`
+  const [score] = await db<
+    {
+      score: string | null
+      last_score_timestamp: string | null
+      status: string
+      evidence: string | null
+      stamp_scores: string | null
+      stamps: string | null
+      expiration_date: string | null
+    }[]
+  >`
+    select score::text as score, last_score_timestamp, status, evidence::text as evidence,
+      stamp_scores::text as stamp_scores, stamps::text as stamps, expiration_date
+    from registry_score where id = ${ids.score_id}`
+  const [event] = await db<{ data: string }[]>`
+    select data::text as data from registry_event
+    where action = 'SCU' and address = ${address} and community_id = ${communityId} order by id desc limit 1`
+  return {
+    passportId: ids.passport_id,
+    scoreId: ids.score_id,
+    links: links.map((link) => ({ id: link.id, hash: link.hash, expiresAt: link.expires_at })),
+    stamps,
+    score: {
+      score: score!.score,
+      lastScoreTimestamp: score!.last_score_timestamp,
+      status: score!.status,
+      evidence: score!.evidence,
+      stampScores: score!.stamp_scores,
+      stamps: score!.stamps,
+      expirationDate: score!.expiration_date,
+    },
+    eventData: event?.data ?? '{}',
+  }
+}
+
+export async function findCommunityScorerId(db: Db, communityId: number): Promise<number> {
+  const [row] = await db<{ scorer_id: number }[]>`select scorer_id from account_community where id = ${communityId}`
+  if (!row) throw new Error(`community ${communityId} not found`)
+  return row.scorer_id
+}

@@ -5,6 +5,7 @@ import type { Sql } from '../src/db/pool.js'
 import type { CreatedApiKey } from '../src/domain/api-keys.js'
 import { captureWarmRescores, explainRescore, replayFloor, type CapturedRescore, type FloorResult } from './floor.js'
 import { findPgbench, runPgbenchFloor } from './pgbench.js'
+import { buildPythonSequences } from './python-sequence.js'
 import { SCENARIOS, runScenario, type ScenarioContext, type ScenarioRecord } from './scenarios.js'
 import { runLoad, type LoadResult } from './load.js'
 import type { PassportPlan } from './population.js'
@@ -35,6 +36,8 @@ export interface RunState {
   backgroundEnd: number
   backgroundSeconds: number
   log: (line: string) => void
+  /** Only these scenarios (--scenarios); all when undefined. */
+  scenarioIds?: readonly string[]
 }
 
 export const WARM_UP_CONCURRENCY = 4
@@ -68,33 +71,59 @@ export async function runScenariosAndFloor(
   const notes: string[] = []
   const pgbench = await findPgbench()
   if (!pgbench) notes.push('pgbench was not found: the floor was replayed by postgres.js only.')
+  const wanted = state.scenarioIds
   for (const scenario of SCENARIOS) {
+    if (wanted && !wanted.includes(scenario.id)) continue
     state.log(`scenario ${scenario.id}`)
     scenarios.push(await runScenario(scenario, ctx))
     if (scenario.id !== 'warm-rescore') continue
     // Right after the warm scenario, so both see the same tables and the same machine.
-    for (const connections of [...new Set([1, state.concurrency])]) {
-      state.log(`floor: replaying the warm rescore's SQL at ${connections} connection(s)`)
-      const input = {
-        url: state.url,
-        sequences,
-        connections,
-        durationSeconds: state.durationSeconds,
-        listBackends: state.listBackends,
-      }
-      floor.push(await replayFloor(input))
-      if (!pgbench) continue
-      try {
-        floor.push(await runPgbenchFloor({ ...input, pgbench }))
-      } catch (error) {
-        notes.push(
-          `pgbench at ${connections} connection(s) failed: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`,
-        )
-        state.log(notes.at(-1)!)
-      }
-    }
+    floor.push(...(await replayFloors(state, sequences, pgbench, notes)))
   }
   return { scenarios, floor, notes }
+}
+
+/** Our captured statements (postgres.js and pgbench), then Python's sequence (pgbench), at 1 and N connections. */
+async function replayFloors(
+  state: RunState,
+  sequences: readonly CapturedRescore[],
+  pgbench: string | undefined,
+  notes: string[],
+): Promise<FloorResult[]> {
+  const floor: FloorResult[] = []
+  const python = pgbench
+    ? await buildPythonSequences(state.sql, {
+        communityId: state.communityId,
+        accountId: state.accountId,
+        passports: state.warm.map((plan, i) => ({ address: plan.address, key: state.keys[i % state.keys.length]! })),
+      })
+    : []
+  const tryPgbench = async (input: Parameters<typeof runPgbenchFloor>[0]): Promise<void> => {
+    try {
+      floor.push(await runPgbenchFloor(input))
+    } catch (error) {
+      notes.push(
+        `pgbench (${input.sequence} statements) at ${input.connections} connection(s) failed: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`,
+      )
+      state.log(notes.at(-1)!)
+    }
+  }
+  for (const connections of [...new Set([1, state.concurrency])]) {
+    state.log(`floor: replaying the warm rescore's SQL at ${connections} connection(s)`)
+    const input = {
+      url: state.url,
+      sequences,
+      connections,
+      durationSeconds: state.durationSeconds,
+      listBackends: state.listBackends,
+    }
+    floor.push(await replayFloor(input))
+    if (!pgbench) continue
+    await tryPgbench({ ...input, pgbench, sequence: 'ours' })
+    state.log(`floor: replaying Python's statement sequence at ${connections} connection(s)`)
+    await tryPgbench({ ...input, pgbench, sequences: python, sequence: 'python' })
+  }
+  return floor
 }
 
 export function warmLoad(

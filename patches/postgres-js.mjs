@@ -54,6 +54,17 @@ const EDITS = [
     to: '        return fetchArrayTypes().catch(() => undefined)\n',
     count: 1,
   },
+  {
+    // Not a guard: a speed edit (issue 16). Queries written in one turn of the event loop are sent
+    // in one socket write at the end of the turn, unless they reach 1024 bytes first: then at once,
+    // and the rest of the turn's queries in another write. A pipelined transaction (BEGIN, a few
+    // statements, COMMIT) is ~2 kB, so it took two or three writes where one does — and on loopback a
+    // write costs the sender the receiver's wake-up too (a third of the service's CPU on a warm
+    // rescore went to them). 64 kB still bounds what one turn buffers.
+    from: '    if (fn || chunk.length >= 1024)\n',
+    to: '    if (fn || chunk.length >= 65536)\n',
+    count: 1,
+  },
 ]
 
 // The package's exports map hides package.json: resolve its CommonJS entry and walk up to it.
@@ -80,7 +91,102 @@ if (version !== PATCHED_VERSION) {
 
 // The pool keeps its connections in queues it does not expose; the metrics (src/db/pool.ts
 // `poolUsage`) read their lengths through one added function. Not a guard: no upstream fix to wait for.
+// The reserve() guards below are guards (src/db/pipeline.ts reserves a connection per round trip).
 const INDEX_EDITS = [
+  {
+    // A reserved connection can close while reserved (crash, cut). Upstream, releasing it then put a
+    // closed connection — or one the pool had meanwhile reconnected for another query — into the idle
+    // queue, and a query sent on it moved it into the busy queue where nothing reconnects it: the pool
+    // lost a connection at each fault. Now a reservation ends at the connection's close: its queries
+    // are refused with CONNECTION_CLOSED and its release does nothing.
+    from:
+      '    move(c, reserved)\n' +
+      '    c.reserved = () => queue.length\n' +
+      '      ? c.execute(queue.shift())\n' +
+      '      : move(c, reserved)\n' +
+      '    c.reserved.release = true\n' +
+      '\n' +
+      '    const sql = Sql(handler)\n' +
+      '    sql.release = () => {\n' +
+      '      c.reserved = null\n' +
+      '      onopen(c)\n' +
+      '    }\n' +
+      '\n' +
+      '    return sql\n' +
+      '\n' +
+      '    function handler(q) {\n' +
+      '      c.queue === full\n',
+    to:
+      '    move(c, reserved)\n' +
+      '    const reservation = c.reserved = () => queue.length\n' +
+      '      ? c.execute(queue.shift())\n' +
+      '      : move(c, reserved)\n' +
+      '    c.reserved.release = true\n' +
+      '    /* passport-scorer-ts: reservation ends at close */\n' +
+      '    reservation.abandon = e => { while (queue.length) queue.shift().reject(e) }\n' +
+      '\n' +
+      '    const sql = Sql(handler)\n' +
+      '    sql.release = () => {\n' +
+      '      if (c.reserved !== reservation)\n' +
+      '        return\n' +
+      '      c.reserved = null\n' +
+      '      onopen(c)\n' +
+      '    }\n' +
+      '\n' +
+      '    return sql\n' +
+      '\n' +
+      '    function handler(q) {\n' +
+      '      if (c.reserved !== reservation)\n' +
+      "        return q.reject(Errors.connection('CONNECTION_CLOSED', options))\n" +
+      '      c.queue === full\n',
+    count: 1,
+  },
+  {
+    // The same for a transaction (sql.begin): after its connection closed, the pool reconnects that
+    // connection for other queries while the transaction's callback may still be running. Upstream,
+    // its next statements then ran on the reconnected connection — outside any transaction, so
+    // autocommitted, or inside another request's transaction. Now they are refused.
+    from: '    let savepoints = 0\n      , connection\n      , prepare = null\n',
+    to: '    let savepoints = 0\n      , connection\n      , prepare = null\n      , reservation = null\n',
+    count: 1,
+  },
+  {
+    from:
+      '      function handler(q) {\n' +
+      '        q.catch(e => uncaughtError || (uncaughtError = e))\n' +
+      '        c.queue === full\n',
+    to:
+      '      function handler(q) {\n' +
+      '        q.catch(e => uncaughtError || (uncaughtError = e))\n' +
+      '        /* passport-scorer-ts: transaction ends at close */\n' +
+      '        if (c.reserved !== reservation)\n' +
+      "          return q.reject(Errors.connection('CONNECTION_CLOSED', options))\n" +
+      '        c.queue === full\n',
+    count: 1,
+  },
+  {
+    from:
+      '      move(c, reserved)\n' +
+      '      c.reserved = () => queries.length\n' +
+      '        ? c.execute(queries.shift())\n' +
+      '        : move(c, reserved)\n' +
+      '    }\n',
+    to:
+      '      move(c, reserved)\n' +
+      '      reservation = c.reserved = () => queries.length\n' +
+      '        ? c.execute(queries.shift())\n' +
+      '        : move(c, reserved)\n' +
+      '      reservation.abandon = e => { while (queries.length) queries.shift().reject(e) }\n' +
+      '    }\n',
+    count: 1,
+  },
+  {
+    // ... and the queries waiting behind a full pipeline of a reservation or transaction are settled
+    // at the close.
+    from: '    move(c, closed)\n    c.reserved = null\n',
+    to: '    move(c, closed)\n    c.reserved && c.reserved.abandon && c.reserved.abandon(e)\n    c.reserved = null\n',
+    count: 1,
+  },
   {
     from: '    options,\n    reserve,\n',
     to:
@@ -92,9 +198,25 @@ const INDEX_EDITS = [
   },
 ]
 
+// Query#cancel() sends a CancelRequest over a new connection and dropped that promise: with the server
+// down, the refused connection was an unhandled rejection that ended the process. Caught here (the
+// cancelled query itself still settles through its connection).
+const QUERY_EDITS = [
+  {
+    from: '    return this.canceller && (this.canceller(this), this.canceller = null)\n',
+    to:
+      '    /* passport-scorer-ts: cancel request caught */\n' +
+      '    const canceller = this.canceller\n' +
+      '    this.canceller = null\n' +
+      '    return canceller ? canceller(this).catch(() => undefined) : undefined\n',
+    count: 1,
+  },
+]
+
 const FILES = [
   ...['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((file) => [file, EDITS]),
   ...['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'].map((file) => [file, INDEX_EDITS]),
+  ...['src/query.js', 'cjs/src/query.js', 'cf/src/query.js'].map((file) => [file, QUERY_EDITS]),
 ]
 
 for (const [file, edits] of FILES) {

@@ -34,9 +34,18 @@ const SOCKET_ERROR_CODES = new Set([
   'EPIPE',
 ])
 
+// Errors the driver raised outside any query (reserving a connection), marked by `fromDriver`.
+const RAISED_BY_DRIVER = new WeakSet<object>()
+
+/** Marks an error the driver raised without a query (a failed `sql.reserve()`): see `isFromDriver`. */
+export function fromDriver(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) RAISED_BY_DRIVER.add(error)
+  return error
+}
+
 // postgres.js attaches the failed query's text to every error it rejects a query with.
 function isFromDriver(error: object): boolean {
-  return Object.prototype.hasOwnProperty.call(error, 'query')
+  return RAISED_BY_DRIVER.has(error) || Object.prototype.hasOwnProperty.call(error, 'query')
 }
 
 /**

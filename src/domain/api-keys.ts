@@ -1,6 +1,7 @@
 import { createHash, pbkdf2, randomInt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
-import type { Db } from '../db/pool.js'
+import { readTogether } from '../db/pipeline.js'
+import type { Db, Sql } from '../db/pool.js'
 import {
   findUnrevokedApiKeyByPrefix,
   insertApiKey,
@@ -96,10 +97,47 @@ export function verifyApiKey(
   return withSpan('verifyApiKey', { 'api_key.prefix': key.split('.', 1)[0] ?? '' }, () => checkApiKey(db, key, now))
 }
 
-async function checkApiKey(db: Db, key: string, now: PyDateTime): Promise<AuthenticatedApiKey | undefined> {
+/**
+ * `verifyApiKey`, with reads of the caller's sent in the same round trip as the key's row (one
+ * connection, `readTogether`). They must be reads only: they are discarded when the key fails, and
+ * nothing may depend on the key being valid before it is checked. `reads` is undefined when the key
+ * is malformed (nothing was read).
+ */
+export function verifyApiKeyWithReads<R>(
+  sql: Sql,
+  key: string,
+  readAlongside: (db: Db) => Promise<R>,
+  now: PyDateTime = nowUtc(),
+): Promise<{ apiKey: AuthenticatedApiKey | undefined; reads: R | undefined }> {
+  return withSpan('verifyApiKey', { 'api_key.prefix': key.split('.', 1)[0] ?? '' }, async () => {
+    const prefix = keyPrefix(key)
+    if (prefix === undefined) return { apiKey: undefined, reads: undefined }
+    const [row, reads] = await readTogether<[ApiKeyRow | undefined, R]>(sql, (db) => [
+      findUnrevokedApiKeyByPrefix(db, prefix),
+      readAlongside(db),
+    ])
+    return { apiKey: await authenticateRow(sql, key, row, now), reads }
+  })
+}
+
+/** The text before the first '.'; undefined for a key without one (no row can match). */
+function keyPrefix(key: string): string | undefined {
   const prefix = key.split('.', 1)[0] ?? ''
-  if (prefix === '' || !key.includes('.')) return undefined
-  const row = await findUnrevokedApiKeyByPrefix(db, prefix)
+  return prefix === '' || !key.includes('.') ? undefined : prefix
+}
+
+async function checkApiKey(db: Db, key: string, now: PyDateTime): Promise<AuthenticatedApiKey | undefined> {
+  const prefix = keyPrefix(key)
+  if (prefix === undefined) return undefined
+  return authenticateRow(db, key, await findUnrevokedApiKeyByPrefix(db, prefix), now)
+}
+
+async function authenticateRow(
+  db: Db,
+  key: string,
+  row: ApiKeyRow | undefined,
+  now: PyDateTime,
+): Promise<AuthenticatedApiKey | undefined> {
   if (!row || isExpired(row, now)) return undefined
   const sha256 = sha256KeyHash(key)
   let valid: boolean

@@ -212,7 +212,7 @@ async function runAttempt(
   return { plan, outcome }
 }
 
-interface LifoInput {
+export interface LifoInput {
   communityId: number
   address: string
   stamps: readonly CachedStamp[]
@@ -238,14 +238,17 @@ interface LifoDedup {
 }
 
 /**
- * scoring §3 inside the scoring transaction, begun now: the first attempt's hash-link read is sent
- * at once, so it shares a round trip with whatever the caller sends next on `tx` (the passport and
- * score claim); `finish` runs the attempts. Attempts that write run in a savepoint (D4): a
+ * scoring §3 inside the scoring transaction, begun now: the first attempt uses `readLinks` when the
+ * caller read them already (before the transaction, a superset of the stamps' nullifiers is fine:
+ * only the stamps' own hashes are looked up), else its hash-link read is sent at once, so it shares
+ * a round trip with whatever the caller sends next on `tx`; `finish` runs the attempts. Attempts that write run in a savepoint (D4): a
  * unique-key clash with a concurrent request rolls back that attempt only. A failed verification
  * count keeps the attempt's rows, as Python's autocommit does, so the retry sees the backfilled links.
  */
-export function beginLifoDedup(tx: TransactionSql, input: LifoInput): LifoDedup {
-  const firstLinks = listHashLinks(tx, input.communityId, lifoHashes(input))
+export function beginLifoDedup(tx: TransactionSql, input: LifoInput, readLinks?: readonly HashLinkRow[]): LifoDedup {
+  const firstLinks = readLinks
+    ? Promise.resolve([...readLinks])
+    : listHashLinks(tx, input.communityId, lifoHashes(input))
   // Read by `finish` only; a run that fails before it must not leave the promise unhandled.
   firstLinks.catch(() => undefined)
   return {
@@ -255,6 +258,26 @@ export function beginLifoDedup(tx: TransactionSql, input: LifoInput): LifoDedup 
         { address: input.address, 'scorer.id': input.communityId, 'stamp.count': input.stamps.length },
         () => runLifoAttempts(tx, input, firstLinks),
       ),
+  }
+}
+
+/**
+ * scoring §3.2 from links read before the transaction, for the usual rescore: when the attempt has
+ * nothing to write (every link already ours and unchanged) its outcome is known without another
+ * statement — the same outcome `runAttempt` reaches without a query. Undefined when the attempt has
+ * writes (or fails its count): the caller then runs the full dedup inside its transaction.
+ */
+export function decideLifoWithoutWrites(
+  input: LifoInput,
+  links: readonly HashLinkRow[],
+): { result: LifoResult; ldpEvents: NewEvent[] } | undefined {
+  const plan = planLifoAttempt(input.stamps, links, input.address, input.clock(), input.multiNullifierEnabled)
+  if (plan.creates.length > 0 || effectiveUpdates(plan.updates).length > 0) return undefined
+  const { hashes, expected } = verificationHashes(plan)
+  if (new Set(hashes).size !== expected) return undefined
+  return {
+    result: { kept: plan.kept, clashing: plan.clashing, deduplicated: plan.deduplicated },
+    ldpEvents: ldpEvents(plan, input),
   }
 }
 

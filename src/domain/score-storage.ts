@@ -1,4 +1,4 @@
-import type { Sql, TransactionSql } from '../db/pool.js'
+import type { Db, Sql, TransactionSql } from '../db/pool.js'
 import { inTransaction } from '../db/transaction.js'
 import {
   claimPassportAndScore,
@@ -39,8 +39,9 @@ function stampScoresJson(computed: ComputedScore): Record<string, PyFloat> {
 /**
  * scoring §5.2 steps 6 and 9 in one statement: the passport's stamps (copied from their cache rows
  * inside the database), the SCU event and the DONE score. JSON goes as text, in Python's spelling.
+ * False when the claimed rows no longer exist (nothing was written).
  */
-export async function recordScoredRun(tx: TransactionSql, claimed: ClaimedScore, run: ScoredRun): Promise<void> {
+export function recordScoredRun(db: Db, claimed: ClaimedScore, run: ScoredRun): Promise<boolean> {
   const { computed, lastScoreTimestamp } = run
   const stamps = Object.fromEntries(computed.stamps)
   const stampScores = stampScoresJson(computed)
@@ -54,7 +55,7 @@ export async function recordScoredRun(tx: TransactionSql, claimed: ClaimedScore,
     stamps,
     expirationDate: computed.earliestExpiration,
   })
-  await finishScoringRun(tx, {
+  return finishScoringRun(db, {
     ...claimed,
     stamps: run.kept.map((stamp) => ({
       provider: stamp.provider,

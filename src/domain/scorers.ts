@@ -2,6 +2,7 @@ import type { Db } from '../db/pool.js'
 import {
   findScoringCommunity,
   findScoringCommunityForAccount,
+  type ScoringCommunityCandidate,
   type ScoringCommunityRow,
 } from '../db/queries/scorers.js'
 import { DomainError } from './errors.js'
@@ -35,6 +36,21 @@ export async function resolveCommunityForAccount(
   const row = await findScoringCommunityForAccount(db, scorerId, accountId)
   if (row === undefined) throw new DomainError('not_found', SCORER_NOT_FOUND)
   return scoringCommunityFromRow(row)
+}
+
+/**
+ * `resolveCommunityForAccount`'s choice among candidates read for every account: the account's
+ * own, by external id before id; 404 otherwise.
+ */
+export function chooseCommunityForAccount(
+  candidates: readonly ScoringCommunityCandidate[],
+  accountId: number,
+): ScoringCommunity {
+  let chosen: ScoringCommunityCandidate | undefined
+  for (const candidate of candidates)
+    if (candidate.account_id === accountId && (chosen === undefined || candidate.rank < chosen.rank)) chosen = candidate
+  if (chosen === undefined) throw new DomainError('not_found', SCORER_NOT_FOUND)
+  return scoringCommunityFromRow(chosen)
 }
 
 /** Undefined when the community does not exist. */

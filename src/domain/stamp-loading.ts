@@ -1,5 +1,5 @@
 import type { Sql } from '../db/pool.js'
-import { listCacheStampsById, listScorableCacheRows } from '../db/queries/ceramic-cache.js'
+import { listCacheStampsById, type ScorableCacheRow } from '../db/queries/ceramic-cache.js'
 import type { CachedStamp, Credential } from './credentials.js'
 import { parsePgTimestamp } from './formats/py-datetime.js'
 import { slimCredential, type StoredStampCache } from './stored-stamp-cache.js'
@@ -45,7 +45,7 @@ function pickLatestRows<Row extends { provider: string; updated_at: string }>(
 interface SignatureChecks {
   /** DIDKit's `errors` for a credential's signature (the app's verifier caches them by exact JSON). */
   verify: (credential: unknown) => Promise<string[]>
-  /** Verdicts and slim credentials of stored stamps seen before, by digest of the stored JSON. */
+  /** Verdicts and slim credentials of stored stamps seen before, by row and row version. */
   storedStamps?: StoredStampCache
 }
 
@@ -55,29 +55,36 @@ export interface LoadedStamps {
   verifySignature: (credential: unknown) => Promise<string[]>
 }
 
-/** Where a loaded credential came from: its digest, and its verdict when the cache had one. */
+/** Where a loaded credential came from: its row version key, and its verdict when the cache had one. */
 interface StampOrigin {
-  digest: string
+  key: string
   knownVerdict: readonly string[] | undefined
 }
 
+export type ScorableCacheRows = readonly ScorableCacheRow[]
+
+/** One exact stored JSON: the row and its version (an UPDATE of the row, of any byte, changes it). */
+const storedStampKey = (row: ScorableCacheRow): string => `${row.id}:${row.version}`
+
 /**
- * scoring §1 for one address. The rows come with a digest of their stored JSON: stamps seen before
- * are taken from the cache (slim credential and verdict), only the others are fetched, and their
- * verdict is remembered once DIDKit gave it.
+ * scoring §1 for one address, from its rows (`listScorableCacheRows`). Stamps seen before (same row,
+ * same version) are taken from the cache (slim credential and verdict); only the others are fetched
+ * (the one extra round trip), and their verdict is remembered once DIDKit gave it.
  */
-export async function loadStampsForScoring(sql: Sql, address: string, checks: SignatureChecks): Promise<LoadedStamps> {
-  const rows = pickLatestRows(await listScorableCacheRows(sql, address), (text) => parsePgTimestamp(text).epochMicros)
-  const remembered = rows.map((row) => checks.storedStamps?.get(row.digest))
-  const fetched = await listCacheStampsById(
-    sql,
-    rows.filter((_row, index) => remembered[index] === undefined).map((row) => row.id),
-  )
+export async function loadStampsFromRows(
+  sql: Sql,
+  scorableRows: ScorableCacheRows,
+  checks: SignatureChecks,
+): Promise<LoadedStamps> {
+  const rows = pickLatestRows(scorableRows, (text) => parsePgTimestamp(text).epochMicros)
+  const remembered = rows.map((row) => checks.storedStamps?.get(storedStampKey(row)))
+  const missing = rows.filter((_row, index) => remembered[index] === undefined).map((row) => row.id)
+  const fetched = missing.length === 0 ? new Map<number, unknown>() : await listCacheStampsById(sql, missing)
   const origins = new Map<unknown, StampOrigin>()
   const stamps = rows.map((row, index): CachedStamp => {
     const entry = remembered[index]
     const credential = entry ? entry.credential : (fetched.get(row.id) as Credential)
-    origins.set(credential, { digest: row.digest, knownVerdict: entry?.signatureErrors })
+    origins.set(credential, { key: storedStampKey(row), knownVerdict: entry?.signatureErrors })
     return { provider: row.provider, credential, cacheId: row.id }
   })
   const verifySignature = async (credential: unknown): Promise<string[]> => {
@@ -85,7 +92,7 @@ export async function loadStampsForScoring(sql: Sql, address: string, checks: Si
     if (origin?.knownVerdict) return [...origin.knownVerdict]
     const errors = await checks.verify(credential)
     if (origin)
-      checks.storedStamps?.set(origin.digest, {
+      checks.storedStamps?.set(origin.key, {
         credential: slimCredential(credential as Credential),
         signatureErrors: Object.freeze([...errors]),
       })

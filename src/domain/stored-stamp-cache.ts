@@ -3,10 +3,11 @@ import type { Credential } from './credentials.js'
 
 /**
  * What scoring needs of a stored stamp after its signature was checked once: the fields the rules
- * read (issuer, expiry, subject) and DIDKit's verdict. Keyed by the SHA-256 of the stored JSON,
- * computed by PostgreSQL, so a rescore reads a digest instead of transferring and parsing every
- * credential again; any byte of difference is another key. Expiry, issuer and DID checks still run
- * on every rescore — only the signature verdict is reused.
+ * read (issuer, expiry, subject) and DIDKit's verdict. Keyed by the cache row's id and row version
+ * (`xmin`): a rescore reads two numbers instead of transferring, hashing or parsing every credential
+ * again, and any UPDATE of the row — one byte of its JSON or a rewrite of the same JSON — gives
+ * another key, so the stamp is checked again. Expiry, issuer and DID checks still run on every
+ * rescore — only the signature verdict is reused.
  */
 interface StoredStampEntry {
   credential: Credential

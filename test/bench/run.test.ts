@@ -115,7 +115,20 @@ describe('npm run bench -- --quick', () => {
       for (const replay of replays)
         expect(['postgres.js@1', 'postgres.js@16', 'pgbench@1', 'pgbench@16']).toContain(replay)
       for (const result of report.floor.results)
-        expect(result).toMatchObject({ transactionsPerSecond: expect.any(Number), latencyMs: latencyShape, errors: 0 })
+        expect(result).toMatchObject({
+          transactionsPerSecond: expect.any(Number),
+          latencyMs: latencyShape,
+          errors: 0,
+          resources: { postgresCpuMs: expect.any(Number) },
+        })
+      // Issue 16: with pgbench, Python's statement sequence is replayed beside ours at both counts.
+      if (replays.includes('pgbench@1'))
+        expect(
+          report.floor.results
+            .filter((result) => result.sequence === 'python')
+            .map((result) => `${result.client}@${result.connections}`),
+        ).toEqual(['pgbench@1', 'pgbench@16'])
+      expect(stdout).toMatch(/svc ms\/req\s+pg ms\/tx/)
       // The statements themselves belong to the scoring code and change with it; the driver's own
       // type lookup on a new connection must not be among them.
       const labels = report.floor.statements.map((statement) => statement.label)

@@ -58,6 +58,7 @@ const argsFor = (extra: string[]): string[] => [
 describe('npm run bench -- --target URL', () => {
   it('without --target the self-contained bench goes on', () => {
     expect(parseDeploymentOptions(['--quick'])).toBeUndefined()
+    expect(parseDeploymentOptions(['--quick', '--scenarios', 'warm-rescore-1,warm-rescore'])).toBeUndefined()
   })
 
   it('loads the read-only scenarios only, writes no score, and prints the bench table', async () => {

@@ -1,7 +1,8 @@
+import type postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
-import { createSql } from '../../src/db/pool.js'
+import { createSql, poolUsage } from '../../src/db/pool.js'
 
 let database: TestDatabase
 let proxy: TcpProxy
@@ -71,6 +72,101 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
       else expect(retry.value).toEqual([{ x: 4 }])
       expect(await sql`select 5 as x`).toEqual([{ x: 5 }])
     } finally {
+      await sql.end({ timeout: 1 })
+    }
+  })
+
+  const untilClosed = async (sql: ReturnType<typeof createSql>) => {
+    for (let waited = 0; poolUsage(sql)?.reserved !== 0 && waited < 2_000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+
+  it('releasing a reservation whose connection closed leaves the pool whole: the next query gets a new connection', async () => {
+    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
+    try {
+      const reserved = await sql.reserve()
+      expect(await reserved`select 1 as x`).toEqual([{ x: 1 }])
+      proxy.sever()
+      await untilClosed(sql)
+      // Upstream put the closed connection back among the idle ones: this query then failed, and the
+      // connection sat among the busy ones with nothing to reconnect it (a pool of 1 was dead).
+      reserved.release()
+      expect(poolUsage(sql)).toMatchObject({ idle: 0, busy: 0, reserved: 0, unopened: 1 })
+      expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
+      expect(await sql`select 3 as x`).toEqual([{ x: 3 }])
+    } finally {
+      await sql.end({ timeout: 1 })
+    }
+  })
+
+  it('a reservation ends at its connection’s close, even once the pool reconnected that connection for another query', async () => {
+    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
+    try {
+      const reserved = await sql.reserve()
+      expect(await reserved`select 1 as x`).toEqual([{ x: 1 }])
+      proxy.sever()
+      await untilClosed(sql)
+      const other = sql`select 2 as x` // reconnects the same connection object
+      await expect(reserved`select 3 as x`).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' })
+      reserved.release() // must not hand the other query's connection to the idle queue
+      expect(await other).toEqual([{ x: 2 }])
+      const together = await Promise.all([sql`select 4 as x`, sql`select 5 as x`])
+      expect(together).toEqual([[{ x: 4 }], [{ x: 5 }]])
+    } finally {
+      await sql.end({ timeout: 1 })
+    }
+  })
+
+  it('a transaction whose connection closed refuses its later statements: none runs, autocommitted, on the reconnected connection', async () => {
+    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
+    try {
+      await sql`create table if not exists stale_transaction_probe (label text)`
+      let transaction: postgres.TransactionSql | undefined
+      let began: () => void = () => undefined
+      const isOpen = new Promise<void>((resolve) => (began = resolve))
+      const run = sql.begin(async (tx) => {
+        transaction = tx
+        await tx`insert into stale_transaction_probe values ('inside')`
+        began()
+        await new Promise(() => undefined) // the callback is still "running" when the connection dies
+      })
+      const outcome = run.then(
+        () => 'committed',
+        (error: { code?: string }) => error.code,
+      )
+      await isOpen
+      proxy.sever()
+      expect(await outcome).toMatch(/^(CONNECTION_CLOSED|ECONNRESET)$/)
+      // The pool reconnects the same connection object for another query, which finishes: the
+      // connection is idle and healthy when the stale transaction sends its next statement.
+      expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
+      await expect(transaction!`insert into stale_transaction_probe values ('late')`).rejects.toMatchObject({
+        code: 'CONNECTION_CLOSED',
+      })
+      expect(await sql`select label from stale_transaction_probe`).toEqual([])
+    } finally {
+      await sql`drop table if exists stale_transaction_probe`.catch(() => undefined)
+      await sql.end({ timeout: 1 })
+    }
+  })
+
+  it('cancelling a query while the server refuses connections neither throws nor leaves an unhandled rejection', async () => {
+    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
+    const unhandled: unknown[] = []
+    const record = (reason: unknown) => void unhandled.push(reason)
+    process.on('unhandledRejection', record)
+    try {
+      expect(await sql`select 1 as x`).toEqual([{ x: 1 }])
+      const sleeping = sql`select pg_sleep(0.3) as slept`.execute()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      proxy.refuse(true) // the CancelRequest goes over a new connection, which is refused
+      await sleeping.cancel()
+      expect(await sleeping).toEqual([{ slept: '' }])
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(unhandled).toEqual([])
+    } finally {
+      proxy.refuse(false)
+      process.off('unhandledRejection', record)
       await sql.end({ timeout: 1 })
     }
   })

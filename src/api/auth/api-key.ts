@@ -1,13 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.js'
-import type { Sql } from '../../db/pool.js'
-import { extractApiKey, verifyApiKey, type AuthenticatedApiKey } from '../../domain/api-keys.js'
+import type { Db, Sql } from '../../db/pool.js'
+import { extractApiKey, verifyApiKey, verifyApiKeyWithReads, type AuthenticatedApiKey } from '../../domain/api-keys.js'
 import { DomainError } from '../../domain/errors.js'
 import { recordApiKeyAnalytics } from './api-key-analytics.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     apiKey?: AuthenticatedApiKey
+    /** What the route's `readAlongside` read with the key (for the route's one domain call). */
+    readAlongsideApiKey?: unknown
   }
 }
 
@@ -27,6 +29,11 @@ interface ApiKeyAuthOptions {
    * sync /v2 routes (history, stamps, metadata) record `response_skipped` instead (endpoints §1.9).
    */
   trackResponse?: boolean
+  /**
+   * Reads the route will need, sent in the API key's round trip (`verifyApiKeyWithReads`); from the
+   * raw request, so undefined when they cannot be chosen yet.
+   */
+  readAlongside?: (request: FastifyRequest) => ((db: Db) => Promise<unknown>) | undefined
 }
 
 /**
@@ -40,7 +47,15 @@ export function requireApiKey(config: Config, sql: Sql, options: ApiKeyAuthOptio
       { demoApiKey: config.demoApiKey, demoApiKeyAliases: config.demoApiKeyAliases },
       options.aliasBothHeaders,
     )
-    const apiKey = key ? await verifyApiKey(sql, key) : undefined
+    const readAlongside = key ? options.readAlongside?.(request) : undefined
+    let apiKey: AuthenticatedApiKey | undefined
+    if (key && readAlongside) {
+      const verified = await verifyApiKeyWithReads(sql, key, readAlongside)
+      apiKey = verified.apiKey
+      request.readAlongsideApiKey = verified.reads
+    } else if (key) {
+      apiKey = await verifyApiKey(sql, key)
+    }
     if (!apiKey) throw new DomainError('unauthorized', INVALID_API_KEY)
     request.apiKey = apiKey
     if (options.trackUsage && config.apiAnalyticsEnabled)

@@ -5,7 +5,7 @@ import { EXAMPLE_ADDRESS, EXAMPLE_SCORER_ID } from '../schemas/examples.js'
 import { responses } from '../schemas/responses.js'
 import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { scoringDeps } from '../scoring-deps.js'
-import { scorePassportForAccount } from '../../domain/score-passport.js'
+import { readAccountScoringAlongsideKey, scorePassportForAccount } from '../../domain/score-passport.js'
 
 // endpoints Endpoint 1: auth → scorer_id validation → demo id → community for the key's account →
 // address → scoring (a failed run is still a 200 with `error`).
@@ -13,7 +13,15 @@ export const v2ScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v2/stamps/:scorer_id/score/:address',
     {
-      onRequest: requireApiKey(app.config, app.sql, { aliasBothHeaders: false, trackUsage: true }),
+      onRequest: requireApiKey(app.config, app.sql, {
+        aliasBothHeaders: false,
+        trackUsage: true,
+        // The key's read carries the scoring's: a warm rescore is two round trips in all.
+        readAlongside: (request) => {
+          const params = request.params as { scorer_id?: string; address?: string }
+          return readAccountScoringAlongsideKey(app.config, params.scorer_id ?? '', params.address ?? '')
+        },
+      }),
       schema: {
         tags: ['v2'],
         // Python's operationId, so clients generated from its /v2 document keep their method names.
@@ -56,6 +64,7 @@ export const v2ScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
         scorerId: request.params.scorer_id,
         accountId: request.apiKey!.accountId,
         address: request.params.address,
+        readAlongsideKey: request.readAlongsideApiKey,
       })
       return formatV2ScoreResponse(score)
     },

@@ -123,12 +123,16 @@ export async function softDeleteLiveStamps(
       ${options.type === undefined ? db`` : db`and type = ${options.type}`}`
   return result.count
 }
-interface ScorableCacheRow {
+export interface ScorableCacheRow {
   id: number
   provider: string
   updated_at: string
-  /** SHA-256 (hex) of the stored JSON: equal digests mean identical credentials. */
-  digest: string
+  /**
+   * The row version (`xmin`, the transaction that wrote this version of the row): any UPDATE of the
+   * row, whatever it changes, gives it another one, and a new row has a new id. With the id it names
+   * one exact stored JSON without reading it.
+   */
+  version: string
 }
 
 /**
@@ -139,7 +143,7 @@ interface ScorableCacheRow {
  */
 export async function listScorableCacheRows(db: Db, address: string): Promise<ScorableCacheRow[]> {
   return db<ScorableCacheRow[]>`
-    select c.id, c.provider, c.updated_at, encode(sha256(convert_to(c.stamp::text, 'UTF8')), 'hex') as digest
+    select c.id, c.provider, c.updated_at, c.xmin::text as version
     from ceramic_cache_ceramiccache c
     left join ceramic_cache_revocation r on r.ceramic_cache_id = c.id
     where c.address = ${address} and c.deleted_at is null and r.id is null

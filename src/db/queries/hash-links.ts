@@ -15,6 +15,32 @@ export async function listHashLinks(db: Db, communityId: number, hashes: readonl
     where community_id = ${communityId} and hash = any(${textArray(db, [...hashes])}::text[])`
 }
 
+/**
+ * The community's links of every nullifier (and `hash`) found in the address's live, unrevoked cache
+ * rows, read in the same statement as those rows' nullifiers: a superset of what scoring §3.2 step 3
+ * reads (the caller's rules decide which nullifiers count), without waiting for the stamps first.
+ */
+export async function listHashLinksOfCachedStamps(
+  db: Db,
+  communityId: number,
+  address: string,
+): Promise<HashLinkRow[]> {
+  return db<HashLinkRow[]>`
+    select l.id, l.hash, l.address, l.expires_at from registry_hashscorerlink l
+    where l.community_id = ${communityId} and l.hash = any(array(
+      select n.hash
+      from ceramic_cache_ceramiccache c
+      left join ceramic_cache_revocation r on r.ceramic_cache_id = c.id
+      cross join lateral (
+        select c.stamp -> 'credentialSubject' ->> 'hash'
+        union all
+        select jsonb_array_elements_text(
+          case jsonb_typeof(c.stamp -> 'credentialSubject' -> 'nullifiers')
+          when 'array' then c.stamp -> 'credentialSubject' -> 'nullifiers' end)
+      ) as n(hash)
+      where c.address = ${address} and c.deleted_at is null and r.id is null and n.hash is not null))`
+}
+
 export interface NewHashLink {
   hash: string
   address: string

@@ -60,6 +60,24 @@ export async function claimPassportAndScore(
   return { passportId: row.passport_id, scoreId: row.score_id }
 }
 
+/** The passport's and its score's ids when both exist (a rescore), read without locking. */
+export async function findClaimedScore(
+  db: Db,
+  address: string,
+  communityId: number,
+): Promise<ClaimedScore | undefined> {
+  const [row] = await db<{ passport_id: number; score_id: number }[]>`
+    select p.id as passport_id, s.id as score_id
+    from registry_passport p join registry_score s on s.passport_id = p.id
+    where p.address = ${address} and p.community_id = ${communityId}`
+  return row && { passportId: row.passport_id, scoreId: row.score_id }
+}
+
+/** The passport row locked until the transaction ends, as `getOrCreatePassportId` locks it. Sent at once. */
+export function lockPassport(db: Db, passportId: number) {
+  return db`select id from registry_passport where id = ${passportId} for update`.execute()
+}
+
 /** Django `get_or_create(passport, defaults={score: None, status: PROCESSING})`. */
 export async function getOrCreateScoreId(db: Db, passportId: number): Promise<number> {
   const [inserted] = await db<{ id: number }[]>`
@@ -96,10 +114,15 @@ export interface FinishedRun {
  * and commit together, so the committed state is the one Django's sequence leaves; the DELETE sees
  * only the old stamps (one snapshot).
  */
-export async function finishScoringRun(db: Db, run: FinishedRun): Promise<void> {
+export async function finishScoringRun(db: Db, run: FinishedRun): Promise<boolean> {
   const { update } = run
-  await db`
-    with wanted as (
+  const [row] = await db<{ written: boolean }[]>`
+    with claimed as (
+      -- The rows this run claimed still exist (nothing is written otherwise; the caller then claims again).
+      select exists (
+        select 1 from registry_score where id = ${run.scoreId} and passport_id = ${run.passportId}
+      ) as yes
+    ), wanted as (
       select t.provider, coalesce(c.stamp, t.credential::jsonb) as credential, t.position
       from unnest(${textArray(
         db,
@@ -126,16 +149,22 @@ export async function finishScoringRun(db: Db, run: FinishedRun): Promise<void> 
       ) as yes
     ), deleted_stamps as (
       delete from registry_stamp where passport_id = ${run.passportId} and not (select yes from unchanged)
+        and (select yes from claimed)
     ), inserted_stamps as (
       insert into registry_stamp (provider, credential, passport_id)
       select provider, credential, ${run.passportId} from wanted
-      where not (select yes from unchanged)
+      where not (select yes from unchanged) and (select yes from claimed)
       order by position
     ), score_event as (
       insert into registry_event (action, address, created_at, data, community_id)
-      values ('SCU', ${run.event.address}, clock_timestamp(), ${run.event.dataJson}::text::jsonb, ${run.event.communityId})
+      select 'SCU', ${run.event.address}, clock_timestamp(), ${run.event.dataJson}::text::jsonb, ${run.event.communityId}
+      where (select yes from claimed)
+    ), saved_score as (
+      ${saveScore(db, run.scoreId, run.passportId, update)}
+      returning id
     )
-    ${saveScore(db, run.scoreId, run.passportId, update)}`
+    select (select yes from claimed) as written`
+  return row?.written === true
 }
 
 interface ScoreUpdate {

@@ -89,6 +89,26 @@ export async function findScoringCommunityForAccount(
   return row
 }
 
+/** A community the scorer id names for some account: rank 0 by external id, 1 by id. */
+export type ScoringCommunityCandidate = ScoringCommunityRow & { rank: number }
+
+/**
+ * What `findScoringCommunityForAccount` chooses from, for every account: read before the caller's
+ * account is known (with its API key), the choice is the caller's (at most two rows: the external
+ * id is unique).
+ */
+export async function findScoringCommunityCandidates(db: Db, scorerId: string): Promise<ScoringCommunityCandidate[]> {
+  return db<ScoringCommunityCandidate[]>`
+    select ${scoringCommunityColumns(db)}, matched.rank
+    from (
+      select id, 0 as rank from account_community where external_scorer_id = ${scorerId}
+      union all
+      select id, 1 as rank from account_community where id = ${idOrNull(scorerId)}
+    ) matched
+    join account_community c on c.id = matched.id
+    ${scorerJoins(db)}`
+}
+
 export async function findCommunityAccountId(db: Db, communityId: number): Promise<number | undefined> {
   const [row] = await db<{ account_id: number }[]>`select account_id from account_community where id = ${communityId}`
   return row?.account_id

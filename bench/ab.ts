@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import autocannon, { type Result } from 'autocannon'
+import { createApiKey } from '../src/domain/api-keys.js'
+import { seedDemoData } from '../src/dev/demo-seed.js'
+import { createBenchDatabase } from './bench-database.js'
+import { DEFAULT_DATABASE_URL } from './options.js'
+
+// `npx tsx bench/ab.ts --a DIR --b DIR`: two checkouts of this service side by side on one fresh
+// database (the demo passport, 12 signed stamps, a sha256 key), warm v2 rescores sent to each in
+// alternating rounds, and each service's CPU per request from /proc. Alternating cancels the drift
+// of a shared machine, which moves CPU per request by more than most single changes.
+
+const { values } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string' },
+    rounds: { type: 'string', default: '6' },
+    requests: { type: 'string', default: '400' },
+    connections: { type: 'string', default: '1,16' },
+    // Node flags for service b only, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
+    'b-node-args': { type: 'string', default: '' },
+  },
+})
+if (!values.a || !values.b) throw new Error('usage: npx tsx bench/ab.ts --a DIR --b DIR [--rounds N] [--requests N]')
+const rounds = Number(values.rounds)
+const requests = Number(values.requests)
+const connectionCounts = values.connections!.split(',').map(Number)
+
+interface Service {
+  label: string
+  child: ChildProcess
+  url: string
+}
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
+async function start(
+  label: string,
+  dir: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<Service> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+    cwd: resolve(dir),
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()))
+  const url = await new Promise<string>((done, fail) => {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(out)
+      if (match) done(match[1]!)
+    })
+    child.once('exit', (code) => fail(new Error(`${label} exited ${code}: ${stderr.slice(-2000)}`)))
+  })
+  return { label, child, url }
+}
+
+function load(service: Service, path: string, key: string, amount: number, connections: number): Promise<Result> {
+  return new Promise((done, fail) => {
+    autocannon({ url: service.url + path, headers: { 'x-api-key': key }, amount, connections }, (error, result) => {
+      if (error) return fail(error)
+      if (result.non2xx > 0 || result.errors > 0)
+        return fail(new Error(`${service.label}: ${result.non2xx} non-2xx, ${result.errors} errors`))
+      done(result)
+    })
+  })
+}
+
+const db = await createBenchDatabase(process.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL)
+const services: Service[] = []
+try {
+  const seed = await seedDemoData(db.sql)
+  const { key } = await createApiKey(db.sql, { accountId: seed.accountId, name: 'a/b', withSha256: true })
+  const env = {
+    DATABASE_URL: db.url,
+    TRUSTED_IAM_ISSUERS: JSON.stringify([seed.issuerDid]),
+    CGRANTS_API_TOKEN: randomBytes(16).toString('hex'),
+    SECRET_KEY: randomBytes(32).toString('hex'),
+  }
+  services.push(
+    await start('a', values.a, env),
+    await start('b', values.b, env, values['b-node-args']!.split(' ').filter(Boolean)),
+  )
+  const path = `/v2/stamps/${seed.communityId}/score/${seed.address}`
+  // Enough for the JIT to settle: the first few hundred requests cost several times a warm one.
+  for (const service of services) await load(service, path, key, 3000, 4)
+  for (const connections of connectionCounts) {
+    const samples = new Map<string, { cpu: number[]; p50: number[]; rps: number[] }>()
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? services : [...services].reverse()
+      for (const service of order) {
+        const before = cpuMs(service.child.pid!)
+        const result = await load(service, path, key, requests, connections)
+        const cpu = (cpuMs(service.child.pid!) - before) / requests
+        const entry = samples.get(service.label) ?? { cpu: [], p50: [], rps: [] }
+        entry.cpu.push(cpu)
+        entry.p50.push(result.latency.p50)
+        entry.rps.push(result.requests.average)
+        samples.set(service.label, entry)
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
+    for (const [label, entry] of samples)
+      console.log(
+        `${label} (${label === 'a' ? values.a : values.b}), ${connections} conn: service CPU ms/request median ${median(entry.cpu).toFixed(3)} ` +
+          `[${entry.cpu.map((x) => x.toFixed(2)).join(' ')}], p50 ${median(entry.p50)} ms, req/s ${median(entry.rps).toFixed(0)}`,
+      )
+  }
+} finally {
+  for (const service of services) service.child.kill('SIGTERM')
+  await new Promise((done) => setTimeout(done, 500))
+  await db.drop()
+}
