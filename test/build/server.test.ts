@@ -58,6 +58,13 @@ function startBuilt(entry: string, env: Record<string, string>): Promise<Started
   })
 }
 
+async function waitForLine(server: Started, text: string): Promise<void> {
+  for (let waited = 0; !server.output().includes(text); waited += 20) {
+    if (waited > 10_000) throw new Error(`no ${text} within 10 s:\n${server.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 let entry: string
 beforeAll(async () => {
   entry = await ensureServerBuilt()
@@ -96,7 +103,9 @@ describe('dist/ (npm run build)', () => {
     // PGlite is reached only through the embedded chunk: a deployment's start never loads it.
     const server = await readFile(entry, 'utf8')
     expect(server).not.toMatch(/["']@electric-sql\/pglite["']/)
-    expect(server).toContain('import("@spruceid/didkit-wasm-node")')
+    // DIDKit is required on first use or by the warm-up after listening (src/domain/didkit.ts), never at start.
+    expect(server).toContain('"@spruceid/didkit-wasm-node"')
+    expect(server).not.toMatch(/^import[^;]*?from\s*"@spruceid\/didkit-wasm-node"/m)
   })
 })
 
@@ -130,6 +139,12 @@ describe('node dist/server.js on DATABASE_URL', () => {
       expect(response.status).toBe(200)
       expect(body).toMatchObject({ address: seed.address, score: DEMO_SCORE, passing_score: true, error: null })
       expect(Object.keys(body.stamps as object)).toHaveLength(12)
+      // Issue 12: the warm-up (the public score's compilers, DIDKit) runs after listening, and the
+      // request above, sent as soon as the server listened, raced it.
+      await waitForLine(server, '"msg":"warm-up done"')
+      const logged = server.output()
+      expect(logged.indexOf('"msg":"listening"')).toBeLessThan(logged.indexOf('"msg":"warm-up done"'))
+      expect(logged).not.toContain('warm-up failed')
     } finally {
       expect(await server.stop()).toBe(0)
     }
