@@ -66,10 +66,10 @@ export function createFirstUseCompilers(): FirstUseCompilers {
         let serialize: ((doc: unknown) => string) | undefined
         pending.push({
           route: { method: route.method, url: route.url, httpStatus: route.httpStatus },
-          compile: () => void (serialize ??= compileRoute(route)),
+          compile: () => void (serialize ??= compileRoute(withTypeLists(route))),
           isCompiled: () => serialize !== undefined,
         })
-        return (doc) => (serialize ??= compileRoute(route))(doc)
+        return (doc) => (serialize ??= compileRoute(withTypeLists(route)))(doc)
       }
     },
     async warmUp(wanted) {
@@ -83,4 +83,46 @@ export function createFirstUseCompilers(): FirstUseCompilers {
       return count
     },
   }
+}
+
+type RouteSchema = Parameters<ReturnType<SerializerFactory>>[0]
+type JsonSchema = Record<string, unknown>
+
+// What a branch of a union may carry besides `type` and still be told apart by its type alone.
+const ANNOTATIONS = new Set(['type', 'description', 'title', 'examples', 'default'])
+const OBJECT_SHAPE = new Set([...ANNOTATIONS, 'properties', 'required', 'additionalProperties', 'patternProperties'])
+
+function isTypeOnlyBranch(branch: unknown): branch is JsonSchema & { type: string } {
+  if (typeof branch !== 'object' || branch === null) return false
+  const { type } = branch as JsonSchema
+  if (typeof type !== 'string' || type === 'array') return false
+  const allowed = type === 'object' ? OBJECT_SHAPE : ANNOTATIONS
+  return Object.keys(branch).every((key) => allowed.has(key))
+}
+
+/**
+ * A union whose branches differ by JSON type (TypeBox's `Union([String(), Null()])`, `Union([Obj,
+ * Null()])`) as one schema with a list of types. fast-json-stringify writes the same JSON for both,
+ * but an `anyOf` makes it pick the branch with Ajv on every call: the first response compiled Ajv
+ * validators for the whole schema (~15 ms of the first score, issue 12) and every response ran
+ * them. A list of types is decided by `typeof` in the generated code. Other unions are left alone.
+ */
+export function mergeTypeUnions(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(mergeTypeUnions)
+  if (typeof schema !== 'object' || schema === null) return schema
+  const copy: JsonSchema = {}
+  for (const [key, value] of Object.entries(schema)) copy[key] = mergeTypeUnions(value)
+  const branches = copy.anyOf
+  if (!Array.isArray(branches) || copy.type !== undefined) return copy
+  if (!branches.every(isTypeOnlyBranch)) return copy
+  const types = branches.map((branch) => branch.type)
+  const objects = branches.filter((branch) => branch.type === 'object')
+  if (new Set(types).size !== types.length || objects.length > 1) return copy
+  const { anyOf: _union, ...outer } = copy
+  const { type: _object, ...objectShape } = objects[0] ?? {}
+  return { ...objectShape, ...outer, type: types }
+}
+
+function withTypeLists(route: RouteSchema): RouteSchema {
+  return { ...route, schema: mergeTypeUnions(route.schema) as RouteSchema['schema'] }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../helpers/app.js'
-import type { RouteRef } from '../../src/api/compile-on-first-use.js'
+import { Type } from '@sinclair/typebox'
+import { mergeTypeUnions, type RouteRef } from '../../src/api/compile-on-first-use.js'
 
 // Validators and serializers compile on a route's first request (src/api/compile-on-first-use.ts);
 // `warmUpRoutes` compiles chosen ones ahead of it, as the server does for the public score once it
@@ -44,5 +45,25 @@ describe('warmUpRoutes (src/api/compile-on-first-use.ts)', () => {
     })
     const health = await ctx.app.inject({ method: 'GET', url: '/health/' })
     expect(health.statusCode).toBe(200)
+  })
+})
+
+describe('mergeTypeUnions (serializer schemas, issue 12)', () => {
+  it('a union told apart by JSON type becomes a list of types; other unions stay', () => {
+    const Points = Type.Object({ total: Type.Integer() }, { title: 'Points' })
+    expect(mergeTypeUnions(Type.Union([Type.String(), Type.Null()], { description: 'd' }))).toEqual({
+      description: 'd',
+      type: ['string', 'null'],
+    })
+    expect(mergeTypeUnions(Type.Object({ points: Type.Union([Points, Type.Null()]) }))).toMatchObject({
+      properties: { points: { title: 'Points', properties: { total: { type: 'integer' } }, type: ['object', 'null'] } },
+    })
+    const kept = [
+      Type.Union([Type.Array(Type.String()), Type.String()]),
+      Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      Type.Union([Type.String(), Type.String({ description: 'twice' })]),
+      Type.Union([Points, Type.Object({ other: Type.String() })]),
+    ]
+    for (const union of kept) expect(mergeTypeUnions(union)).toEqual(JSON.parse(JSON.stringify(union)))
   })
 })
