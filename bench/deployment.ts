@@ -59,8 +59,10 @@ export function parseDeploymentOptions(argv: string[]): DeploymentOptions | unde
       concurrency: { type: 'string' },
       out: { type: 'string' },
     },
+    // The run's own options (`--passports 300`, `--runtime bundle`) are unknown here: without
+    // --target they are parseBenchOptions' to judge, and their values must not read as positionals.
     strict: false,
-    allowPositionals: false,
+    allowPositionals: true,
   })
   if (typeof values.target !== 'string') return undefined
   let target: URL

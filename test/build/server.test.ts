@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { seedDemoData, type DemoSeed } from '../../src/dev/demo-seed.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { ensureServerBuilt, readRowsAfterChild, ROOT } from './dist.js'
+import { PRODUCTION_MALLOC_ENV, PRODUCTION_NODE_FLAGS } from '../../scripts/node-flags.js'
+import { serviceCommand } from '../../bench/service.js'
 
 // The production runtime as an operator starts it: `npm run build`, then `node dist/server.js`
 // (README "Production"). The process is the server itself (PID 1 in the container), so SIGTERM
@@ -28,9 +30,16 @@ interface Started {
 
 function startBuilt(entry: string, env: Record<string, string>): Promise<Started> {
   // Only what a container would set: no DATABASE_URL or settings leak in from the test runner.
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ...PRODUCTION_MALLOC_ENV,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -106,6 +115,24 @@ describe('dist/ (npm run build)', () => {
     // DIDKit is required on first use or by the warm-up after listening (src/domain/didkit.ts), never at start.
     expect(server).toContain('"@spruceid/didkit-wasm-node"')
     expect(server).not.toMatch(/^import[^;]*?from\s*"@spruceid\/didkit-wasm-node"/m)
+  })
+})
+
+describe('the production command', () => {
+  it('the Dockerfile, README and the bench start node with the settings of scripts/node-flags.ts', async () => {
+    const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8')
+    expect(dockerfile).toContain(
+      `CMD [${['node', ...PRODUCTION_NODE_FLAGS, 'dist/server.js'].map((arg) => JSON.stringify(arg)).join(', ')}]`,
+    )
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8')
+    expect(readme).toContain(`node ${PRODUCTION_NODE_FLAGS.join(' ')} dist/server.js`)
+    for (const [name, value] of Object.entries(PRODUCTION_MALLOC_ENV)) {
+      expect(dockerfile).toMatch(new RegExp(`^\\s+${name}=${value}\\b`, 'm'))
+      expect(readme).toContain(`${name}=${value}`)
+    }
+    const bench = serviceCommand('bundle')
+    expect(bench.args.slice(0, -1)).toEqual(PRODUCTION_NODE_FLAGS)
+    expect(bench.env).toEqual(PRODUCTION_MALLOC_ENV)
   })
 })
 
