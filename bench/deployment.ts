@@ -59,8 +59,8 @@ export function parseDeploymentOptions(argv: string[]): DeploymentOptions | unde
       concurrency: { type: 'string' },
       out: { type: 'string' },
     },
-    // The service bench's own options (`--scenarios a,b`, …) pass through: without strictness an
-    // unknown option is a flag and its value a positional, which is the service bench's to refuse.
+    // The run's own options (`--passports 300`, `--runtime bundle`) are unknown here: without
+    // --target they are parseBenchOptions' to judge, and their values must not read as positionals.
     strict: false,
     allowPositionals: true,
   })

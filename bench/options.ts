@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import type { ServiceRuntime } from './service.js'
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -18,6 +19,8 @@ bench/results/<date>.json and .md.
   --cold-start-runs N     spawns per cold-start measurement (default 3, quick 1)
   --db-pool-size N        DB_POOL_SIZE of the service (default: the service's own default)
   --log-level L           LOG_LEVEL of the service (default warn: the log pipe is not what we measure)
+  --runtime R             how the service runs: tsx (default, npm start) or bundle (the production
+                          build, node dist/server.js, built into a directory of the run)
   --sign-all              sign every background stamp too (slow: ~2.4 ms per stamp per core)
   --skip-cold-start       skip the cold-start measurements
   --scenarios A,B         run only these scenarios (ids as in bench/README.md; the floor follows warm-rescore)
@@ -38,6 +41,7 @@ export interface BenchOptions {
   coldStartRuns: number
   dbPoolSize: number | undefined
   logLevel: string
+  runtime: ServiceRuntime
   signAll: boolean
   skipColdStart: boolean
   keepDatabase: boolean
@@ -102,6 +106,7 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
       'cold-start-runs': { type: 'string' },
       'db-pool-size': { type: 'string' },
       'log-level': { type: 'string' },
+      runtime: { type: 'string', default: 'tsx' },
       'sign-all': { type: 'boolean', default: false },
       'skip-cold-start': { type: 'boolean', default: false },
       'keep-database': { type: 'boolean', default: false },
@@ -123,6 +128,8 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
   const scaleSizes = sizeList(values.scale, quick ? [150, 300] : [1_000, 10_000])
   if (scaleSizes.some((size) => size < cohorts.warm))
     throw new UsageError(`--scale: every size must hold the ${cohorts.warm} warm passports`)
+  if (values.runtime !== 'tsx' && values.runtime !== 'bundle')
+    throw new UsageError(`--runtime: tsx or bundle, got ${JSON.stringify(values.runtime)}`)
   const rawUrl = env.DATABASE_URL?.trim()
   return {
     quick,
@@ -136,6 +143,7 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
     dbPoolSize:
       values['db-pool-size'] === undefined ? undefined : positiveInt(values['db-pool-size'], 'db-pool-size', 5),
     logLevel: values['log-level'] ?? 'warn',
+    runtime: values.runtime,
     signAll: values['sign-all'] === true,
     skipColdStart: values['skip-cold-start'] === true,
     keepDatabase: values['keep-database'] === true,

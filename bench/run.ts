@@ -13,7 +13,7 @@ import { planBackground, planCohorts, type CohortLayout, type PassportPlan } fro
 import { formatTable, resultStamp, writeReport, type BenchReport, type ScalePoint } from './report.js'
 import type { ScenarioContext } from './scenarios.js'
 import { credentialTemplate, insertSignedPassports } from './seeding.js'
-import type { RunningService } from './service.js'
+import { buildServerBundle, removeServerBundle, type RunningService } from './service.js'
 import { signPassports, type SignedPassport } from './signing.js'
 import { countTables, findServerVersion, insertBans, listClientBackendPids } from './sql.js'
 import {
@@ -112,6 +112,7 @@ async function prepare(options: BenchOptions, db: BenchDatabase): Promise<Prepar
     durationSeconds: options.durationSeconds,
     concurrency: options.concurrency,
     listBackends: () => listClientBackendPids(db.sql),
+    runtime: options.runtime,
     background: {
       communityId: tenant.communityId,
       template: credentialTemplate(signing.signed.get(layout.warm[0]!.address)!.credentials[0]!),
@@ -216,6 +217,8 @@ async function run(options: BenchOptions, db: BenchDatabase): Promise<BenchRepor
   const scale: ScalePoint[] = []
   let service: RunningService | undefined
   try {
+    if (options.runtime === 'bundle' && !(await buildServerBundle()))
+      throw new Error('--runtime bundle: the production build failed (is esbuild installed?)')
     service = await startStageOne(options, prepared)
     const rssAtStartMb = service.rssAtStartMb
     scale.push(...(await measureSmallerScales(options, prepared, service)))
@@ -260,7 +263,8 @@ async function run(options: BenchOptions, db: BenchDatabase): Promise<BenchRepor
       service: {
         logLevel: options.logLevel,
         dbPoolSize: options.dbPoolSize === undefined ? 'default (5)' : String(options.dbPoolSize),
-        startedAs: 'node --import tsx src/server.ts',
+        startedAs:
+          options.runtime === 'bundle' ? 'node dist/server.js (npm run build)' : 'node --import tsx src/server.ts',
         rssAtStartMb,
       },
       seeding: {
@@ -289,6 +293,7 @@ async function run(options: BenchOptions, db: BenchDatabase): Promise<BenchRepor
     return report
   } finally {
     await service?.stop()
+    if (options.runtime === 'bundle') await removeServerBundle()
   }
 }
 

@@ -2,10 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { PRODUCTION_MALLOC_ENV, PRODUCTION_NODE_FLAGS } from '../scripts/node-flags.js'
 
 // The service runs as a child process, so its RSS and CPU are its own and not the load
 // generator's. It is started as `node --import tsx src/server.ts`: what `npm start` runs, minus
-// the tsx CLI's extra wrapper process (whose pid would not be the server's).
+// the tsx CLI's extra wrapper process (whose pid would not be the server's); or, with
+// `--runtime bundle`, as production runs it (`serviceCommand`).
 
 const SERVER_ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url))
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -17,7 +19,7 @@ const BUNDLE_FILE = join(BUNDLE_DIR, 'server.js')
 /**
  * `tsx`: `node --import tsx src/server.ts`, what `npm start` runs (TypeScript compiled at load).
  * `bundle`: the production runtime, built as `npm run build` builds dist/ (scripts/build.ts) and
- * run by plain node as `node dist/server.js`.
+ * run by plain node as production runs it (scripts/node-flags.ts).
  */
 export type ServiceRuntime = 'tsx' | 'bundle'
 
@@ -70,14 +72,22 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined))
 }
 
+/** node's arguments and environment for a runtime: the bundle runs as in production (scripts/node-flags.ts). */
+export function serviceCommand(runtime: ServiceRuntime): { args: string[]; env: Record<string, string> } {
+  return runtime === 'bundle'
+    ? { args: [...PRODUCTION_NODE_FLAGS, BUNDLE_FILE], env: { ...PRODUCTION_MALLOC_ENV } }
+    : { args: ['--import', 'tsx', SERVER_ENTRY], env: {} }
+}
+
 export async function startService(options: StartOptions): Promise<RunningService> {
   const startedAt = performance.now()
-  const entry = options.runtime === 'bundle' ? [BUNDLE_FILE] : ['--import', 'tsx', SERVER_ENTRY]
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
+  const command = serviceCommand(options.runtime ?? 'tsx')
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...command.args], {
     cwd: REPO_ROOT,
     env: definedOnly({
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      ...command.env,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: '0',

@@ -12,7 +12,7 @@ import type { PassportPlan } from './population.js'
 import { readMainThreadProfile, summarizeProfile, type ProfileSummary } from './profile.js'
 import type { ScalePoint } from './report.js'
 import { seedBackground, type BackgroundOptions } from './seeding.js'
-import { startService, type BackendLister, type RunningService } from './service.js'
+import { startService, type BackendLister, type RunningService, type ServiceRuntime } from './service.js'
 import { analyzeTables, countTables } from './sql.js'
 import { scoreEach } from './warm-up.js'
 import { loadConfig } from '../src/config.js'
@@ -30,6 +30,8 @@ export interface RunState {
   durationSeconds: number
   concurrency: number
   listBackends: BackendLister
+  /** How the service runs (--runtime): under tsx, or the production build. */
+  runtime: ServiceRuntime
   background: BackgroundOptions
   backgroundStart: number
   /** End (exclusive) of the background generated so far, and the time it took. */
@@ -176,7 +178,7 @@ export async function startWarmService(
   passports: readonly PassportPlan[],
   nodeArgs: string[] = [],
 ): Promise<RunningService> {
-  const service = await startService({ env: state.env, nodeArgs })
+  const service = await startService({ env: state.env, nodeArgs, runtime: state.runtime })
   try {
     await scoreEach({
       baseUrl: service.baseUrl,

@@ -47,7 +47,7 @@ export function evaluateTargets(report: BenchReport, peakRssMb: number): TargetC
       pass: warm ? warm.latencyMs.p99 <= P99_AT_CONCURRENCY_MS : null,
     },
     {
-      name: 'service RSS, peak over all scenarios (tsx runtime)',
+      name: `service RSS, peak over all scenarios (${report.service.startedAs})`,
       target: `≤ ${RSS_MB} MB`,
       measured: `${peakRssMb.toFixed(0)} MB${bundled ? `; idle at listening: ${coldStart?.rssAtStartMb.toFixed(0)} MB under tsx, ${bundled.rssAtStartMb.toFixed(0)} MB bundled` : ''}`,
       pass: peakRssMb > 0 ? peakRssMb <= RSS_MB : null,

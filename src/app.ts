@@ -12,7 +12,7 @@ import { registerRoutes } from './api/routes.js'
 import { registerApiDocs } from './api/openapi/register.js'
 import { installObservability } from './api/observability.js'
 import { registerCors } from './api/cors.js'
-import { serializersOnFirstUse, validatorOnFirstUse } from './api/compile-on-first-use.js'
+import { createFirstUseCompilers, type RouteRef } from './api/compile-on-first-use.js'
 import './api/auth/api-key-analytics.js'
 import { createSignatureCache, type SignatureVerifier } from './domain/credential-verifier.js'
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
@@ -27,6 +27,8 @@ declare module 'fastify' {
     signatureVerifier: SignatureVerifier
     jwtKeys: JwtKeys
     storedStampCache: StoredStampCache
+    /** Compiles the selected routes' validators and serializers ahead of their first request (src/api/compile-on-first-use.ts). */
+    warmUpRoutes(wanted: (route: RouteRef) => boolean): Promise<number>
   }
 }
 
@@ -52,6 +54,7 @@ export async function buildApp({
   signatureVerifier,
   rateLimiter,
 }: AppDeps): Promise<FastifyInstance> {
+  const compilers = createFirstUseCompilers()
   const loggerOption =
     typeof logger === 'object' && 'info' in logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger }
   const app = Fastify({
@@ -67,16 +70,21 @@ export async function buildApp({
     return503OnClosing: false,
     // D24: the HTTP parser's and the router's errors in the `{"detail": …}` envelope too.
     ...transportErrorOptions,
-    schemaController: { compilersFactory: { buildSerializer: serializersOnFirstUse() } },
+    schemaController: { compilersFactory: { buildSerializer: compilers.serializerFactory } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Path and query values are text and are coerced like ninja does ("5" → 5); a JSON body is not:
   // pydantic refuses "x" for a list or 5 for a string, so the body validator must not coerce either.
-  const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false })
-  const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false })
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    validatorOnFirstUse(() => (httpPart === 'body' ? strict : coercing).compile(schema)),
+  // validateSchema off: checking a schema against the JSON Schema meta-schema first compiles the
+  // meta-schema, ~10 ms of the first request per instance (issue 12); our schemas are TypeBox's,
+  // and test/api/route-compilers.test.ts compiles every route's with the check on.
+  const options = { useDefaults: true, removeAdditional: false, allErrors: false, validateSchema: false } as const
+  const coercing = new Ajv({ ...options, coerceTypes: 'array' })
+  const strict = new Ajv({ ...options, coerceTypes: false })
+  app.setValidatorCompiler(({ schema, httpPart, method, url }) =>
+    compilers.validatorOnFirstUse({ method, url }, () => (httpPart === 'body' ? strict : coercing).compile(schema)),
   )
+  app.decorate('warmUpRoutes', compilers.warmUp)
 
   app.decorate('config', config)
   app.decorate('sql', sql)

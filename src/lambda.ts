@@ -3,10 +3,14 @@ import { loadServiceConfig } from './config.js'
 import { createSql } from './db/pool.js'
 import { buildApp } from './app.js'
 import { flushingTraces, startTracing } from './telemetry.js'
+import { startDidKitCompile } from './domain/didkit.js'
 
 // AWS Lambda entry point: the same app behind @fastify/aws-lambda. A Lambda always has a real
 // database (DATABASE_URL, typically RDS Proxy: keep the pool small and prepared statements off
 // in transaction-pooling mode). The pool and app live as long as the execution environment.
+// Issue 12: DIDKit compiles in V8's background threads during INIT; the first verification
+// then finds the code ready.
+startDidKitCompile()
 const config = loadServiceConfig(process.env)
 const tracing = await startTracing(config)
 if (!config.databaseUrl)

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { withSpan } from './tracing.js'
-import type * as DidKitModule from '@spruceid/didkit-wasm-node'
+import { loadDidKit } from './didkit.js'
 
 // Python passes exactly this (scoring §2 step 4g); a proof with another purpose is "No applicable proof".
 const PROOF_OPTIONS = JSON.stringify({ proofPurpose: 'assertionMethod' })
@@ -22,19 +22,6 @@ export class CredentialFormatError extends Error {
 
 interface VerificationResult {
   errors?: unknown
-}
-
-type DidKit = typeof DidKitModule
-let didkit: Promise<DidKit> | undefined
-
-/**
- * DIDKit compiles its 9 MB WebAssembly module when it is loaded: ~100 ms of CPU that a process
- * which never verifies a credential (a health check, a cached passport, a Lambda answering a
- * 404) should not pay at start. The first verification loads it; every later one reuses it.
- */
-export function loadDidKit(): Promise<DidKit> {
-  didkit ??= import('@spruceid/didkit-wasm-node')
-  return didkit
 }
 
 /** `errors` of didkit's verifyCredential for this exact JSON text: empty = valid signature. */

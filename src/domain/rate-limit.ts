@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
-import { createRedisCounter } from '../db/redis.js'
 
 // Rate limiting as Python does it (endpoints §1.8, D26): django-ratelimit 4.1.0's fixed windows in
 // Django's Redis cache, reproduced to the byte so that Python and this service count every key in
@@ -153,13 +152,32 @@ export interface RedisRateLimiterOptions {
   clock?: () => number
 }
 
-/** The limiter on the shared Redis; the client exists only once rate limiting is on. */
+/**
+ * The limiter on the shared Redis; the client exists only once rate limiting is on, and so does
+ * ioredis: loading it took ~10 ms of every start (issue 12), and rate limiting is off by default.
+ */
 export function openRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
-  const counter = createRedisCounter({
-    url: options.url,
-    commandTimeoutMs: options.commandTimeoutMs,
-    onConnectionError: options.onConnectionError,
-    onReady: options.onReady,
-  })
-  return createRateLimiter(counter, options.clock)
+  const opening = import('../db/redis.js').then(({ createRedisCounter }) =>
+    createRedisCounter({
+      url: options.url,
+      commandTimeoutMs: options.commandTimeoutMs,
+      onConnectionError: options.onConnectionError,
+      onReady: options.onReady,
+    }),
+  )
+  return createRateLimiter(counterOnceLoaded(opening), options.clock)
+}
+
+/** A count waits for the client's module (it then fails at once while Redis is not connected). */
+function counterOnceLoaded(opening: Promise<RateLimitCounter>): RateLimitCounter {
+  return {
+    count: async (key, ttlSeconds) => (await opening).count(key, ttlSeconds),
+    connected(timeoutMs) {
+      const startedAt = Date.now()
+      return opening
+        .then((counter) => counter.connected(Math.max(0, timeoutMs - (Date.now() - startedAt))))
+        .catch(() => false)
+    },
+    close: async () => (await opening).close(),
+  }
 }

@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { seedDemoData, type DemoSeed } from '../../src/dev/demo-seed.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { ensureServerBuilt, readRowsAfterChild, ROOT } from './dist.js'
+import { PRODUCTION_MALLOC_ENV, PRODUCTION_NODE_FLAGS } from '../../scripts/node-flags.js'
+import { serviceCommand } from '../../bench/service.js'
 
 // The production runtime as an operator starts it: `npm run build`, then `node dist/server.js`
 // (README "Production"). The process is the server itself (PID 1 in the container), so SIGTERM
@@ -28,9 +30,16 @@ interface Started {
 
 function startBuilt(entry: string, env: Record<string, string>): Promise<Started> {
   // Only what a container would set: no DATABASE_URL or settings leak in from the test runner.
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ...PRODUCTION_MALLOC_ENV,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -56,6 +65,13 @@ function startBuilt(entry: string, env: Record<string, string>): Promise<Started
       reject(new Error(`dist/server.js exited with ${code} before listening:\n${output}`))
     })
   })
+}
+
+async function waitForLine(server: Started, text: string): Promise<void> {
+  for (let waited = 0; !server.output().includes(text); waited += 20) {
+    if (waited > 10_000) throw new Error(`no ${text} within 10 s:\n${server.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }
 
 let entry: string
@@ -96,7 +112,27 @@ describe('dist/ (npm run build)', () => {
     // PGlite is reached only through the embedded chunk: a deployment's start never loads it.
     const server = await readFile(entry, 'utf8')
     expect(server).not.toMatch(/["']@electric-sql\/pglite["']/)
-    expect(server).toContain('import("@spruceid/didkit-wasm-node")')
+    // DIDKit is required on first use or by the warm-up after listening (src/domain/didkit.ts), never at start.
+    expect(server).toContain('"@spruceid/didkit-wasm-node"')
+    expect(server).not.toMatch(/^import[^;]*?from\s*"@spruceid\/didkit-wasm-node"/m)
+  })
+})
+
+describe('the production command', () => {
+  it('the Dockerfile, README and the bench start node with the settings of scripts/node-flags.ts', async () => {
+    const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8')
+    expect(dockerfile).toContain(
+      `CMD [${['node', ...PRODUCTION_NODE_FLAGS, 'dist/server.js'].map((arg) => JSON.stringify(arg)).join(', ')}]`,
+    )
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8')
+    expect(readme).toContain(`node ${PRODUCTION_NODE_FLAGS.join(' ')} dist/server.js`)
+    for (const [name, value] of Object.entries(PRODUCTION_MALLOC_ENV)) {
+      expect(dockerfile).toMatch(new RegExp(`^\\s+${name}=${value}\\b`, 'm'))
+      expect(readme).toContain(`${name}=${value}`)
+    }
+    const bench = serviceCommand('bundle')
+    expect(bench.args.slice(0, -1)).toEqual(PRODUCTION_NODE_FLAGS)
+    expect(bench.env).toEqual(PRODUCTION_MALLOC_ENV)
   })
 })
 
@@ -130,6 +166,12 @@ describe('node dist/server.js on DATABASE_URL', () => {
       expect(response.status).toBe(200)
       expect(body).toMatchObject({ address: seed.address, score: DEMO_SCORE, passing_score: true, error: null })
       expect(Object.keys(body.stamps as object)).toHaveLength(12)
+      // Issue 12: the warm-up (the public score's compilers, DIDKit) runs after listening, and the
+      // request above, sent as soon as the server listened, raced it.
+      await waitForLine(server, '"msg":"warm-up done"')
+      const logged = server.output()
+      expect(logged.indexOf('"msg":"listening"')).toBeLessThan(logged.indexOf('"msg":"warm-up done"'))
+      expect(logged).not.toContain('warm-up failed')
     } finally {
       expect(await server.stop()).toBe(0)
     }

@@ -1,0 +1,33 @@
+// How the production server's node process is started: `node <flags> dist/server.js` with the
+// environment below, in the Dockerfile (ENV and CMD), in README "Production" and in the bench's
+// bundle runtime (test/build/server.test.ts checks that the three agree).
+//
+// Issue 12 asks for RSS ≤ 150 MB under the bench's load. Left to their defaults, V8 and glibc size
+// memory for speed on a machine with memory to spare, and the built server peaked at 199–217 MB
+// under `npm run bench -- --quick --runtime bundle` (2026-11-30, 2 cores shared with other work):
+//
+// - V8's heap was 107–121 MB for ~30 MB of live objects: each of the young generation's two
+//   semi-spaces grows to 16 MB, and the old generation is collected only once it has grown to up to
+//   4 × what survived the last collection.
+// - Outside the heap, glibc kept memory it had freed: once a large block (DIDKit's 9 MB of
+//   WebAssembly, read twice while it loads) is freed, glibc raises its mmap threshold to that size,
+//   so later blocks of up to 9 MB come from arenas that are rarely given back; and every thread that
+//   allocates may get an arena of its own.
+//
+// With both settings the peak was 122 MB; req/s stayed within 10 % (the write-heavy scenarios
+// spend ~10 % more CPU per request in the more frequent collections). bench/README.md, "Memory",
+// has the runs.
+export const PRODUCTION_NODE_FLAGS = [
+  // Semi-spaces of at most 8 MB instead of 16: a young generation of 16 MB instead of 32.
+  '--max-semi-space-size=8',
+  // The old generation's next collection at 1.3 × its live size (V8's own factor is 1.1–4).
+  '--heap-growing-percent=30',
+] as const
+
+export const PRODUCTION_MALLOC_ENV = {
+  // Two malloc arenas shared by all threads instead of up to 8 per core.
+  MALLOC_ARENA_MAX: '2',
+  // Blocks of 128 kB and more are mapped on their own and given back when freed (a fixed
+  // threshold also turns off glibc's raising of it).
+  MALLOC_MMAP_THRESHOLD_: '131072',
+} as const
