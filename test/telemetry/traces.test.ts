@@ -99,21 +99,18 @@ describe('traces (OTEL_ENABLED)', () => {
       resource: { 'service.name': 'scorer-under-test', 'deployment.environment': 'test' },
     })
 
-    // The run's reads go out with the community lookup, in one round trip (src/db/pipeline.ts).
+    // The API key's read carries the community candidates and the run's reads: one round trip
+    // (src/db/pipeline.ts), all under the key's check.
     const children = childrenOf(spans, request)
-    expect(children.map((span) => span.name)).toEqual([
-      'verifyApiKey',
+    expect(children.map((span) => span.name)).toEqual(['verifyApiKey', 'scorePassport'])
+    const [auth, scoring] = children
+    expect(childrenOf(spans, auth!).map((span) => span.name)).toEqual([
+      'SELECT account_accountapikey',
       'SELECT account_community',
       'SELECT ceramic_cache_ceramiccache',
       'SELECT registry_hashscorerlink',
       'SELECT registry_passport',
-      'scorePassport',
     ])
-    const [auth, community] = children
-    const scoring = children.at(-1)
-    expect(auth!.name).toBe('verifyApiKey')
-    expect(childrenOf(spans, auth!).map((span) => span.name)).toEqual(['SELECT account_accountapikey'])
-    expect(community!.name).toBe('SELECT account_community')
     expect(scoring).toMatchObject({
       name: 'scorePassport',
       kind: SPAN_KIND.internal,
