@@ -1,7 +1,7 @@
 import type postgres from 'postgres'
 import { fromDriver } from './errors.js'
-import { POOL_TIMEOUTS, type Db, type Sql } from './pool.js'
-import { DeadlineExceededError, PoolTimeoutError } from './transaction.js'
+import type { Db, Sql } from './pool.js'
+import { boundConnectionWait, DeadlineExceededError } from './transaction.js'
 
 /** The transaction's statements failed or the server rolled it back: nothing was committed. */
 export class PipelineRolledBackError extends Error {
@@ -44,36 +44,21 @@ export async function readTogether<T extends readonly unknown[]>(
 /** A pooled connection of its own, waiting at most the pool's `poolTimeoutMs` and until the deadline. */
 function reserveConnection(sql: Sql, deadline: AbortSignal | undefined): Promise<postgres.ReservedSql> {
   if (deadline?.aborted) return Promise.reject(new DeadlineExceededError())
-  const poolTimeoutMs = POOL_TIMEOUTS.get(sql)
-  return new Promise((resolve, reject) => {
-    let isSettled = false
-    const giveUp = (error: Error) => {
-      if (isSettled) return
-      isSettled = true
-      cleanUp()
-      reject(error)
-    }
-    const timer =
-      poolTimeoutMs === undefined
-        ? undefined
-        : setTimeout(() => giveUp(new PoolTimeoutError(poolTimeoutMs)), poolTimeoutMs)
-    const onDeadline = () => giveUp(new DeadlineExceededError())
-    const cleanUp = () => {
-      clearTimeout(timer)
-      deadline?.removeEventListener('abort', onDeadline)
-    }
-    deadline?.addEventListener('abort', onDeadline, { once: true })
-    sql.reserve().then(
-      (connection) => {
-        // A connection that arrives after the caller gave up goes straight back to the pool.
-        if (isSettled) return connection.release()
-        isSettled = true
-        cleanUp()
-        resolve(connection)
-      },
-      (error: unknown) => giveUp(fromDriver(error instanceof Error ? error : new Error(String(error))) as Error),
-    )
-  })
+  const wait = boundConnectionWait(sql, deadline)
+  const reserved = sql.reserve().then(
+    (connection) => {
+      // A connection that arrives after the caller gave up goes straight back to the pool.
+      if (!wait.stop()) connection.release()
+      return connection
+    },
+    (error: unknown) => {
+      wait.stop()
+      throw fromDriver(error instanceof Error ? error : new Error(String(error)))
+    },
+  )
+  // Settles after the race is lost too; nobody awaits it then.
+  reserved.catch(() => undefined)
+  return Promise.race([reserved, wait.gaveUp])
 }
 
 /**

@@ -36,36 +36,44 @@ export function inTransaction<T>(
 ): Promise<T> {
   const { deadline } = options
   if (deadline?.aborted) return Promise.reject(new DeadlineExceededError())
-  const poolTimeoutMs = POOL_TIMEOUTS.get(sql)
-  let isStarted = false
-  let isAbandoned = false
-  let giveUp: (error: Error) => void = () => {}
-  const waiting = new Promise<never>((_resolve, reject) => {
-    giveUp = (error) => {
-      if (isStarted || isAbandoned) return
-      isAbandoned = true
-      reject(error)
-    }
-  })
-  const timer =
-    poolTimeoutMs === undefined
-      ? undefined
-      : setTimeout(() => giveUp(new PoolTimeoutError(poolTimeoutMs)), poolTimeoutMs)
-  const onDeadline = () => giveUp(new DeadlineExceededError())
-  deadline?.addEventListener('abort', onDeadline, { once: true })
-
+  const wait = boundConnectionWait(sql, deadline)
   const run = sql.begin(async (tx) => {
-    isStarted = true
-    clearTimeout(timer)
-    if (isAbandoned) throw new DeadlineExceededError()
+    if (!wait.stop()) throw new DeadlineExceededError()
     const result = await work(tx)
     if (deadline?.aborted) throw new DeadlineExceededError()
     return result
   }) as Promise<T>
   // An abandoned run still settles later (rolled back); nobody awaits it any more.
   run.catch(() => undefined)
-  return Promise.race([run, waiting]).finally(() => {
+  return Promise.race([run, wait.gaveUp]).finally(wait.stop)
+}
+
+interface ConnectionWait {
+  /** Rejects with PoolTimeoutError or DeadlineExceededError when a bound passes first. */
+  gaveUp: Promise<never>
+  /** Ends the wait; false when it had already given up (the connection came too late). */
+  stop(): boolean
+}
+
+/** Waiting for a pooled connection, bounded by the pool's `poolTimeoutMs` and by the deadline. */
+export function boundConnectionWait(sql: Sql, deadline: AbortSignal | undefined): ConnectionWait {
+  const poolTimeoutMs = POOL_TIMEOUTS.get(sql)
+  let state: 'waiting' | 'stopped' | 'gave up' = 'waiting'
+  let reject: (error: Error) => void = () => {}
+  const gaveUp = new Promise<never>((_resolve, rejectWait) => (reject = rejectWait))
+  const end = (next: 'stopped' | 'gave up') => {
+    if (state !== 'waiting') return false
+    state = next
     clearTimeout(timer)
     deadline?.removeEventListener('abort', onDeadline)
-  })
+    return true
+  }
+  const giveUp = (error: Error) => end('gave up') && reject(error)
+  const timer =
+    poolTimeoutMs === undefined
+      ? undefined
+      : setTimeout(() => giveUp(new PoolTimeoutError(poolTimeoutMs)), poolTimeoutMs)
+  const onDeadline = () => giveUp(new DeadlineExceededError())
+  deadline?.addEventListener('abort', onDeadline, { once: true })
+  return { gaveUp, stop: () => end('stopped') || state === 'stopped' }
 }

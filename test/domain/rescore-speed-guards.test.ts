@@ -14,7 +14,7 @@ import { createStoredStampCache } from '../../src/domain/stored-stamp-cache.js'
 import { buildTestApp, scoringTestConfig, useTestApp } from '../helpers/app.js'
 import { createApiKey } from '../../src/domain/api-keys.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
-import { addCacheStamps, signStamps } from '../helpers/factories/scoring.js'
+import { addCacheStamps, signStamps, twoStampPassport } from '../helpers/factories/scoring.js'
 
 // Issue 16: the speed-ups of a warm rescore keep every check. A stored stamp whose row changed in
 // any way is verified again (the stored-stamp cache is keyed by row and row version), and a warm
@@ -26,28 +26,7 @@ describe('a rescore after a stored stamp changed', () => {
   const ctx = useTestApp({ config: () => scoringTestConfig() })
 
   async function scoredTwice() {
-    const { accountId } = await createAccount(ctx.database.sql)
-    const { communityId } = await createCommunity(ctx.database.sql, {
-      accountId,
-      weights: { Google: 0.525, Ens: 0.208 },
-    })
-    const address = randomAddress()
-    await addCacheStamps(
-      ctx.database.sql,
-      address,
-      await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }]),
-    )
-    const checked: unknown[] = []
-    const deps: ScoringDeps = {
-      sql: ctx.database.sql,
-      config: ctx.app.config,
-      verifySignature: (credential) => {
-        checked.push(credential)
-        return verifyCredentialSignature(credential)
-      },
-      log: silent,
-      storedStampCache: createStoredStampCache(100),
-    }
+    const { communityId, address, checked, deps } = await twoStampPassport(ctx.database.sql, ctx.app.config)
     const score = async () => formatV2ScoreResponse(await scorePassportInCommunity(deps, address, communityId))
     expect(Object.keys((await score()).stamps)).toEqual(['Ens', 'Google'])
     expect(Object.keys((await score()).stamps)).toEqual(['Ens', 'Google'])

@@ -1,11 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createStoredStampCache, slimCredential } from '../../src/domain/stored-stamp-cache.js'
 import { formatV2ScoreResponse } from '../../src/api/schemas/score.js'
-import { scorePassportInCommunity, type ScoringDeps } from '../../src/domain/score-passport.js'
+import { scorePassportInCommunity } from '../../src/domain/score-passport.js'
 import { useTestApp, scoringTestConfig } from '../helpers/app.js'
-import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
-import { addCacheStamps, signStamps } from '../helpers/factories/scoring.js'
-import { verifyCredentialSignature } from '../../src/domain/credential-verifier.js'
+import { twoStampPassport } from '../helpers/factories/scoring.js'
 
 const scoreBody = async (...args: Parameters<typeof scorePassportInCommunity>) =>
   formatV2ScoreResponse(await scorePassportInCommunity(...args))
@@ -49,28 +47,7 @@ describe('scoring with the stored-stamp cache', () => {
   const ctx = useTestApp({ config: () => scoringTestConfig() })
 
   it('a rescore of unchanged stamps needs no DIDKit call; a changed credential is checked again; results are identical', async () => {
-    const { accountId } = await createAccount(ctx.database.sql)
-    const { communityId } = await createCommunity(ctx.database.sql, {
-      accountId,
-      weights: { Google: 0.525, Ens: 0.208 },
-    })
-    const address = randomAddress()
-    await addCacheStamps(
-      ctx.database.sql,
-      address,
-      await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }]),
-    )
-    const checked: unknown[] = []
-    const deps: ScoringDeps = {
-      sql: ctx.database.sql,
-      config: ctx.app.config,
-      verifySignature: (credential) => {
-        checked.push(credential)
-        return verifyCredentialSignature(credential)
-      },
-      log: { info: () => {}, warn: () => {}, error: () => {} },
-      storedStampCache: createStoredStampCache(100),
-    }
+    const { communityId, address, checked, deps } = await twoStampPassport(ctx.database.sql, ctx.app.config)
     const lookups = vi.spyOn(deps.storedStampCache!, 'get')
     const first = await scoreBody(deps, address, communityId)
     expect(checked).toHaveLength(2)

@@ -1,4 +1,9 @@
-import type { Db } from '../../../src/db/pool.js'
+import type { Config } from '../../../src/config.js'
+import type { Db, Sql } from '../../../src/db/pool.js'
+import { verifyCredentialSignature } from '../../../src/domain/credential-verifier.js'
+import type { ScoringDeps } from '../../../src/domain/score-passport.js'
+import { createStoredStampCache } from '../../../src/domain/stored-stamp-cache.js'
+import { createAccount, createCommunity, randomAddress } from './accounts.js'
 import { createApiKey, type CreatedApiKey } from '../../../src/domain/api-keys.js'
 import {
   demoIssuerKey,
@@ -60,4 +65,27 @@ export async function addCacheStamps(
       }
     }),
   )
+}
+
+/**
+ * A community weighting Google and Ens, a new address holding both stamps (signed) in the cache, and
+ * scoring deps with a stored-stamp cache of their own whose DIDKit checks are recorded in `checked`.
+ */
+export async function twoStampPassport(sql: Sql, config: Config) {
+  const { accountId } = await createAccount(sql)
+  const { communityId } = await createCommunity(sql, { accountId, weights: { Google: 0.525, Ens: 0.208 } })
+  const address = randomAddress()
+  await addCacheStamps(sql, address, await signStamps(address, [{ provider: 'Google' }, { provider: 'Ens' }]))
+  const checked: unknown[] = []
+  const deps: ScoringDeps = {
+    sql,
+    config,
+    verifySignature: (credential) => {
+      checked.push(credential)
+      return verifyCredentialSignature(credential)
+    },
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    storedStampCache: createStoredStampCache(100),
+  }
+  return { accountId, communityId, address, checked, deps }
 }
