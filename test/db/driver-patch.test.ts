@@ -1,68 +1,44 @@
 import type postgres from 'postgres'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
-import { createSql, poolUsage } from '../../src/db/pool.js'
+import { describe, expect, it } from 'vitest'
+import { useProxiedDatabase } from '../helpers/tcp-proxy.js'
+import { poolUsage, type Sql } from '../../src/db/pool.js'
 
-let database: TestDatabase
-let proxy: TcpProxy
-beforeAll(async () => {
-  database = await createTestDatabase()
-  const url = new URL(database.url)
-  proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) })
-})
-afterAll(async () => {
-  await proxy?.close()
-  await database?.close()
-})
-
-function proxiedUrl(): string {
-  const url = new URL(database.url)
-  url.port = String(proxy.port)
-  return url.toString()
-}
+const proxied = useProxiedDatabase()
 
 // patches/postgres-js.mjs: without it, the first write on a connection whose socket died throws
 // from a setImmediate (uncatchable; vitest reports it as an unhandled error and the run fails).
 describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeout: 5_000 }, () => {
   it('a write on a connection whose socket died rejects with CONNECTION_CLOSED instead of throwing', async () => {
-    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
-    try {
+    await proxied.withPool(async (sql) => {
       const reserved = await sql.reserve()
       expect(await reserved`select 1 as x`).toEqual([{ x: 1 }])
-      proxy.sever()
+      proxied.proxy.sever()
       await new Promise((resolve) => setTimeout(resolve, 50))
       // Settled, not thrown: CONNECTION_CLOSED from the guard, or ECONNRESET when the socket's error
       // event is still being delivered (a loaded machine).
       await expect(reserved`select 2 as x`).rejects.toMatchObject({
         code: expect.stringMatching(/^(CONNECTION_CLOSED|ECONNRESET)$/),
       })
-    } finally {
-      await sql.end({ timeout: 1 })
-    }
+    })
   })
 
   it('a reset while a new connection reads its array types fails the waiting query, not the process', async () => {
-    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
-    try {
+    await proxied.withPool(async (sql) => {
       // Before the data is forwarded: the reset lands while the pg_type read is in flight.
-      proxy.resetWhenClientSends((data) => data.includes('pg_catalog.pg_type'))
+      proxied.proxy.resetWhenClientSends((data) => data.includes('pg_catalog.pg_type'))
       await expect(sql`select 1 as x`).rejects.toMatchObject({
         code: expect.stringMatching(/^(ECONNRESET|CONNECTION_CLOSED)$/),
       })
       expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
-    } finally {
-      await sql.end({ timeout: 1 })
-    }
+    })
   })
 
   it('a query issued between a socket error and its close is settled, and the pool recovers', async () => {
-    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
-    try {
+    await proxied.withPool(async (sql) => {
       expect(await sql`select 1 as x`).toEqual([{ x: 1 }])
       const pending = Promise.allSettled([sql`select pg_sleep(0.2)`, sql`select 2 as x`, sql`select 3 as x`])
       await new Promise((resolve) => setTimeout(resolve, 20))
-      proxy.sever()
+      proxied.proxy.sever()
       const outcomes = await pending
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected'])
       // Issued right after the rejections, before the socket's 'close': upstream left it queued on the
@@ -71,22 +47,19 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
       if (retry.status === 'rejected') expect(retry.reason).toMatchObject({ code: 'CONNECTION_CLOSED' })
       else expect(retry.value).toEqual([{ x: 4 }])
       expect(await sql`select 5 as x`).toEqual([{ x: 5 }])
-    } finally {
-      await sql.end({ timeout: 1 })
-    }
+    })
   })
 
-  const untilClosed = async (sql: ReturnType<typeof createSql>) => {
+  const untilClosed = async (sql: Sql) => {
     for (let waited = 0; poolUsage(sql)?.reserved !== 0 && waited < 2_000; waited += 10)
       await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
   it('releasing a reservation whose connection closed leaves the pool whole: the next query gets a new connection', async () => {
-    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
-    try {
+    await proxied.withPool(async (sql) => {
       const reserved = await sql.reserve()
       expect(await reserved`select 1 as x`).toEqual([{ x: 1 }])
-      proxy.sever()
+      proxied.proxy.sever()
       await untilClosed(sql)
       // Upstream put the closed connection back among the idle ones: this query then failed, and the
       // connection sat among the busy ones with nothing to reconnect it (a pool of 1 was dead).
@@ -94,17 +67,14 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
       expect(poolUsage(sql)).toMatchObject({ idle: 0, busy: 0, reserved: 0, unopened: 1 })
       expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
       expect(await sql`select 3 as x`).toEqual([{ x: 3 }])
-    } finally {
-      await sql.end({ timeout: 1 })
-    }
+    })
   })
 
   it('a reservation ends at its connection’s close, even once the pool reconnected that connection for another query', async () => {
-    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
-    try {
+    await proxied.withPool(async (sql) => {
       const reserved = await sql.reserve()
       expect(await reserved`select 1 as x`).toEqual([{ x: 1 }])
-      proxy.sever()
+      proxied.proxy.sever()
       await untilClosed(sql)
       const other = sql`select 2 as x` // reconnects the same connection object
       await expect(reserved`select 3 as x`).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' })
@@ -112,62 +82,60 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
       expect(await other).toEqual([{ x: 2 }])
       const together = await Promise.all([sql`select 4 as x`, sql`select 5 as x`])
       expect(together).toEqual([[{ x: 4 }], [{ x: 5 }]])
-    } finally {
-      await sql.end({ timeout: 1 })
-    }
+    })
   })
 
   it('a transaction whose connection closed refuses its later statements: none runs, autocommitted, on the reconnected connection', async () => {
-    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
-    try {
-      await sql`create table if not exists stale_transaction_probe (label text)`
-      let transaction: postgres.TransactionSql | undefined
-      let began: () => void = () => undefined
-      const isOpen = new Promise<void>((resolve) => (began = resolve))
-      const run = sql.begin(async (tx) => {
-        transaction = tx
-        await tx`insert into stale_transaction_probe values ('inside')`
-        began()
-        await new Promise(() => undefined) // the callback is still "running" when the connection dies
-      })
-      const outcome = run.then(
-        () => 'committed',
-        (error: { code?: string }) => error.code,
-      )
-      await isOpen
-      proxy.sever()
-      expect(await outcome).toMatch(/^(CONNECTION_CLOSED|ECONNRESET)$/)
-      // The pool reconnects the same connection object for another query, which finishes: the
-      // connection is idle and healthy when the stale transaction sends its next statement.
-      expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
-      await expect(transaction!`insert into stale_transaction_probe values ('late')`).rejects.toMatchObject({
-        code: 'CONNECTION_CLOSED',
-      })
-      expect(await sql`select label from stale_transaction_probe`).toEqual([])
-    } finally {
-      await sql`drop table if exists stale_transaction_probe`.catch(() => undefined)
-      await sql.end({ timeout: 1 })
-    }
+    await proxied.withPool(async (sql) => {
+      try {
+        await sql`create table if not exists stale_transaction_probe (label text)`
+        let transaction: postgres.TransactionSql | undefined
+        let began: () => void = () => undefined
+        const isOpen = new Promise<void>((resolve) => (began = resolve))
+        const run = sql.begin(async (tx) => {
+          transaction = tx
+          await tx`insert into stale_transaction_probe values ('inside')`
+          began()
+          await new Promise(() => undefined) // the callback is still "running" when the connection dies
+        })
+        const outcome = run.then(
+          () => 'committed',
+          (error: { code?: string }) => error.code,
+        )
+        await isOpen
+        proxied.proxy.sever()
+        expect(await outcome).toMatch(/^(CONNECTION_CLOSED|ECONNRESET)$/)
+        // The pool reconnects the same connection object for another query, which finishes: the
+        // connection is idle and healthy when the stale transaction sends its next statement.
+        expect(await sql`select 2 as x`).toEqual([{ x: 2 }])
+        await expect(transaction!`insert into stale_transaction_probe values ('late')`).rejects.toMatchObject({
+          code: 'CONNECTION_CLOSED',
+        })
+        expect(await sql`select label from stale_transaction_probe`).toEqual([])
+      } finally {
+        await sql`drop table if exists stale_transaction_probe`.catch(() => undefined)
+      }
+    })
   })
 
   it('cancelling a query while the server refuses connections neither throws nor leaves an unhandled rejection', async () => {
-    const sql = createSql({ url: proxiedUrl(), max: 1, prepare: true })
-    const unhandled: unknown[] = []
-    const record = (reason: unknown) => void unhandled.push(reason)
-    process.on('unhandledRejection', record)
-    try {
-      expect(await sql`select 1 as x`).toEqual([{ x: 1 }])
-      const sleeping = sql`select pg_sleep(0.3) as slept`.execute()
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      proxy.refuse(true) // the CancelRequest goes over a new connection, which is refused
-      await sleeping.cancel()
-      expect(await sleeping).toEqual([{ slept: '' }])
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      expect(unhandled).toEqual([])
-    } finally {
-      proxy.refuse(false)
-      process.off('unhandledRejection', record)
-      await sql.end({ timeout: 1 })
-    }
+    await proxied.withPool(async (sql) => {
+      const unhandled: unknown[] = []
+      const record = (reason: unknown) => void unhandled.push(reason)
+      process.on('unhandledRejection', record)
+      try {
+        expect(await sql`select 1 as x`).toEqual([{ x: 1 }])
+        const sleeping = sql`select pg_sleep(0.3) as slept`.execute()
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        proxied.proxy.refuse(true) // the CancelRequest goes over a new connection, which is refused
+        await sleeping.cancel()
+        expect(await sleeping).toEqual([{ slept: '' }])
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        expect(unhandled).toEqual([])
+      } finally {
+        proxied.proxy.refuse(false)
+        process.off('unhandledRejection', record)
+      }
+    })
   })
 })

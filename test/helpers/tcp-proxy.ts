@@ -1,4 +1,7 @@
 import net from 'node:net'
+import { afterAll, beforeAll } from 'vitest'
+import { createSql, type Sql } from '../../src/db/pool.js'
+import { createTestDatabase, type TestDatabase } from './database.js'
 
 /**
  * A loopback TCP proxy in front of PostgreSQL that a test can break on purpose: `sever()` resets
@@ -112,6 +115,39 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     async close() {
       sever()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/**
+ * A test database of the file's own behind a proxy, for the file's tests: `withPool` runs a test
+ * with a pool whose connections go through the proxy, and ends it whatever happens.
+ */
+export function useProxiedDatabase() {
+  let database: TestDatabase | undefined
+  let proxy: TcpProxy | undefined
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    const url = new URL(database.url)
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) })
+  })
+  afterAll(async () => {
+    await proxy?.close()
+    await database?.close()
+  })
+  return {
+    get proxy(): TcpProxy {
+      return proxy!
+    },
+    async withPool<T>(test: (sql: Sql) => Promise<T>, options: { max?: number } = {}): Promise<T> {
+      const url = new URL(database!.url)
+      url.port = String(proxy!.port)
+      const sql = createSql({ url: url.toString(), max: options.max ?? 1, prepare: true })
+      try {
+        return await test(sql)
+      } finally {
+        await sql.end({ timeout: 1 })
+      }
     },
   }
 }
