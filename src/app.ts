@@ -34,6 +34,11 @@ declare module 'fastify' {
 
 // Enough for the stamps of every passport scored recently on one instance (~200 bytes each).
 const SIGNATURE_CACHE_ENTRIES = 20_000
+// A stored stamp's slim credential and verdict by row version take ~700 bytes (20,000 entries: 13.8
+// MB of heap); re-added stamps fill it with new row versions. A miss costs one read of the
+// credential and its signature-cache lookup, not a DIDKit check: 10,000 entries (~1,000 passports)
+// keep RSS under the bench's load within issue 12's 150 MB.
+const STORED_STAMP_CACHE_ENTRIES = 10_000
 
 export interface AppDeps {
   config: Config
@@ -90,7 +95,7 @@ export async function buildApp({
   app.decorate('sql', sql)
   app.decorate('jwtKeys', jwtKeysFrom(config))
   // Slim credentials (~0.5 KB) and verdicts of the stamps this instance scored recently.
-  app.decorate('storedStampCache', createStoredStampCache(SIGNATURE_CACHE_ENTRIES))
+  app.decorate('storedStampCache', createStoredStampCache(STORED_STAMP_CACHE_ENTRIES))
   app.decorate('signatureVerifier', signatureVerifier ?? createSignatureCache({ maxEntries: SIGNATURE_CACHE_ENTRIES }))
   await installObservability(app, {
     poolUsage: () => poolUsage(sql),
