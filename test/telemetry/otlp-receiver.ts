@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { gunzipSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
+import { expect } from 'vitest'
 
 // An OTLP/HTTP traces receiver in the test process: it decodes the protobuf export requests
 // (opentelemetry-proto trace/v1, the fields the tests read) with a small wire-format reader, as
@@ -30,6 +31,27 @@ export interface OtlpReceiver {
   /** Paths of the export requests received. */
   readonly paths: string[]
   close(): Promise<void>
+}
+
+/**
+ * One request's trace as a process exported it: the request span (named by its route, a child of
+ * the caller's span, carrying the request id and the service name) and every SQL statement of the
+ * trace a child of it.
+ */
+export function expectRequestTrace(
+  receiver: OtlpReceiver,
+  expected: { traceId: string; name: string; parentSpanId: string; requestId: string; serviceName: string },
+): void {
+  const spans = receiver.spans.filter((span) => span.traceId === expected.traceId)
+  const request = spans.find((span) => span.name === expected.name)
+  expect(request).toMatchObject({
+    parentSpanId: expected.parentSpanId,
+    attributes: { 'request.id': expected.requestId, 'http.response.status_code': 200 },
+    resource: { 'service.name': expected.serviceName },
+  })
+  const statements = spans.filter((span) => span.attributes['db.system'] === 'postgresql')
+  expect(statements.length).toBeGreaterThanOrEqual(1)
+  for (const statement of statements) expect(statement.parentSpanId).toBe(request!.spanId)
 }
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
