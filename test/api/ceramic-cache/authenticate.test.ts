@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { encodeAbiParameters, hashMessage, parseAbiParameters } from 'viem'
 import { buildTestApp, testConfig, useTestApp } from '../../helpers/app.js'
+import type { Config } from '../../../src/config.js'
 import { generateSiweKeyPair, type SiweKeyPair } from '../../helpers/jwt.js'
 import { startTestRpcServer, type TestRpcServer } from '../../helpers/json-rpc-server.js'
 import { newWallet, signedLogin, SIWE_DOMAIN, siweFields, siweText } from '../../helpers/siwe.js'
@@ -28,8 +29,8 @@ const ctx = useTestApp({
   },
 })
 
-async function newNonce(): Promise<string> {
-  return (await ctx.app.inject({ method: 'GET', url: '/account/nonce' })).json<{ nonce: string }>().nonce
+async function newNonce(app = ctx.app): Promise<string> {
+  return (await app.inject({ method: 'GET', url: '/account/nonce' })).json<{ nonce: string }>().nonce
 }
 
 async function nonceUsed(nonce: string): Promise<boolean> {
@@ -38,8 +39,8 @@ async function nonceUsed(nonce: string): Promise<boolean> {
   return row!.was_used
 }
 
-const login = (body: unknown, url = '/ceramic-cache/authenticate/v2') =>
-  ctx.app.inject({ method: 'POST', url, payload: body as object })
+const login = (body: unknown, url = '/ceramic-cache/authenticate/v2', app = ctx.app) =>
+  app.inject({ method: 'POST', url, payload: body as object })
 
 const refusal = (detail: string) => ({ status: 400, body: { detail } })
 const outcome = (response: { statusCode: number; json: () => unknown }) => ({
@@ -276,36 +277,25 @@ describe('body validation (422, endpoints Appendix E.6)', () => {
 })
 
 describe('configuration', () => {
-  it('without SIWE_JWT_PRIVATE_KEY a valid login is 400 Authentication failed! (jwt.encode without a key)', async () => {
-    const app = await buildTestApp(
-      ctx.database.sql,
-      testConfig({ SIWE_ALLOWED_DOMAINS_CERAMIC_CACHE: JSON.stringify([SIWE_DOMAIN]), ETH_RPC_URL: rpc.url }),
-    )
+  /** A new wallet's valid login, on an app built with `config`. */
+  async function loginOutcomeWith(config: Config) {
+    const app = await buildTestApp(ctx.database.sql, config)
     try {
-      const nonce = (await app.inject({ method: 'GET', url: '/account/nonce' })).json<{ nonce: string }>().nonce
-      const response = await app.inject({
-        method: 'POST',
-        url: '/ceramic-cache/authenticate/v2',
-        payload: await signedLogin(newWallet(), nonce),
-      })
-      expect(outcome(response)).toEqual(refusal('Authentication failed!'))
+      return outcome(await login(await signedLogin(newWallet(), await newNonce(app)), undefined, app))
     } finally {
       await app.close()
     }
+  }
+
+  it('without SIWE_JWT_PRIVATE_KEY a valid login is 400 Authentication failed! (jwt.encode without a key)', async () => {
+    const config = testConfig({
+      SIWE_ALLOWED_DOMAINS_CERAMIC_CACHE: JSON.stringify([SIWE_DOMAIN]),
+      ETH_RPC_URL: rpc.url,
+    })
+    expect(await loginOutcomeWith(config)).toEqual(refusal('Authentication failed!'))
   })
 
   it('without SIWE_ALLOWED_DOMAINS_CERAMIC_CACHE every login is refused (Python fails closed)', async () => {
-    const app = await buildTestApp(ctx.database.sql, testConfig({ ETH_RPC_URL: rpc.url }))
-    try {
-      const nonce = (await app.inject({ method: 'GET', url: '/account/nonce' })).json<{ nonce: string }>().nonce
-      const response = await app.inject({
-        method: 'POST',
-        url: '/ceramic-cache/authenticate/v2',
-        payload: await signedLogin(newWallet(), nonce),
-      })
-      expect(outcome(response)).toEqual(refusal('Verification failed!'))
-    } finally {
-      await app.close()
-    }
+    expect(await loginOutcomeWith(testConfig({ ETH_RPC_URL: rpc.url }))).toEqual(refusal('Verification failed!'))
   })
 })
