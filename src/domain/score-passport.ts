@@ -12,7 +12,7 @@ import { DomainError, invalidAddress, translateFailure } from './errors.js'
 import { normalizeAddress } from './formats/eth-address.js'
 import { nowUtc, type PyDateTime } from './formats/py-datetime.js'
 import { awardHumanPointsKeepingScore, isHumanPointsAwardOpen } from './human-points.js'
-import { beginLifoDedup, decideLifoWithoutWrites, type LifoResult } from './lifo-dedup.js'
+import { beginLifoDedup, decideLifoWithoutWrites, type LifoInput, type LifoResult } from './lifo-dedup.js'
 import { toPassportScore, type PassportScore } from './passport-score.js'
 import { calculateScore, type ComputedScore } from './score-calculation.js'
 import { claimScoreRows, recordScoredRun, recordScoringError } from './score-storage.js'
@@ -157,32 +157,15 @@ async function rescoreInOneRoundTrip(
   if (!claimed || community.rule !== 'LIFO') return undefined
   const clock = deps.clock ?? nowUtc
   const decided = await withSpan('scoring.dedup', {}, async () =>
-    decideLifoWithoutWrites(
-      {
-        communityId: community.id,
-        address,
-        stamps: run.stamps,
-        multiNullifierEnabled: deps.config.multiNullifierEnabled,
-        clock,
-      },
-      reads.links,
-    ),
+    decideLifoWithoutWrites(lifoInput(deps, run, clock), reads.links),
   )
   if (!decided) return undefined
   const computed = await withSpan('scoring.calculate', {}, async () =>
     calculateScore(decided.result.kept, decided.result.clashing, scorer.weights, scorer.threshold),
   )
   const lastScoreTimestamp = clock()
-  const pointsInput = {
-    config: deps.config,
-    communityId: community.id,
-    humanPointsProgram: community.humanPointsProgram,
-    address,
-    binaryScore: computed.binaryScore,
-    keptStamps: decided.result.kept,
-    now: lastScoreTimestamp,
-  }
-  if (isHumanPointsAwardOpen(pointsInput)) return undefined
+  if (isHumanPointsAwardOpen(humanPointsInput(deps, run, computed, decided.result.kept, lastScoreTimestamp)))
+    return undefined
   try {
     const [, , written] = await withSpan('scoring.finish', {}, () =>
       commitTogether<[unknown, void, boolean]>(
@@ -239,6 +222,36 @@ async function validateForScoring(deps: ScoringDeps, address: string, loaded: Lo
   return validation.valid
 }
 
+/** The run's dedup input (scoring §3), the same for the one-round-trip and the full path. */
+function lifoInput(deps: ScoringDeps, run: ScoringRun, clock: () => PyDateTime): LifoInput {
+  return {
+    communityId: run.community.id,
+    address: run.address,
+    stamps: run.stamps,
+    multiNullifierEnabled: deps.config.multiNullifierEnabled,
+    clock,
+  }
+}
+
+/** What decides and makes the human-points award (scoring §6) of a run that kept `kept`. */
+function humanPointsInput(
+  deps: ScoringDeps,
+  run: ScoringRun,
+  computed: ComputedScore,
+  kept: CachedStamp[],
+  now: PyDateTime,
+) {
+  return {
+    config: deps.config,
+    communityId: run.community.id,
+    humanPointsProgram: run.community.humanPointsProgram,
+    address: run.address,
+    binaryScore: computed.binaryScore,
+    keptStamps: kept,
+    now,
+  }
+}
+
 interface ScoringRun {
   community: ScoringCommunity
   scorer: WeightedScorer
@@ -265,18 +278,7 @@ async function scoreInTransaction(
 ): Promise<FinishedRun> {
   const { community, scorer, address } = run
   const clock = deps.clock ?? nowUtc
-  const dedup = beginLifoDedup(
-    tx,
-    {
-      communityId: community.id,
-      address,
-      stamps: run.stamps,
-      multiNullifierEnabled: deps.config.multiNullifierEnabled,
-      clock,
-      onRetry: deps.metrics?.lifoRetry,
-    },
-    links,
-  )
+  const dedup = beginLifoDedup(tx, { ...lifoInput(deps, run, clock), onRetry: deps.metrics?.lifoRetry }, links)
   const claimed = await withSpan('scoring.claim', {}, () => claimScoreRows(tx, address, community.id))
   return translateFailure(
     async () => {
@@ -289,15 +291,11 @@ async function scoreInTransaction(
       )
       const lastScoreTimestamp = clock()
       await withSpan('scoring.points', {}, () =>
-        awardHumanPointsKeepingScore(tx, deps.log, {
-          config: deps.config,
-          communityId: community.id,
-          humanPointsProgram: community.humanPointsProgram,
-          address,
-          binaryScore: computed.binaryScore,
-          keptStamps: lifo.kept,
-          now: lastScoreTimestamp,
-        }),
+        awardHumanPointsKeepingScore(
+          tx,
+          deps.log,
+          humanPointsInput(deps, run, computed, lifo.kept, lastScoreTimestamp),
+        ),
       )
       const written = await withSpan('scoring.finish', {}, () =>
         recordScoredRun(tx, claimed, {
@@ -401,7 +399,7 @@ export function scorePassportForAccount(deps: ScoringDeps, request: AccountScore
       const { community, reads } =
         alongside instanceof AccountScoringReads && alongside.isFor(request.scorerId, request.address)
           ? communityFromReadsAlongsideKey(alongside, scorerId!, request.accountId)
-          : await resolveCommunityWithReads(deps, String(scorerId ?? ''), request)
+          : await resolveCommunityWithReads(deps, scorerId, request)
       return scorePassport(deps, request.address, community, reads)
     },
     (error) => {
@@ -424,27 +422,23 @@ function communityFromReadsAlongsideKey(
 
 /**
  * The account's community (404 first), and in the same round trip the run's reads for the
- * community the path most likely names: its id. They are used only when the resolved community is
- * that one (an external id, matched first, names another) and the address is valid; otherwise the
- * run reads again.
+ * community the path names: the reads a v2 request sends with its API key's, on their own.
  */
 async function resolveCommunityWithReads(
   deps: ScoringDeps,
-  scorerId: string,
+  scorerId: number | undefined,
   request: AccountScoreRequest,
 ): Promise<{ community: ScoringCommunity; reads: ScoringReads | undefined }> {
-  const address = normalizeAddress(request.address)
-  const guessedId = /^\d{1,15}$/.test(scorerId) ? Number(scorerId) : undefined
-  if (address === null || guessedId === undefined)
-    return { community: await resolveCommunityForAccount(deps.sql, scorerId, request.accountId), reads: undefined }
-  const [community, ...reads] = await readTogether<
-    [ScoringCommunity, ScorableCacheRows, HashLinkRow[], ClaimedScore | undefined]
-  >(
-    deps.sql,
-    (db) => [resolveCommunityForAccount(db, scorerId, request.accountId), ...sendScoringReads(db, address, guessedId)],
-    { deadline: deps.deadline },
-  )
-  return { community, reads: community.id === guessedId ? asScoringReads(reads) : undefined }
+  const read = readAccountScoringAlongsideKey(deps.config, String(request.scorerId), request.address)
+  if (read === undefined)
+    return {
+      community: await resolveCommunityForAccount(deps.sql, String(scorerId ?? ''), request.accountId),
+      reads: undefined,
+    }
+  const [alongside] = await readTogether<[AccountScoringReads]>(deps.sql, (db) => [read(db)], {
+    deadline: deps.deadline,
+  })
+  return communityFromReadsAlongsideKey(alongside, scorerId!, request.accountId)
 }
 
 /**
