@@ -17,11 +17,15 @@
 // With both settings the peak was 122 MB; req/s stayed within 10 % (the write-heavy scenarios
 // spend ~10 % more CPU per request in the more frequent collections). bench/README.md, "Memory",
 // has the runs.
+//
+// Any V8 heap flag on node's command line costs every start 10–15 ms: node then rejects the code
+// cache of its own built-in modules and compiles them from source. The semi-space bound can only be
+// given there (V8 sizes the young generation when the process starts); without it the peak of
+// `--quick` was 139 MB instead of 127 (2026-12-01), too close to 150. The old generation's bound is
+// read at every collection, so the server sets it itself once warm (src/server.ts).
 export const PRODUCTION_NODE_FLAGS = [
   // Semi-spaces of at most 8 MB instead of 16: a young generation of 16 MB instead of 32.
   '--max-semi-space-size=8',
-  // The old generation's next collection at 1.3 × its live size (V8's own factor is 1.1–4).
-  '--heap-growing-percent=30',
 ] as const
 
 export const PRODUCTION_MALLOC_ENV = {

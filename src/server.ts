@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { describeConnectionError } from './db/errors.js'
 import { startTracing } from './telemetry.js'
 import { prepareDidKit, startDidKitCompile } from './domain/didkit.js'
+import { setFlagsFromString } from 'node:v8'
 
 interface Opened {
   config: Config
@@ -69,6 +70,20 @@ async function warmUp(app: FastifyInstance): Promise<void> {
     // The same compile fails again on the route's first request, which answers the error.
     app.log.warn({ err }, 'warm-up failed')
   }
+  boundOldGenerationGrowth()
+}
+
+/**
+ * Issue 12 (RSS ≤ 150 MB under load): V8 collects the old generation once it has grown to 1.1–4 ×
+ * what survived the last collection, so ~30 MB of live objects made a heap of 70–80 MB; at 1.3 × it
+ * stays near 40 (bench/README.md, "Memory"). Set once the server is warm, not on node's command
+ * line: there any V8 heap flag makes node reject the code cache of its own built-in modules, and the
+ * start-up's growing heap was collected more often: +30 ms of CPU before the first score (measured
+ * 2026-12-01). V8 reads this factor at each collection, so it applies from the next one.
+ */
+export const OLD_GENERATION_GROWTH_FLAG = '--heap-growing-percent=30'
+function boundOldGenerationGrowth(): void {
+  setFlagsFromString(OLD_GENERATION_GROWTH_FLAG)
 }
 
 function timeouts(config: Config) {
