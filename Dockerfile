@@ -43,4 +43,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 # Exec form: node is PID 1 and receives SIGTERM itself; it finishes in-flight requests and exits 0.
 # The flag bounds V8's young generation (scripts/node-flags.ts: with the server's own bound of the old
 # one and the MALLOC_* settings, peak RSS under the bench's load 199–217 → 122 MB).
-CMD ["node", "--max-semi-space-size=8", "dist/server.js"]
+CMD ["node", "--max-semi-space-size=8", "--min-semi-space-size=8", "dist/server.js"]

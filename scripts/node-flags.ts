@@ -26,6 +26,11 @@
 export const PRODUCTION_NODE_FLAGS = [
   // Semi-spaces of at most 8 MB instead of 16: a young generation of 16 MB instead of 32.
   '--max-semi-space-size=8',
+  // ... and of 8 MB from the start, instead of 1 MB doubled as the heap grows: loading the service
+  // and its first score collected the young generation 7 times (~9 ms) and promoted more to the old
+  // one. The server's CPU to its first score fell by ~20 ms (310 vs 330, 11 interleaved spawns each
+  // on a loaded machine; 2 and 4 MB gave the same). The load reaches 8 MB anyway: the peak is unchanged.
+  '--min-semi-space-size=8',
 ] as const
 
 export const PRODUCTION_MALLOC_ENV = {
