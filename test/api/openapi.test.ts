@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { Ajv } from 'ajv'
 import { scoringTestConfig, useTestApp } from '../helpers/app.js'
+import { buildDocsServer } from '../../src/api/openapi/documents.js'
+import { DetailError } from '../../src/api/schemas/common.js'
 import { DEMO_ADDRESS, seedDemoData } from '../../src/dev/demo-seed.js'
 import {
   EXAMPLE_ADDRESS,
@@ -128,6 +130,13 @@ describe('GET /docs/json: the document of every route', () => {
       }
     }
     expect(missing).toEqual([])
+  })
+
+  it('refuses a route whose response map was not declared with responses() (it would have no description)', async () => {
+    const undocumented = { method: 'GET', url: '/x', handler: () => null, schema: { response: { 200: DetailError } } }
+    await expect(buildDocsServer([undocumented])).rejects.toThrow(
+      "200 response without a description: declare the route's responses with responses()",
+    )
   })
 
   it('documents the 503 {"detail": …} on every route, and each auth as a described security scheme', async () => {

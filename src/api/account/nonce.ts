@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { detailResponse } from '../schemas/described.js'
+import { DetailError } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { issueLoginNonce } from '../../domain/siwe-login.js'
 
 // endpoints §5.7: the nonce a SIWE login message carries.
@@ -14,10 +15,10 @@ export const accountNonceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Stores a 60-character hexadecimal nonce in account_nonce, valid for 300 seconds and usable once by ' +
           'POST /ceramic-cache/authenticate/v2.',
-        response: {
-          200: Type.Object({ nonce: Type.String() }, { description: 'The nonce to put in the SIWE message' }),
-          503: detailResponse('The database is unavailable'),
-        },
+        response: responses({
+          200: [Type.Object({ nonce: Type.String() }), 'The nonce to put in the SIWE message'],
+          503: [DetailError, 'The database is unavailable'],
+        }),
       },
     },
     async () => ({ nonce: await issueLoginNonce(app.sql) }),

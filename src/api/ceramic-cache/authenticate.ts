@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { ValidationFailure } from '../errors.js'
-import { detailResponse, validationResponse } from '../schemas/described.js'
+import { DetailError, ValidationListOrText } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { loginWithSiwe, mainnetRpcUrl } from '../../domain/siwe-login.js'
 import { isPlainObject } from '../../domain/formats/py-values.js'
 
@@ -13,10 +14,10 @@ const SiweVerifySubmit = Type.Object({
   signature: Type.String({ description: 'EIP-191 signature of the EIP-4361 text, 0x-prefixed hex' }),
 })
 
-const AccessTokenResponse = Type.Object(
-  { access: Type.String(), intercom_user_hash: Type.Union([Type.String(), Type.Null()]) },
-  { description: 'The RS256 access token of the ceramic-cache endpoints' },
-)
+const AccessTokenResponse = Type.Object({
+  access: Type.String(),
+  intercom_user_hash: Type.Union([Type.String(), Type.Null()]),
+})
 
 // pydantic's `dict` field refuses anything but an object with `dict_type` (AJV would say "model").
 async function requireMessageObject(request: FastifyRequest): Promise<void> {
@@ -43,15 +44,16 @@ export const ceramicCacheAuthenticateRoutes: FastifyPluginAsyncTypebox = async (
             'signature check) and its signature (an EOA, else ERC-6492 / ERC-1271 through a mainnet eth_call), ' +
             'then issues a 7-day RS256 token whose `did` is did:pkh:eip155:1:<address>.',
           body: SiweVerifySubmit,
-          response: {
-            200: AccessTokenResponse,
-            400: detailResponse(
+          response: responses({
+            200: [AccessTokenResponse, 'The RS256 access token of the ceramic-cache endpoints'],
+            400: [
+              DetailError,
               'Missing address or nonce!, Invalid address format!, Verification failed!, Invalid nonce!, ' +
                 'Invalid signature! or Authentication failed!',
-            ),
-            422: validationResponse('The body is not {"message": {…}, "signature": "…"}'),
-            503: detailResponse('The database is unavailable'),
-          },
+            ],
+            422: [ValidationListOrText, 'The body is not {"message": {…}, "signature": "…"}'],
+            503: [DetailError, 'The database is unavailable'],
+          }),
         },
       },
       async (request) => {

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { requestDeadline } from '../request-lifecycle.js'
-import { detailResponse, validationResponse } from '../schemas/described.js'
+import { DetailError, ValidationListOrText } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { updateComposeDbStatuses } from '../../domain/compose-db-status.js'
 
 const ComposeDbStatusPayload = Type.Array(
@@ -27,12 +28,12 @@ export const ceramicCacheComposeDbRoutes: FastifyPluginAsyncTypebox = async (app
           'stamps among the ids; answers the ids it updated.',
         security: [{ jwt: [] }],
         body: ComposeDbStatusPayload,
-        response: {
-          200: Type.Object({ updated: Type.Array(Type.Integer()) }, { description: 'The ids updated' }),
-          401: detailResponse('No valid token'),
-          422: validationResponse('More than 100 items, or an item of the wrong shape'),
-          503: detailResponse('The database is unavailable'),
-        },
+        response: responses({
+          200: [Type.Object({ updated: Type.Array(Type.Integer()) }), 'The ids updated'],
+          401: [DetailError, 'No valid token'],
+          422: [ValidationListOrText, 'More than 100 items, or an item of the wrong shape'],
+          503: [DetailError, 'The database is unavailable'],
+        }),
       },
     },
     async (request) => {

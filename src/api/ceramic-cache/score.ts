@@ -1,11 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
-import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { DetailError, ValidationErrorList, ValidationListOrText } from '../schemas/common.js'
 import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
 import { EXAMPLE_ADDRESS, EXAMPLE_SCORER_ID } from '../schemas/examples.js'
 import { responses } from '../schemas/responses.js'
-import { detailResponse, validationResponse } from '../schemas/described.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { getAppScore } from '../../domain/ceramic-cache.js'
 import { rescoreOnDemand } from '../../domain/app-rescore.js'
@@ -105,18 +104,19 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
           address: Type.String({ description: "Must be the token's address (compared without regard to case)" }),
         }),
         body: Type.Object({ alternate_scorer_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])) }),
-        response: {
-          200: { ...V2ScoreResponse, description: 'The fresh score' },
-          400: detailResponse('Invalid address. (the token names no address)'),
-          401: detailResponse('No valid token'),
-          403: detailResponse('Address does not match the authenticated address.'),
-          404: detailResponse('Not Found: no community with that id'),
-          422: validationResponse('The body is not {"alternate_scorer_id"?: int | null}'),
-          500: detailResponse(
+        response: responses({
+          200: [V2ScoreResponse, 'The fresh score'],
+          400: [DetailError, 'Invalid address. (the token names no address)'],
+          401: [DetailError, 'No valid token'],
+          403: [DetailError, 'Address does not match the authenticated address.'],
+          404: [DetailError, 'Not Found: no community with that id'],
+          422: [ValidationListOrText, 'The body is not {"alternate_scorer_id"?: int | null}'],
+          500: [
+            DetailError,
             'Scorer ID not set: neither alternate_scorer_id nor CERAMIC_CACHE_SCORER_ID (configuration)',
-          ),
-          503: detailResponse('The database is unavailable'),
-        },
+          ],
+          503: [DetailError, 'The database is unavailable'],
+        }),
       },
     },
     async (request) => {

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
-import { detailResponse } from '../schemas/described.js'
 import { stakeJson, StakeWire } from '../internal/stakes.js'
+import { DetailError } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { loadGtcStakesOfAddress } from '../../domain/stakes.js'
 
 // endpoints §5.8: the authenticated address's GTC stakes, in Endpoint 13's format.
@@ -16,12 +17,12 @@ export const ceramicCacheStakeRoutes: FastifyPluginAsyncTypebox = async (app) =>
         summary: "GTC stakes of the token's address",
         description: 'The stake_stake rows where the address of the token is the staker or the stakee, by row id.',
         security: [{ jwt: [] }],
-        response: {
-          200: Type.Unsafe<string>(Type.Object({ items: Type.Array(StakeWire) }, { description: 'The stakes' })),
-          400: detailResponse('Error pulling GTC staking data'),
-          401: detailResponse('No valid token'),
-          503: detailResponse('The database is unavailable'),
-        },
+        response: responses({
+          200: [Type.Unsafe<string>(Type.Object({ items: Type.Array(StakeWire) })), 'The stakes'],
+          400: [DetailError, 'Error pulling GTC staking data'],
+          401: [DetailError, 'No valid token'],
+          503: [DetailError, 'The database is unavailable'],
+        }),
       },
     },
     async (request, reply) => {

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { requireStrSegments } from '../path-converters.js'
-import { detailResponse, validationResponse } from '../schemas/described.js'
+import { DetailError, ValidationListOrText } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { acceptTos, isTosAccepted, tosToSign } from '../../domain/tos.js'
 
 // endpoints §5.10–§5.12: terms of service. `{str:tos_type}/{str:address}` — empty segments are no route.
@@ -14,8 +15,8 @@ const TosSigned = Type.Object({
   nonce: Type.String(),
   signature: Type.String({ maxLength: 132 }),
 })
-const unauthorized = detailResponse('No valid token')
-const unavailable = detailResponse('The database is unavailable')
+const unauthorized = [DetailError, 'No valid token'] as const
+const unavailable = [DetailError, 'The database is unavailable'] as const
 
 export const ceramicCacheTosRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const auth = [requireStrSegments('tos_type', 'address'), requireCeramicJwt(app.jwtKeys)]
@@ -31,12 +32,12 @@ export const ceramicCacheTosRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Whether the path address has a proof for the active terms of that type (any token may ask).',
         security: [{ jwt: [] }],
         params: TosPath,
-        response: {
-          200: Type.Object({ accepted: Type.Boolean() }, { description: 'Accepted or not' }),
+        response: responses({
+          200: [Type.Object({ accepted: Type.Boolean() }), 'Accepted or not'],
           401: unauthorized,
-          404: detailResponse('An empty path segment'),
+          404: [DetailError, 'An empty path segment'],
           503: unavailable,
-        },
+        }),
       },
     },
     async (request) => ({ accepted: await isTosAccepted(app.sql, request.params.address, request.params.tos_type) }),
@@ -55,12 +56,12 @@ export const ceramicCacheTosRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'single-use nonce (no expiry) stored in account_nonce.',
         security: [{ jwt: [] }],
         params: TosPath,
-        response: {
-          200: Type.Object({ text: Type.String(), nonce: Type.String() }, { description: 'The text to sign' }),
+        response: responses({
+          200: [Type.Object({ text: Type.String(), nonce: Type.String() }), 'The text to sign'],
           401: unauthorized,
-          404: detailResponse('No active, final terms of that type (Python: 500)'),
+          404: [DetailError, 'No active, final terms of that type (Python: 500)'],
           503: unavailable,
-        },
+        }),
       },
     },
     async (request) => tosToSign(app.sql, request.params.tos_type),
@@ -80,14 +81,14 @@ export const ceramicCacheTosRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: [{ jwt: [] }],
         params: TosPath,
         body: TosSigned,
-        response: {
-          200: Type.Null({ description: 'Accepted' }),
-          400: detailResponse('Failed to process the tos acceptance proof'),
+        response: responses({
+          200: [Type.Null(), 'Accepted'],
+          400: [DetailError, 'Failed to process the tos acceptance proof'],
           401: unauthorized,
-          404: detailResponse('An empty path segment'),
-          422: validationResponse(),
+          404: [DetailError, 'An empty path segment'],
+          422: [ValidationListOrText, 'A path, query or body value failed validation'],
           503: unavailable,
-        },
+        }),
       },
     },
     async (request) => {

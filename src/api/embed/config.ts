@@ -1,23 +1,21 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { detailResponse, validationResponse } from '../schemas/described.js'
+import { DetailError, ValidationListOrText } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { loadEmbedConfig } from '../../domain/embed-config.js'
 import { ScorerWeightsCache } from '../../domain/weights.js'
 import { PyFloat, pyJsonDumps } from '../../domain/formats/py-json.js'
 
 const EmbedConfigResponse = Type.Unsafe<string>(
-  Type.Object(
-    {
-      weights: Type.Record(Type.String(), Type.Number()),
-      stamp_sections: Type.Array(
-        Type.Object({
-          title: Type.String(),
-          order: Type.Integer(),
-          items: Type.Array(Type.Object({ platform_id: Type.String(), order: Type.Integer() })),
-        }),
-      ),
-    },
-    { description: 'The weights (as Endpoint 8) and the customized stamp sections' },
-  ),
+  Type.Object({
+    weights: Type.Record(Type.String(), Type.Number()),
+    stamp_sections: Type.Array(
+      Type.Object({
+        title: Type.String(),
+        order: Type.Integer(),
+        items: Type.Array(Type.Object({ platform_id: Type.String(), order: Type.Integer() })),
+      }),
+    ),
+  }),
 )
 
 // endpoints §21: no auth, like Endpoint 8.
@@ -36,13 +34,13 @@ export const embedConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({
           community_id: Type.String({ description: 'The scorer (community) id; empty: CERAMIC_CACHE_SCORER_ID' }),
         }),
-        response: {
-          200: EmbedConfigResponse,
-          404: detailResponse('community_id is not an integer or names no community'),
-          422: validationResponse('community_id is missing'),
-          500: detailResponse('CERAMIC_CACHE_SCORER_ID is unset or names no scorer (configuration)'),
-          503: detailResponse('The database is unavailable'),
-        },
+        response: responses({
+          200: [EmbedConfigResponse, 'The weights (as Endpoint 8) and the customized stamp sections'],
+          404: [DetailError, 'community_id is not an integer or names no community'],
+          422: [ValidationListOrText, 'community_id is missing'],
+          500: [DetailError, 'CERAMIC_CACHE_SCORER_ID is unset or names no scorer (configuration)'],
+          503: [DetailError, 'The database is unavailable'],
+        }),
       },
     },
     async (request, reply) => {

@@ -87,10 +87,7 @@ class NamedSchemas {
     for (const [key, inner] of Object.entries(value)) copy[key] = key === 'examples' ? inner : this.referenced(inner)
     const name = typeof value.$id === 'string' ? value.$id : typeof value.title === 'string' ? value.title : undefined
     if (name === undefined) return copy
-    // A route may restate a shared schema with its own description (`{ ...DetailError, description }`):
-    // the description belongs to that response, the shape is still the shared one.
-    const { description: _description, ...shape } = copy
-    const text = JSON.stringify(shape)
+    const text = JSON.stringify(copy)
     if (this.seen.has(name) && this.seen.get(name) !== text) throw new Error(`two different schemas named ${name}`)
     if (!this.seen.has(name)) this.byName.set(name, { ...copy, $id: name, title: name })
     this.seen.set(name, text)
@@ -109,15 +106,9 @@ function documentedSchema(schema: FastifySchema | undefined, named: NamedSchemas
   const response: Json = {}
   for (const status of new Set([...Object.keys(declared), ...Object.keys(docs)].sort())) {
     const doc = docs[status]
-    if (!doc) {
-      const declaredSchema = declared[status]
-      const description = isObject(declaredSchema) ? declaredSchema.description : undefined
-      response[status] =
-        typeof description === 'string'
-          ? { description, content: { 'application/json': { schema: named.referenced(declaredSchema) } } }
-          : named.referenced(declaredSchema)
-      continue
-    }
+    // OpenAPI requires a description of every response: routes declare theirs with responses().
+    if (!doc)
+      throw new Error(`${status} response without a description: declare the route's responses with responses()`)
     const media: Json = { schema: named.referenced(doc.schema) }
     if (doc.example !== undefined) media.example = doc.example
     response[status] = { description: doc.description, content: { [doc.mediaType ?? 'application/json']: media } }

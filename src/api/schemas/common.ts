@@ -25,6 +25,9 @@ export const ValidationItem = Type.Object(
 )
 export type ValidationItem = Static<typeof ValidationItem>
 
+/** A 422 whose `detail` is ninja's list, or a handler's own text ("You have submitted too many stamps."). */
+export const ValidationListOrText = Type.Object({ detail: Type.Union([Type.Array(ValidationItem), Type.String()]) })
+
 export const ValidationErrorList = Type.Object(
   { detail: Type.Array(ValidationItem) },
   {

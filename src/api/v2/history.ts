@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
-import { ValidationErrorList } from '../schemas/common.js'
-import { detailResponse } from '../schemas/described.js'
+import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { getHistoricalScore, type HistoricalScore } from '../../domain/score-history.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
@@ -14,22 +14,19 @@ const HistoricalStampWire = Type.Object({
 })
 
 /** V2ScoreResponse as the history fills it: `stamps` may be null, timestamps are the event's text. */
-const HistoricalScoreWire = Type.Object(
-  {
-    address: Type.String({ description: 'The address of the path, as written there' }),
-    score: Type.String(),
-    passing_score: Type.Boolean(),
-    last_score_timestamp: Nullable(Type.String({ description: "As stored in the event: Django's `…T14:36:10.426Z`" })),
-    expiration_timestamp: Nullable(Type.String()),
-    threshold: Type.String(),
-    error: Nullable(Type.String()),
-    stamps: Nullable(Type.Record(Type.String(), HistoricalStampWire)),
-    points_data: Type.Null(),
-    possible_points_data: Type.Null(),
-    linked_score: Type.Null(),
-  },
-  { description: 'The score as it stood at `created_at`' },
-)
+const HistoricalScoreWire = Type.Object({
+  address: Type.String({ description: 'The address of the path, as written there' }),
+  score: Type.String(),
+  passing_score: Type.Boolean(),
+  last_score_timestamp: Nullable(Type.String({ description: "As stored in the event: Django's `…T14:36:10.426Z`" })),
+  expiration_timestamp: Nullable(Type.String()),
+  threshold: Type.String(),
+  error: Nullable(Type.String()),
+  stamps: Nullable(Type.Record(Type.String(), HistoricalStampWire)),
+  points_data: Type.Null(),
+  possible_points_data: Type.Null(),
+  linked_score: Type.Null(),
+})
 
 function formatHistoricalScore(score: HistoricalScore) {
   return {
@@ -70,21 +67,18 @@ export const v2ScoreHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({
           created_at: Type.String({ description: 'ISO 8601: `2024-10-26`, `2024-10-26T12:00:00Z`, …' }),
         }),
-        response: {
-          200: HistoricalScoreWire,
-          400: detailResponse('Empty created_at: "You must provide created_at as a query param."'),
-          401: detailResponse('Missing or invalid API key: "Invalid API Key."'),
-          403: detailResponse('The key lacks the permission: "Invalid permissions for action."'),
-          404: Type.Object(
-            { detail: Type.String(), address: Type.Optional(Type.String()) },
-            {
-              description:
-                'Unknown scorer ("No Community matches the given query.") or no score at that time ' +
-                '("No Score Found for <address> at <created_at>", with `address`)',
-            },
-          ),
-          422: { ...ValidationErrorList, description: 'Missing created_at, or a scorer_id that is not an integer' },
-        },
+        response: responses({
+          200: [HistoricalScoreWire, 'The score as it stood at `created_at`'],
+          400: [DetailError, 'Empty created_at: "You must provide created_at as a query param."'],
+          401: [DetailError, 'Missing or invalid API key: "Invalid API Key."'],
+          403: [DetailError, 'The key lacks the permission: "Invalid permissions for action."'],
+          404: [
+            Type.Object({ detail: Type.String(), address: Type.Optional(Type.String()) }),
+            'Unknown scorer ("No Community matches the given query.") or no score at that time ' +
+              '("No Score Found for <address> at <created_at>", with `address`)',
+          ],
+          422: [ValidationErrorList, 'Missing created_at, or a scorer_id that is not an integer'],
+        }),
       },
     },
     async (request) => {

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
-import { detailResponse } from '../schemas/described.js'
 import { StampMetadataPlatformWire } from '../schemas/stamp-metadata.js'
+import { DetailError } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import type { StampMetadataSource } from '../../domain/stamp-metadata.js'
 
 export interface StampMetadataRouteOptions {
@@ -23,13 +24,14 @@ export const v2StampMetadataRoutes: FastifyPluginAsyncTypebox<StampMetadataRoute
           "Every platform of the Passport app with its stamp groups and stamps, read from the app's public " +
           'stampMetadata.json (cached for an hour; an expired copy is served while the file cannot be fetched).',
         security: [{ apiKey: [] }],
-        response: {
-          200: Type.Array(StampMetadataPlatformWire, { description: 'The platforms, in the order of the file' }),
-          401: detailResponse('Missing or invalid API key: "Invalid API Key."'),
-          500: detailResponse(
+        response: responses({
+          200: [Type.Array(StampMetadataPlatformWire), 'The platforms, in the order of the file'],
+          401: [DetailError, 'Missing or invalid API key: "Invalid API Key."'],
+          500: [
+            DetailError,
             'The file could not be fetched and no copy was cached: "Error fetching external stamp metadata"',
-          ),
-        },
+          ],
+        }),
       },
     },
     async () => options.stampMetadata.listPlatforms(),

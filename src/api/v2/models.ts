@@ -1,21 +1,18 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
-import { ValidationErrorList } from '../schemas/common.js'
-import { detailResponse } from '../schemas/described.js'
+import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { analyseAddress, type ModelServiceOptions } from '../../domain/model-analysis.js'
 import { pyJsonDumps } from '../../domain/formats/py-json.js'
 
 /** The documented shape; the handler sends the JSON text itself (Python's float spelling). */
 const ModelAnalysisWire = Type.Unsafe<string>(
-  Type.Object(
-    {
-      address: Type.String({ description: 'The address of the path, as written there' }),
-      details: Type.Object({
-        models: Type.Record(Type.String(), Type.Object({ score: Type.Number({ description: 'Written as a float' }) })),
-      }),
-    },
-    { description: "The model's score for the address" },
-  ),
+  Type.Object({
+    address: Type.String({ description: 'The address of the path, as written there' }),
+    details: Type.Object({
+      models: Type.Record(Type.String(), Type.Object({ score: Type.Number({ description: 'Written as a float' }) })),
+    }),
+  }),
 )
 
 // endpoints §20: the score of a Passport model service for an address.
@@ -55,17 +52,19 @@ export const v2ModelScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
             description: 'One of ethereum_activity, nft, zksync, polygon, arbitrum, optimism, base, aggregate',
           }),
         }),
-        response: {
-          200: ModelAnalysisWire,
-          400: detailResponse(
+        response: responses({
+          200: [ModelAnalysisWire, "The model's score for the address"],
+          400: [
+            DetailError,
             '"Invalid address.", "Invalid model name(s): …", "No model names provided" or one model only',
-          ),
-          401: detailResponse('Missing or invalid API key: "Invalid API Key."'),
-          422: { ...ValidationErrorList, description: 'A query parameter of the wrong type' },
-          500: detailResponse(
+          ],
+          401: [DetailError, 'Missing or invalid API key: "Invalid API Key."'],
+          422: [ValidationErrorList, 'A query parameter of the wrong type'],
+          500: [
+            DetailError,
             'A model service failed: "Error retrieving Passport analysis: [{"model": …, "status": …}]"',
-          ),
-        },
+          ],
+        }),
       },
     },
     async (request, reply) => {

@@ -3,8 +3,8 @@ import type { FastifyRequest } from 'fastify'
 import type { Config } from '../../config.js'
 import { requireApiKey } from '../auth/api-key.js'
 import { ValidationFailure } from '../errors.js'
-import { ValidationErrorList } from '../schemas/common.js'
-import { detailResponse } from '../schemas/described.js'
+import { DetailError, ValidationErrorList } from '../schemas/common.js'
+import { responses } from '../schemas/responses.js'
 import { ProviderMetadataWire } from '../schemas/stamp-metadata.js'
 import { listPassportStamps, MAX_STAMP_PAGE, type StampPage } from '../../domain/passport-stamps.js'
 import type { StampMetadataSource } from '../../domain/stamp-metadata.js'
@@ -85,22 +85,23 @@ export const v2PassportStampsRoutes: FastifyPluginAsyncTypebox<PassportStampsRou
           limit: Type.Integer({ default: MAX_STAMP_PAGE, description: 'Stamps per page, at most 1000' }),
           include_metadata: Type.Optional(Type.String({ description: 'A boolean: true, false, 1, 0, yes, no…' })),
         }),
-        response: {
-          200: Type.Object(
-            {
+        response: responses({
+          200: [
+            Type.Object({
               next: Type.Union([Type.String(), Type.Null()]),
               prev: Type.Union([Type.String(), Type.Null()]),
               items: Type.Array(StampItemWire),
-            },
-            { description: 'One page of stamps and the links to its neighbours' },
-          ),
-          400: detailResponse('"Invalid limit." (over 1000 or negative), "Invalid address." or "Invalid token."'),
-          401: detailResponse('Missing or invalid API key: "Invalid API Key."'),
-          422: { ...ValidationErrorList, description: 'A query parameter of the wrong type' },
-          500: detailResponse(
+            }),
+            'One page of stamps and the links to its neighbours',
+          ],
+          400: [DetailError, '"Invalid limit." (over 1000 or negative), "Invalid address." or "Invalid token."'],
+          401: [DetailError, 'Missing or invalid API key: "Invalid API Key."'],
+          422: [ValidationErrorList, 'A query parameter of the wrong type'],
+          500: [
+            DetailError,
             'Metadata asked for but never fetched: "Error fetching external stamp metadata for provider …"',
-          ),
-        },
+          ],
+        }),
       },
     },
     async (request) => {
