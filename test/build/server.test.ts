@@ -118,6 +118,30 @@ describe('dist/ (npm run build)', () => {
   })
 })
 
+describe('what the built server loads at start', () => {
+  it('not node:http2 (fastify requires it for an option the service never sets; scripts/build.ts defers it)', async () => {
+    // An invalid PORT stops main() at once, after every module of the bundle has loaded.
+    const reportLoaded =
+      "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList)))"
+    const { stderr, code } = await new Promise<{ stderr: string; code: number | null }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [...PRODUCTION_NODE_FLAGS, '--import', `data:text/javascript,${encodeURIComponent(reportLoaded)}`, entry],
+        { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: 'not-a-port' }, stdio: ['ignore', 'ignore', 'pipe'] },
+      )
+      let text = ''
+      child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')))
+      child.on('exit', (exitCode) => resolve({ stderr: text, code: exitCode }))
+    })
+    expect(code).toBe(1)
+    expect(stderr).toContain('invalid configuration')
+    const loaded = JSON.parse(stderr.slice(stderr.indexOf('LOADED ') + 'LOADED '.length)) as string[]
+    expect(loaded).toContain('NativeModule http')
+    expect(loaded).toContain('NativeModule tls')
+    expect(loaded).not.toContain('NativeModule http2')
+  })
+})
+
 describe('the production command', () => {
   it('the Dockerfile, README and the bench start node with the settings of scripts/node-flags.ts', async () => {
     const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8')
