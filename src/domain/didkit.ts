@@ -1,6 +1,7 @@
 // Loading DIDKit (the WebAssembly engine of credential signatures) without paying for it at start
 // or on the first score (issue 12: cold start ≤ 300 ms).
-import { readFile } from 'node:fs/promises'
+import { readFile as readFileWithCallback } from 'node:fs'
+import { promisify } from 'node:util'
 import { createRequire } from 'node:module'
 import { setFlagsFromString } from 'node:v8'
 import type * as DidKitModule from '@spruceid/didkit-wasm-node'
@@ -11,6 +12,9 @@ const DIDKIT_PACKAGE = '@spruceid/didkit-wasm-node'
 // DIDKit is CommonJS: require() runs it without the ES-module wrapper and lexer that import()
 // puts around a CommonJS file (measured: 60 → 35 ms of main-thread time on its own).
 const requireHere = createRequire(import.meta.url)
+// node:fs's callback form: node:fs/promises is a built-in of its own, which nothing else of a
+// deployment's start loads (with the production node flags each built-in is compiled from source).
+const readFile = promisify(readFileWithCallback)
 
 // Node's WebAssembly global: the ES2023 library this project compiles against does not declare it.
 const { WebAssembly: wasmEngine } = globalThis as unknown as {
