@@ -29,22 +29,27 @@ const REQUIRE_SHIM =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
 
 /**
- * fastify's lib/server.js requires node:http2 when it loads, for an HTTP/2 option this service never
- * sets. With the production node flags node compiles its built-ins from source (scripts/node-flags.ts),
- * and node:http2 is the largest one loaded: 6.5 ms of every start (measured 2026-12-01). In the bundle
- * it is required on first use instead. The build fails if fastify's line changes, so a new fastify
- * cannot silently undo it.
+ * fastify's lib/server.js requires node:http2 and node:dns when it loads: the first for an HTTP/2
+ * option this service never sets, the second only to listen on `localhost`. With the production node
+ * flags node compiles its built-ins from source (scripts/node-flags.ts), and these two cost 6.5 and
+ * 2 ms of every start (measured 2026-12-01). In the bundle each is required on first use instead.
+ * The build fails if fastify's lines change, so a new fastify cannot silently undo it.
  */
-export const EAGER_HTTP2 = "const http2 = require('node:http2')"
-export const LAZY_HTTP2 = "const http2 = new Proxy({}, { get: (_target, name) => require('node:http2')[name] })"
-const fastifyLazyHttp2: Plugin = {
-  name: 'fastify-lazy-http2',
+export const DEFERRED_FASTIFY_BUILTINS = ['http2', 'dns'] as const
+const eagerRequire = (name: string): string => `const ${name} = require('node:${name}')`
+const lazyRequire = (name: string): string =>
+  `const ${name} = new Proxy({}, { get: (_target, key) => require('node:${name}')[key] })`
+const fastifyLazyBuiltins: Plugin = {
+  name: 'fastify-lazy-builtins',
   setup(builder) {
     builder.onLoad({ filter: /[\\/]fastify[\\/]lib[\\/]server\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8')
-      if (source.split(EAGER_HTTP2).length !== 2)
-        throw new Error(`${args.path}: expected one \`${EAGER_HTTP2}\` (a new fastify? see scripts/build.ts)`)
-      return { contents: source.replace(EAGER_HTTP2, LAZY_HTTP2), loader: 'js' }
+      let source = await readFile(args.path, 'utf8')
+      for (const name of DEFERRED_FASTIFY_BUILTINS) {
+        if (source.split(eagerRequire(name)).length !== 2)
+          throw new Error(`${args.path}: expected one \`${eagerRequire(name)}\` (a new fastify? see scripts/build.ts)`)
+        source = source.replace(eagerRequire(name), lazyRequire(name))
+      }
+      return { contents: source, loader: 'js' }
     })
   },
 }
@@ -59,7 +64,7 @@ const common: BuildOptions = {
   sourcemap: 'linked',
   legalComments: 'linked',
   logLevel: 'warning',
-  plugins: [fastifyLazyHttp2],
+  plugins: [fastifyLazyBuiltins],
 }
 
 /** dist/server.js, its lazily loaded chunks (the embedded mode) and the migrations they read. */

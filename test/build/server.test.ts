@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { ensureServerBuilt, readRowsAfterChild, ROOT } from './dist.js'
 import { PRODUCTION_MALLOC_ENV, PRODUCTION_NODE_FLAGS } from '../../scripts/node-flags.js'
 import { serviceCommand } from '../../bench/service.js'
+import { DEFERRED_FASTIFY_BUILTINS } from '../../scripts/build.js'
 
 // The production runtime as an operator starts it: `npm run build`, then `node dist/server.js`
 // (README "Production"). The process is the server itself (PID 1 in the container), so SIGTERM
@@ -119,7 +120,7 @@ describe('dist/ (npm run build)', () => {
 })
 
 describe('what the built server loads at start', () => {
-  it('not node:http2 (fastify requires it for an option the service never sets; scripts/build.ts defers it)', async () => {
+  it('not node:http2, node:dns or node:fs/promises (required by fastify or our code only for what a deployment rarely does)', async () => {
     // An invalid PORT stops main() at once, after every module of the bundle has loaded.
     const reportLoaded =
       "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList)))"
@@ -138,7 +139,8 @@ describe('what the built server loads at start', () => {
     const loaded = JSON.parse(stderr.slice(stderr.indexOf('LOADED ') + 'LOADED '.length)) as string[]
     expect(loaded).toContain('NativeModule http')
     expect(loaded).toContain('NativeModule tls')
-    expect(loaded).not.toContain('NativeModule http2')
+    for (const name of DEFERRED_FASTIFY_BUILTINS) expect(loaded).not.toContain(`NativeModule ${name}`)
+    expect(loaded).not.toContain('NativeModule fs/promises')
   })
 })
 
