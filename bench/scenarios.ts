@@ -113,11 +113,21 @@ async function withEventCounts(
 }
 
 // A pool of never-scored addresses is consumed once: the run stops when it is used up, so every
-// counted request is a first score (in-flight requests past the end may rescore a few).
+// counted request is a first score (bench/load.ts closes the window at the pool's last response).
 function poolNote(result: LoadResult, pool: number, durationSeconds: number, what: string): string {
   return result.requests >= pool
     ? `all ${pool} ${what} scored in ${result.durationSeconds.toFixed(1)} s, before the ${durationSeconds} s were up`
     : `${result.requests} of ${pool} ${what} scored`
+}
+
+// Issue 16: the first score's cost per stamp (every signature checked by DIDKit). Request i scored
+// the i-th passport of the pool (rotate), so the stamps scored are those of the first `requests`.
+function perStampNote(result: LoadResult, pool: readonly PassportPlan[]): string {
+  const scored = pool.slice(0, Math.min(result.requests, pool.length))
+  const stamps = scored.reduce((sum, passport) => sum + passport.stamps.length, 0)
+  if (stamps === 0) return 'no passport scored: no time per stamp'
+  const perPassport = stamps / scored.length
+  return `per stamp (${perPassport.toFixed(1)} stamps per passport on average): service CPU ${(result.resources.serviceCpuMs / stamps).toFixed(2)} ms, p50 latency ${(result.latencyMs.p50 / perPassport).toFixed(2)} ms`
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -144,6 +154,7 @@ export const SCENARIOS: Scenario[] = [
           ctx.durationSeconds,
           'never-scored passports (10–30 stamps, 1 in 5 clashing with an existing owner)',
         ),
+        perStampNote(outcome.result, ctx.cold),
       )
       return outcome
     },

@@ -102,6 +102,13 @@ describe('npm run bench -- --quick', () => {
           },
         })
       }
+      // Issue 16: the first scores are counted alone (never past the pool of 60 fresh passports of
+      // --quick), with their cost per stamp.
+      const cold = report.scenarios.find((record) => record.id === 'cold-first-score')!
+      expect(cold.result!.requests).toBeLessThanOrEqual(60)
+      expect(cold.notes.join('\n')).toMatch(
+        /per stamp \(\d+\.\d stamps per passport on average\): service CPU \d+\.\d\d ms, p50 latency \d+\.\d\d ms/,
+      )
       // The scoring scenarios exist on every tree this test runs on.
       expect(
         report.scenarios
