@@ -8,8 +8,8 @@ import { startDidKitCompile } from './domain/didkit.js'
 // AWS Lambda entry point: the same app behind @fastify/aws-lambda. A Lambda always has a real
 // database (DATABASE_URL, typically RDS Proxy: keep the pool small and prepared statements off
 // in transaction-pooling mode). The pool and app live as long as the execution environment.
-// Issue 12: DIDKit compiles in V8's background threads during INIT; the first verification
-// then finds the code ready.
+// Issue 12: DIDKit's WebAssembly compiles during INIT (lazily: src/domain/didkit.ts); the first
+// verification then finds the module ready.
 startDidKitCompile()
 const config = loadServiceConfig(process.env)
 const tracing = await startTracing(config)
