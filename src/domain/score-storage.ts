@@ -10,7 +10,7 @@ import {
 } from '../db/queries/passports.js'
 import type { CachedStamp } from './credentials.js'
 import { formatDjangoJson, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
-import { PyFloat, pyJsonDumps } from './formats/py-json.js'
+import { PyFloat, PyJsonText, pyJsonDumps } from './formats/py-json.js'
 import type { ComputedScore } from './score-calculation.js'
 
 // The registry rows of a scoring run (scoring §5.2): passport and score claimed first, then the
@@ -32,7 +32,7 @@ interface ScoredRun {
   lastScoreTimestamp: PyDateTime
 }
 
-function stampScoresJson(computed: ComputedScore): Record<string, PyFloat> {
+function stampScoresJsonValue(computed: ComputedScore): Record<string, PyFloat> {
   return Object.fromEntries([...computed.stampScores].map(([provider, value]) => [provider, new PyFloat(value)]))
 }
 
@@ -43,16 +43,18 @@ function stampScoresJson(computed: ComputedScore): Record<string, PyFloat> {
  */
 export function recordScoredRun(db: Db, claimed: ClaimedScore, run: ScoredRun): Promise<boolean> {
   const { computed, lastScoreTimestamp } = run
-  const stamps = Object.fromEntries(computed.stamps)
-  const stampScores = stampScoresJson(computed)
+  // Each JSON value is written once: the score's columns and the SCU event carry the same texts.
+  const evidenceJson = pyJsonDumps(computed.evidence)
+  const stampScoresJson = pyJsonDumps(stampScoresJsonValue(computed))
+  const stampsJson = pyJsonDumps(Object.fromEntries(computed.stamps))
   const eventData = scoreUpdateEventData({
     scoreId: claimed.scoreId,
     passportId: claimed.passportId,
     score: computed.binaryScore === 1 ? '1' : '0',
     lastScoreTimestamp,
-    evidence: computed.evidence,
-    stampScores,
-    stamps,
+    evidence: new PyJsonText(evidenceJson),
+    stampScores: new PyJsonText(stampScoresJson),
+    stamps: new PyJsonText(stampsJson),
     expirationDate: computed.earliestExpiration,
   })
   return finishScoringRun(db, {
@@ -69,9 +71,9 @@ export function recordScoredRun(db: Db, claimed: ClaimedScore, run: ScoredRun): 
       error: null,
       lastScoreTimestamp: toPgTimestamp(lastScoreTimestamp),
       expirationDate: computed.earliestExpiration ? toPgTimestamp(computed.earliestExpiration) : null,
-      evidenceJson: pyJsonDumps(computed.evidence),
-      stampScoresJson: pyJsonDumps(stampScores),
-      stampsJson: pyJsonDumps(stamps),
+      evidenceJson,
+      stampScoresJson,
+      stampsJson,
     },
   })
 }
