@@ -2,7 +2,7 @@ import type { Sql } from '../db/pool.js'
 import { listCacheStampsById, type ScorableCacheRow } from '../db/queries/ceramic-cache.js'
 import type { CachedStamp, Credential } from './credentials.js'
 import { parsePgTimestamp } from './formats/py-datetime.js'
-import { slimCredential, type StoredStampCache } from './stored-stamp-cache.js'
+import { slimCredential, storedStampKey, type StoredStampCache } from './stored-stamp-cache.js'
 
 export interface CacheRowForScoring {
   id?: number
@@ -63,9 +63,6 @@ interface StampOrigin {
 
 export type ScorableCacheRows = readonly ScorableCacheRow[]
 
-/** One exact stored JSON: the row and its version (an UPDATE of the row, of any byte, changes it). */
-const storedStampKey = (row: ScorableCacheRow): string => `${row.id}:${row.version}`
-
 /**
  * scoring §1 for one address, from its rows (`listScorableCacheRows`). Stamps seen before (same row,
  * same version) are taken from the cache (slim credential and verdict); only the others are fetched
@@ -77,14 +74,14 @@ export async function loadStampsFromRows(
   checks: SignatureChecks,
 ): Promise<LoadedStamps> {
   const rows = pickLatestRows(scorableRows, (text) => parsePgTimestamp(text).epochMicros)
-  const remembered = rows.map((row) => checks.storedStamps?.get(storedStampKey(row)))
+  const remembered = rows.map((row) => checks.storedStamps?.get(storedStampKey(row.id, row.version)))
   const missing = rows.filter((_row, index) => remembered[index] === undefined).map((row) => row.id)
   const fetched = missing.length === 0 ? new Map<number, unknown>() : await listCacheStampsById(sql, missing)
   const origins = new Map<unknown, StampOrigin>()
   const stamps = rows.map((row, index): CachedStamp => {
     const entry = remembered[index]
     const credential = entry ? entry.credential : (fetched.get(row.id) as Credential)
-    origins.set(credential, { key: storedStampKey(row), knownVerdict: entry?.signatureErrors })
+    origins.set(credential, { key: storedStampKey(row.id, row.version), knownVerdict: entry?.signatureErrors })
     return { provider: row.provider, credential, cacheId: row.id }
   })
   const verifySignature = async (credential: unknown): Promise<string[]> => {

@@ -61,6 +61,14 @@ const INSERT_COLUMNS: (keyof InsertValues)[] = [
 // Only V1 rows are written: type 2 (V2) exists in the schema but no code path writes it (scoring §1).
 const STAMP_TYPE_V1 = 1
 
+/** A row just inserted: its id, its row version, and a replaced row that held exactly the same JSON text. */
+export interface InsertedCacheStamp {
+  id: number
+  version: string
+  /** One of `replacing` whose stored JSON renders to the same text, byte for byte; null when none does. */
+  same_json_as: number | null
+}
+
 /**
  * One multi-row INSERT in payload order, every column set as Django's bulk_create does (scoring
  * §9.1 step 4), ids returned in the same order. No ON CONFLICT, like Python: a second live row for
@@ -71,6 +79,19 @@ export async function insertCeramicCacheStamps(
   rows: readonly NewCeramicCacheStamp[],
   options: { now?: string } = {},
 ): Promise<number[]> {
+  const inserted = await insertCeramicCacheStampVersions(db, rows, { ...options, replacing: [] })
+  return inserted.map((row) => row.id)
+}
+
+/**
+ * `insertCeramicCacheStamps`, returning each row's version (`xmin`) too, and which of the rows it
+ * replaces (`replacing`: ids soft-deleted in this transaction) held exactly the same JSON text.
+ */
+export async function insertCeramicCacheStampVersions(
+  db: Db,
+  rows: readonly NewCeramicCacheStamp[],
+  options: { now?: string; replacing: readonly number[] },
+): Promise<InsertedCacheStamp[]> {
   if (rows.length === 0) return []
   const now = options.now ?? currentTimestamp()
   const values = rows.map((row): InsertValues => ({
@@ -90,10 +111,18 @@ export async function insertCeramicCacheStamps(
     source_app: row.source_app,
     source_scorer_id: row.source_scorer_id,
   }))
-  const inserted = await db<{ id: number }[]>`
+  // The text comparison, not jsonb's `=` (which takes 1.0 for 1.00): the same stored text is the
+  // same credential read back, so the same JSON verified. (No alias for the inserted row: postgres.js
+  // would take `as` before the values helper for a select list; inside the subquery the table's own
+  // name is the inserted row, the replaced ones are `o`.)
+  return db<InsertedCacheStamp[]>`
     insert into ceramic_cache_ceramiccache ${db(values, INSERT_COLUMNS)}
-    returning id`
-  return inserted.map((row) => row.id)
+    returning id, xmin::text as version, (
+      select o.id from ceramic_cache_ceramiccache o
+      where o.id = any(${bigintArray(db, options.replacing)}::bigint[])
+        and o.stamp::text = ceramic_cache_ceramiccache.stamp::text
+      limit 1
+    ) as same_json_as`
 }
 
 interface SoftDeleteOptions {
@@ -113,15 +142,37 @@ export async function softDeleteLiveStamps(
   providers: readonly string[],
   options: SoftDeleteOptions,
 ): Promise<number> {
-  if (providers.length === 0) return 0
-  const result = await db`
-    update ceramic_cache_ceramiccache
+  return (await softDeleteLiveStampVersions(db, address, providers, options)).length
+}
+
+/** A row `softDeleteLiveStampVersions` marked deleted, with the version it had until then. */
+export interface SoftDeletedStamp {
+  id: number
+  version_before: string
+}
+
+/** `softDeleteLiveStamps`, returning each row with its version (`xmin`) before the soft-delete. */
+export async function softDeleteLiveStampVersions(
+  db: Db,
+  address: string,
+  providers: readonly string[],
+  options: SoftDeleteOptions,
+): Promise<SoftDeletedStamp[]> {
+  if (providers.length === 0) return []
+  return db<SoftDeletedStamp[]>`
+    with live as (
+      select id, xmin::text as version_before from ceramic_cache_ceramiccache
+      where address = ${address.toLowerCase()}
+        and provider = any(${textArray(db, [...providers])}::varchar[])
+        and deleted_at is null
+        ${options.type === undefined ? db`` : db`and type = ${options.type}`}
+      for update
+    )
+    update ceramic_cache_ceramiccache c
     set updated_at = ${options.now}, deleted_at = ${options.now}
-    where address = ${address.toLowerCase()}
-      and provider = any(${textArray(db, [...providers])}::varchar[])
-      and deleted_at is null
-      ${options.type === undefined ? db`` : db`and type = ${options.type}`}`
-  return result.count
+    from live
+    where c.id = live.id
+    returning c.id, live.version_before`
 }
 export interface ScorableCacheRow {
   id: number
