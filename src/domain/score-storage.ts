@@ -41,12 +41,33 @@ function stampScoresJsonValue(computed: ComputedScore): Record<string, PyFloat> 
  * inside the database), the SCU event and the DONE score. JSON goes as text, in Python's spelling.
  * False when the claimed rows no longer exist (nothing was written).
  */
+interface ScoreTexts {
+  evidenceJson: string
+  stampScoresJson: string
+  stampsJson: string
+}
+
+// The JSON texts of a computed score: a remembered score (calculateScore) is written with the
+// texts written for it the first time.
+const scoreTexts = new WeakMap<ComputedScore, ScoreTexts>()
+
+function textsOf(computed: ComputedScore): ScoreTexts {
+  let texts = scoreTexts.get(computed)
+  if (texts === undefined) {
+    texts = {
+      evidenceJson: pyJsonDumps(computed.evidence),
+      stampScoresJson: pyJsonDumps(stampScoresJsonValue(computed)),
+      stampsJson: pyJsonDumps(Object.fromEntries(computed.stamps)),
+    }
+    if (Object.isFrozen(computed)) scoreTexts.set(computed, texts)
+  }
+  return texts
+}
+
 export function recordScoredRun(db: Db, claimed: ClaimedScore, run: ScoredRun): Promise<boolean> {
   const { computed, lastScoreTimestamp } = run
   // Each JSON value is written once: the score's columns and the SCU event carry the same texts.
-  const evidenceJson = pyJsonDumps(computed.evidence)
-  const stampScoresJson = pyJsonDumps(stampScoresJsonValue(computed))
-  const stampsJson = pyJsonDumps(Object.fromEntries(computed.stamps))
+  const { evidenceJson, stampScoresJson, stampsJson } = textsOf(computed)
   const eventData = scoreUpdateEventData({
     scoreId: claimed.scoreId,
     passportId: claimed.passportId,
