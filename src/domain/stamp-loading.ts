@@ -53,6 +53,8 @@ export interface LoadedStamps {
   stamps: CachedStamp[]
   /** This load's signature check: a remembered verdict for a stamp from the cache, DIDKit otherwise. */
   verifySignature: (credential: unknown) => Promise<string[]>
+  /** The remembered verdict of a stamp from the cache, without a promise; undefined otherwise. */
+  knownSignatureErrors: (credential: unknown) => readonly string[] | undefined
 }
 
 /** Where a loaded credential came from: its row version key, and its verdict when the cache had one. */
@@ -95,5 +97,6 @@ export async function loadStampsFromRows(
       })
     return errors
   }
-  return { stamps, verifySignature }
+  const knownSignatureErrors = (credential: unknown) => origins.get(credential)?.knownVerdict
+  return { stamps, verifySignature, knownSignatureErrors }
 }
