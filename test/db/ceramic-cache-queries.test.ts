@@ -10,6 +10,7 @@ import {
   type NewCeramicCacheStamp,
 } from '../../src/db/queries/ceramic-cache.js'
 import { isUniqueViolation } from '../../src/db/errors.js'
+import { bigintArray } from '../../src/db/pool.js'
 import { demoIssuerKey, issueStampCredential, type StampCredential } from '../../src/dev/stamp-issuer.js'
 
 let database: TestDatabase
@@ -262,12 +263,19 @@ describe('softDeleteLiveStamps', () => {
 describe('softDeleteLiveStampVersions + insertCeramicCacheStampVersions (issue 16)', () => {
   const now = () => new Date().toISOString()
 
-  async function replace(address: string, stamp: object) {
+  // The stored row of a re-add: provider Google, `proof_value` the one of the row it replaces unless given.
+  async function replace(address: string, stamp: object, proofValue?: string) {
     return database.sql.begin(async (tx) => {
       const replaced = await softDeleteLiveStampVersions(tx, address, ['Google'], { type: 1, now: now() })
+      const [previous] = await tx<{ proof_value: string }[]>`
+        select proof_value from ceramic_cache_ceramiccache where id = any(${bigintArray(
+          tx,
+          replaced.map((row) => row.id),
+        )}::bigint[])`
+      const row = rowFor(address, await signedStamp(address, 'Google'))
       const inserted = await insertCeramicCacheStampVersions(
         tx,
-        [{ ...rowFor(address, await signedStamp(address, 'Google')), stamp }],
+        [{ ...row, stamp, proof_value: proofValue ?? previous?.proof_value ?? row.proof_value }],
         {
           replacing: replaced.map((row) => row.id),
         },
@@ -306,6 +314,14 @@ describe('softDeleteLiveStampVersions + insertCeramicCacheStampVersions (issue 1
     const address = randomAddress()
     const { replaced, inserted } = await replace(address, { a: 1 })
     expect(replaced).toEqual([])
+    expect(inserted[0]!.same_json_as).toBeNull()
+  })
+
+  it("the same JSON under another proof value is not compared (a re-add writes the stamp's own proofValue)", async () => {
+    const address = randomAddress()
+    const credential = await signedStamp(address, 'Google')
+    await insertCeramicCacheStamps(database.sql, [rowFor(address, credential)])
+    const { inserted } = await replace(address, credential, 'another proof value')
     expect(inserted[0]!.same_json_as).toBeNull()
   })
 })

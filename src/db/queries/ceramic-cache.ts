@@ -65,7 +65,7 @@ const STAMP_TYPE_V1 = 1
 export interface InsertedCacheStamp {
   id: number
   version: string
-  /** One of `replacing` whose stored JSON renders to the same text, byte for byte; null when none does. */
+  /** The row of `replacing` with the same provider whose stored JSON renders to the same text, byte for byte; null when none. */
   same_json_as: number | null
 }
 
@@ -111,15 +111,25 @@ export async function insertCeramicCacheStampVersions(
     source_app: row.source_app,
     source_scorer_id: row.source_scorer_id,
   }))
-  // The text comparison, not jsonb's `=` (which takes 1.0 for 1.00): the same stored text is the
-  // same credential read back, so the same JSON verified. (No alias for the inserted row: postgres.js
-  // would take `as` before the values helper for a select list; inside the subquery the table's own
-  // name is the inserted row, the replaced ones are `o`.)
+  // Decided by the text, not by jsonb's `=` (which takes 1.0 for 1.00): the same stored text is the
+  // same credential read back, so the same JSON verified. Only the replaced row of the same provider
+  // and proof value is rendered and compared (a re-add replaces one row per provider), jsonb's `=`
+  // first, so a changed stamp costs no text. The replaced rows are found by id alone (`offset 0`
+  // keeps the planner from reaching them through the provider or proof_value index instead: every
+  // soft-deleted version of a re-added stamp shares those, thousands after a while). No alias for
+  // the inserted row: postgres.js would take `as` before the values helper for a select list; in
+  // the subquery the table's own name is the inserted row.
   return db<InsertedCacheStamp[]>`
     insert into ceramic_cache_ceramiccache ${db(values, INSERT_COLUMNS)}
     returning id, xmin::text as version, (
-      select o.id from ceramic_cache_ceramiccache o
-      where o.id = any(${bigintArray(db, options.replacing)}::bigint[])
+      select o.id from (
+        select id, provider, proof_value, stamp from ceramic_cache_ceramiccache
+        where id = any(${bigintArray(db, options.replacing)}::bigint[])
+        offset 0
+      ) o
+      where o.provider = ceramic_cache_ceramiccache.provider
+        and o.proof_value = ceramic_cache_ceramiccache.proof_value
+        and o.stamp = ceramic_cache_ceramiccache.stamp
         and o.stamp::text = ceramic_cache_ceramiccache.stamp::text
       limit 1
     ) as same_json_as`
