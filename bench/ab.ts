@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon, { type Result } from 'autocannon'
 import { createApiKey } from '../src/domain/api-keys.js'
+import { listLiveStamps } from '../src/domain/cache-stamp-writes.js'
 import { seedDemoData } from '../src/dev/demo-seed.js'
 import { createBenchDatabase } from './bench-database.js'
 import { DEFAULT_DATABASE_URL } from './options.js'
@@ -13,6 +14,8 @@ import { DEFAULT_DATABASE_URL } from './options.js'
 // database (the demo passport, 12 signed stamps, a sha256 key), warm v2 rescores sent to each in
 // alternating rounds, and each service's CPU per request from /proc. Alternating cancels the drift
 // of a shared machine, which moves CPU per request by more than most single changes.
+// `--scenario embed-re-add`: instead, the embed widget re-adds the demo passport's 12 stamps (the
+// same signed JSON each time) and rescores, as the bench's embed-add-rescore scenario does.
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +24,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '6' },
     requests: { type: 'string', default: '400' },
     connections: { type: 'string', default: '1,16' },
+    scenario: { type: 'string', default: 'warm-rescore' },
     // Node flags for service b only, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
     'b-node-args': { type: 'string', default: '' },
   },
@@ -29,6 +33,8 @@ if (!values.a || !values.b) throw new Error('usage: npx tsx bench/ab.ts --a DIR 
 const rounds = Number(values.rounds)
 const requests = Number(values.requests)
 const connectionCounts = values.connections!.split(',').map(Number)
+if (values.scenario !== 'warm-rescore' && values.scenario !== 'embed-re-add')
+  throw new Error(`--scenario: warm-rescore or embed-re-add, not ${values.scenario}`)
 
 interface Service {
   label: string
@@ -74,9 +80,17 @@ async function start(
   return { label, child, url }
 }
 
-function load(service: Service, path: string, key: string, amount: number, connections: number): Promise<Result> {
+interface Request {
+  path: string
+  method?: 'GET' | 'POST'
+  headers: Record<string, string>
+  body?: string
+}
+
+function load(service: Service, request: Request, amount: number, connections: number): Promise<Result> {
   return new Promise((done, fail) => {
-    autocannon({ url: service.url + path, headers: { 'x-api-key': key }, amount, connections }, (error, result) => {
+    const { path, ...options } = request
+    autocannon({ url: service.url + path, ...options, amount, connections }, (error, result) => {
       if (error) return fail(error)
       if (result.non2xx > 0 || result.errors > 0)
         return fail(new Error(`${service.label}: ${result.non2xx} non-2xx, ${result.errors} errors`))
@@ -100,16 +114,27 @@ try {
     await start('a', values.a, env),
     await start('b', values.b, env, values['b-node-args']!.split(' ').filter(Boolean)),
   )
-  const path = `/v2/stamps/${seed.communityId}/score/${seed.address}`
+  const request: Request =
+    values.scenario === 'warm-rescore'
+      ? { path: `/v2/stamps/${seed.communityId}/score/${seed.address}`, headers: { 'x-api-key': key } }
+      : {
+          path: `/internal/embed/stamps/${seed.address}`,
+          method: 'POST',
+          headers: { authorization: env.CGRANTS_API_TOKEN, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            scorer_id: seed.communityId,
+            stamps: (await listLiveStamps(db.sql, seed.address)).map((stamp) => stamp.credential),
+          }),
+        }
   // Enough for the JIT to settle: the first few hundred requests cost several times a warm one.
-  for (const service of services) await load(service, path, key, 3000, 4)
+  for (const service of services) await load(service, request, 3000, 4)
   for (const connections of connectionCounts) {
     const samples = new Map<string, { cpu: number[]; p50: number[]; rps: number[] }>()
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? services : [...services].reverse()
       for (const service of order) {
         const before = cpuMs(service.child.pid!)
-        const result = await load(service, path, key, requests, connections)
+        const result = await load(service, request, requests, connections)
         const cpu = (cpuMs(service.child.pid!) - before) / requests
         const entry = samples.get(service.label) ?? { cpu: [], p50: [], rps: [] }
         entry.cpu.push(cpu)

@@ -213,10 +213,49 @@ const QUERY_EDITS = [
   },
 ]
 
+// Not a guard: a speed edit (issue 16). Every statement's result array defined its five fields with
+// Object.defineProperties (a dictionary-mode property per field on an Array): ~1.1 us each, about
+// ten per warm rescore. Accessors on the class over private fields are not own properties either
+// (so a result still equals a plain array of its rows) and cost ~0.25 us.
+const RESULT_EDITS = [
+  {
+    from:
+      '  constructor() {\n' +
+      '    super()\n' +
+      '    Object.defineProperties(this, {\n' +
+      '      count: { value: null, writable: true },\n' +
+      '      state: { value: null, writable: true },\n' +
+      '      command: { value: null, writable: true },\n' +
+      '      columns: { value: null, writable: true },\n' +
+      '      statement: { value: null, writable: true }\n' +
+      '    })\n' +
+      '  }\n',
+    to:
+      '  /* passport-scorer-ts: result fields without defineProperties */\n' +
+      '  #count = null\n' +
+      '  #state = null\n' +
+      '  #command = null\n' +
+      '  #columns = null\n' +
+      '  #statement = null\n' +
+      '  get count() { return this.#count }\n' +
+      '  set count(x) { this.#count = x }\n' +
+      '  get state() { return this.#state }\n' +
+      '  set state(x) { this.#state = x }\n' +
+      '  get command() { return this.#command }\n' +
+      '  set command(x) { this.#command = x }\n' +
+      '  get columns() { return this.#columns }\n' +
+      '  set columns(x) { this.#columns = x }\n' +
+      '  get statement() { return this.#statement }\n' +
+      '  set statement(x) { this.#statement = x }\n',
+    count: 1,
+  },
+]
+
 const FILES = [
   ...['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((file) => [file, EDITS]),
   ...['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'].map((file) => [file, INDEX_EDITS]),
   ...['src/query.js', 'cjs/src/query.js', 'cf/src/query.js'].map((file) => [file, QUERY_EDITS]),
+  ...['src/result.js', 'cjs/src/result.js', 'cf/src/result.js'].map((file) => [file, RESULT_EDITS]),
 ]
 
 for (const [file, edits] of FILES) {

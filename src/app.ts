@@ -111,9 +111,9 @@ export async function buildApp({
   installTransportListeners(app)
   installRateLimit(app, rateLimiter ?? rateLimiterFromConfig(config, app.log), rateLimiter === undefined)
   // The analytics row stores the response body as sent (scoring §7.6).
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.apiKey && typeof payload === 'string') reply.analyticsPayload = payload
-    return payload
+    done(null, payload)
   })
 
   // Before the routes: it records them for the OpenAPI documents, built on the first docs request.

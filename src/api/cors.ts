@@ -28,17 +28,25 @@ const isPreflight = (request: FastifyRequest): boolean =>
  * as the Django middleware does; any other OPTIONS goes on to routing (405 with `Allow`, or 404).
  */
 export async function registerCors(app: FastifyInstance): Promise<void> {
+  // The four option sets a request can need, built once (issue 16: not an object and a promise per
+  // request); a two-argument delegator is called back without a promise.
+  const optionsFor = (hasOrigin: boolean, preflight: boolean) => ({
+    // No Origin header: not a cross-origin request, so no Access-Control-* header (only Vary).
+    origin: hasOrigin ? '*' : false,
+    methods: ALLOWED_METHODS,
+    allowedHeaders: ALLOWED_HEADERS,
+    maxAge: PREFLIGHT_MAX_AGE_SECONDS,
+    preflight,
+    strictPreflight: false,
+    optionsSuccessStatus: 200,
+  })
+  const options = [
+    [optionsFor(false, false), optionsFor(false, true)],
+    [optionsFor(true, false), optionsFor(true, true)],
+  ] as const
   await app.register(cors, {
     hook: 'onRequest',
-    delegator: async (request: FastifyRequest) => ({
-      // No Origin header: not a cross-origin request, so no Access-Control-* header (only Vary).
-      origin: request.headers.origin ? '*' : false,
-      methods: ALLOWED_METHODS,
-      allowedHeaders: ALLOWED_HEADERS,
-      maxAge: PREFLIGHT_MAX_AGE_SECONDS,
-      preflight: isPreflight(request),
-      strictPreflight: false,
-      optionsSuccessStatus: 200,
-    }),
+    delegator: (request: FastifyRequest, callback: (error: Error | null, options: object) => void) =>
+      callback(null, options[request.headers.origin ? 1 : 0][isPreflight(request) ? 1 : 0]),
   })
 }

@@ -136,9 +136,15 @@ function checkRequest(request: FastifyRequest): void {
  * (endpoints §1.2 precedence), so a bad key still answers 401 and nothing reaches a handler.
  */
 export function installInputGuards(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  // Callback style (issue 16): no promise per request; a failed check goes to the error handler.
+  app.addHook('preValidation', (request, _reply, done) => {
     // Unknown paths go to the not-found handler, which reads no input.
-    if (request.routeOptions.url === undefined) return
-    checkRequest(request)
+    if (request.routeOptions.url === undefined) return done()
+    try {
+      checkRequest(request)
+    } catch (error) {
+      return done(error as Error)
+    }
+    done()
   })
 }

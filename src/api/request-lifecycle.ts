@@ -33,10 +33,13 @@ export function installRequestLifecycle(app: FastifyInstance, options: { request
   app.addHook('preClose', async () => {
     isDraining = true
   })
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style, as the hooks on every request are (issue 16): no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     if (isDraining) {
       request.log.info('refused while shutting down')
-      return reply.code(503).header('connection', 'close').send({ detail: 'Service Unavailable' })
+      // Answered here: `done` is not called, so the request goes no further.
+      reply.code(503).header('connection', 'close').send({ detail: 'Service Unavailable' })
+      return
     }
     const controller = new AbortController()
     deadlines.set(request, controller.signal)
@@ -47,6 +50,7 @@ export function installRequestLifecycle(app: FastifyInstance, options: { request
       reply.send(error)
     }, options.requestTimeoutMs)
     reply.raw.once('close', () => clearTimeout(timer))
+    done()
   })
 
   // A handler that settles after its deadline answered 503 has no one to answer: drop its result

@@ -1,6 +1,6 @@
 import type postgres from 'postgres'
 import { fromDriver } from './errors.js'
-import type { Db, Sql } from './pool.js'
+import { poolUsage, type Db, type Sql } from './pool.js'
 import { boundConnectionWait, DeadlineExceededError } from './transaction.js'
 
 /** The transaction's statements failed or the server rolled it back: nothing was committed. */
@@ -44,6 +44,12 @@ export async function readTogether<T extends readonly unknown[]>(
 /** A pooled connection of its own, waiting at most the pool's `poolTimeoutMs` and until the deadline. */
 function reserveConnection(sql: Sql, deadline: AbortSignal | undefined): Promise<postgres.ReservedSql> {
   if (deadline?.aborted) return Promise.reject(new DeadlineExceededError())
+  // An idle connection is handed over at once (postgres.js takes it before its first await): there
+  // is no wait to bound, so no timer, listener and race for it (two per warm rescore, issue 16).
+  if ((poolUsage(sql)?.idle ?? 0) > 0)
+    return sql.reserve().catch((error: unknown) => {
+      throw fromDriver(error instanceof Error ? error : new Error(String(error)))
+    })
   const wait = boundConnectionWait(sql, deadline)
   const reserved = sql.reserve().then(
     (connection) => {

@@ -3,16 +3,18 @@ import { isUniqueViolation } from '../db/errors.js'
 import { inTransaction } from '../db/transaction.js'
 import {
   countLiveStampsForProviders,
-  insertCeramicCacheStamps,
+  insertCeramicCacheStampVersions,
   listLiveCachedStamps,
   lockAddressForStampWrites,
   softDeleteLiveStamps,
+  softDeleteLiveStampVersions,
   type CeramicCacheSourceApp,
   type NewCeramicCacheStamp,
 } from '../db/queries/ceramic-cache.js'
 import { DomainError } from './errors.js'
 import { toPgTimestamp } from './formats/py-datetime.js'
 import { parsePyIsoDateTime } from './formats/py-fromisoformat.js'
+import { carryOverStoredStamps, type ReplacedWithSameJson, type StoredStampCache } from './stored-stamp-cache.js'
 
 // The ceramic-cache writes of the stamp endpoints (scoring §9): soft-delete, then insert, in one
 // transaction per request. The operations that also re-score are in stamp-updates.ts.
@@ -146,17 +148,47 @@ async function writeStampsOfAddress(
 interface StampWrite extends CacheRowsSource {
   /** The request's deadline: past it, the write rolls back instead of committing. */
   deadline?: AbortSignal
+  /** The scoring's stored-stamp cache: a stamp re-added with the same JSON keeps its entry (issue 16). */
+  storedStamps?: StoredStampCache
+}
+
+/**
+ * The soft-delete and insert of one attempt: the replaced rows with the version they had, the new
+ * rows with theirs, and which new row holds exactly the JSON text of a replaced one.
+ */
+async function replaceStamps(
+  tx: TransactionSql,
+  address: string,
+  providers: readonly string[],
+  rows: readonly NewCeramicCacheStamp[],
+  options: { type?: 1; now: string },
+): Promise<ReplacedWithSameJson[]> {
+  const replaced = await softDeleteLiveStampVersions(tx, address, providers, options)
+  const inserted = await insertCeramicCacheStampVersions(tx, rows, {
+    now: options.now,
+    replacing: replaced.map((row) => row.id),
+  })
+  const versionBefore = new Map(replaced.map((row) => [row.id, row.version_before]))
+  return inserted.flatMap((row) => {
+    const version = row.same_json_as === null ? undefined : versionBefore.get(row.same_json_as)
+    if (row.same_json_as === null || version === undefined) return []
+    return [{ replaced: { id: row.same_json_as, version }, inserted: { id: row.id, version: row.version } }]
+  })
 }
 
 /** scoring §9.1 steps 2–4 (and §9.4 for embed): soft-delete the providers' live V1 rows, insert the new ones. */
 export async function addCachedStamps(sql: Sql, write: StampWrite): Promise<void> {
   const providers = write.items.map((item) => item.provider)
   refuseDuplicateProviders(providers)
+  let sameJson: ReplacedWithSameJson[] = []
   await writeStampsOfAddress(sql, write.address, write.deadline, async (tx) => {
-    const now = currentTimestamp()
-    await softDeleteLiveStamps(tx, write.address, providers, { type: 1, now })
-    await insertCeramicCacheStamps(tx, toCacheRows(write), { now })
+    sameJson = await replaceStamps(tx, write.address, providers, toCacheRows(write), {
+      type: 1,
+      now: currentTimestamp(),
+    })
   })
+  // Committed: the new versions exist as written.
+  if (write.storedStamps) carryOverStoredStamps(write.storedStamps, sameJson)
 }
 
 export interface PatchItem {
@@ -170,21 +202,18 @@ export async function patchCachedStamps(
   sql: Sql,
   address: string,
   items: readonly PatchItem[],
-  deadline: AbortSignal | undefined,
+  options: { deadline: AbortSignal | undefined; storedStamps?: StoredStampCache },
 ): Promise<void> {
   if (items.length === 0) return
   const providers = items.map((item) => item.provider)
   refuseDuplicateProviders(providers)
   const replacements = items.flatMap(({ provider, credential }) => (credential ? [{ provider, credential }] : []))
-  await writeStampsOfAddress(sql, address, deadline, async (tx) => {
-    const now = currentTimestamp()
-    await softDeleteLiveStamps(tx, address, providers, { now })
-    await insertCeramicCacheStamps(
-      tx,
-      toCacheRows({ address, items: replacements, sourceApp: null, sourceScorerId: null }),
-      { now },
-    )
+  const rows = toCacheRows({ address, items: replacements, sourceApp: null, sourceScorerId: null })
+  let sameJson: ReplacedWithSameJson[] = []
+  await writeStampsOfAddress(sql, address, options.deadline, async (tx) => {
+    sameJson = await replaceStamps(tx, address, providers, rows, { now: currentTimestamp() })
   })
+  if (options.storedStamps) carryOverStoredStamps(options.storedStamps, sameJson)
 }
 
 /** scoring §9.3: 404 when none of the providers has a live row; otherwise soft-delete them (any type). */

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { CachedStamp } from './credentials.js'
 import { PyDecimal } from './formats/py-decimal.js'
 import { comparePyDateTime, formatPyIso, type PyDateTime } from './formats/py-datetime.js'
@@ -23,8 +24,8 @@ export interface ComputedScore {
   threshold: PyDecimal
   evidence: Evidence
   /** provider → Python float, in insertion order. */
-  stampScores: Map<string, number>
-  stamps: Map<string, StampScoreEntry>
+  stampScores: ReadonlyMap<string, number>
+  stamps: ReadonlyMap<string, StampScoreEntry>
   earliestExpiration: PyDateTime | null
 }
 
@@ -35,12 +36,80 @@ export class WeightsMissingError extends Error {
   }
 }
 
+// A warm rescore calculates the same score from the same inputs every time: results are remembered
+// by every input the calculation reads (issue 16), frozen and shared. ~1 KB each.
+const REMEMBERED_SCORES = 4_096
+const rememberedScores = new LRUCache<string, ComputedScore>({ max: REMEMBERED_SCORES })
+
 /**
  * scoring §4.2–§4.4: sum the weights of the kept stamps (first row per provider counts, quirk
  * Q4.1), with Python's decimal arithmetic, then the binary score, evidence and the `stamps`
- * breakdown, where deduped stamps show their raw `expirationDate` string.
+ * breakdown, where deduped stamps show their raw `expirationDate` string. The result is shared
+ * with later calls of the same inputs: read it, never change it.
  */
 export function calculateScore(
+  kept: readonly CachedStamp[],
+  clashing: ReadonlyMap<string, CachedStamp>,
+  weights: ReadonlyMap<string, unknown> | null,
+  thresholdText: string,
+): ComputedScore {
+  const key = weights === null ? undefined : scoreInputsKey(kept, clashing, weights, thresholdText)
+  if (key === undefined) return computeScore(kept, clashing, weights, thresholdText)
+  let computed = rememberedScores.get(key)
+  if (computed === undefined) {
+    computed = freezeScore(computeScore(kept, clashing, weights, thresholdText))
+    rememberedScores.set(key, computed)
+  }
+  return computed
+}
+
+// Length-prefixed, so no provider name or text can run into the next part.
+const part = (text: string): string => `${text.length}:${text}`
+
+/** A JSON weight as the calculation reads it; undefined when it cannot be a key (it would throw). */
+function weightKey(value: unknown): string | undefined {
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? `n${Object.is(value, -0) ? '-0' : String(value)}` : undefined
+  if (typeof value === 'string') return `s${part(value)}`
+  if (typeof value === 'bigint') return `i${value}`
+  if (typeof value === 'boolean') return `b${value}`
+  return undefined
+}
+
+/**
+ * Every input `computeScore` reads, in order: the threshold text, each kept stamp's provider,
+ * weight and expiry text, each clashing provider and its expiry text. Undefined when one is not a
+ * plain value (the calculation then runs, and fails, every time).
+ */
+function scoreInputsKey(
+  kept: readonly CachedStamp[],
+  clashing: ReadonlyMap<string, CachedStamp>,
+  weights: ReadonlyMap<string, unknown>,
+  thresholdText: string,
+): string | undefined {
+  let key = part(thresholdText)
+  for (const stamp of kept) {
+    const expiration = stamp.credential.expirationDate
+    const weight = weightKey(weights.has(stamp.provider) ? weights.get(stamp.provider) : 0)
+    if (typeof expiration !== 'string' || weight === undefined) return undefined
+    key += `|${part(stamp.provider)}${weight}|${part(expiration)}`
+  }
+  key += '#'
+  for (const [provider, stamp] of clashing) {
+    const expiration = stamp.credential.expirationDate
+    if (typeof expiration !== 'string') return undefined
+    key += `|${part(provider)}${part(expiration)}`
+  }
+  return key
+}
+
+function freezeScore(computed: ComputedScore): ComputedScore {
+  Object.freeze(computed.evidence)
+  for (const entry of computed.stamps.values()) Object.freeze(entry)
+  return Object.freeze(computed)
+}
+
+function computeScore(
   kept: readonly CachedStamp[],
   clashing: ReadonlyMap<string, CachedStamp>,
   weights: ReadonlyMap<string, unknown> | null,

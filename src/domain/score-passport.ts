@@ -216,6 +216,7 @@ async function validateForScoring(deps: ScoringDeps, address: string, loaded: Lo
     trustedIssuers: new Set(deps.config.trustedIamIssuers),
     now: (deps.clock ?? nowUtc)(),
     verifySignature: loaded.verifySignature,
+    knownSignatureErrors: loaded.knownSignatureErrors,
   })
   for (const { provider, reasons, isExpired, isIssuerTrusted } of validation.rejected)
     deps.log.info({ address, provider, reasons, isExpired, isIssuerTrusted }, 'stamp not used for scoring')

@@ -10,7 +10,7 @@ import {
 } from '../db/queries/passports.js'
 import type { CachedStamp } from './credentials.js'
 import { formatDjangoJson, toPgTimestamp, type PyDateTime } from './formats/py-datetime.js'
-import { PyFloat, pyJsonDumps } from './formats/py-json.js'
+import { PyFloat, PyJsonText, pyJsonDumps } from './formats/py-json.js'
 import type { ComputedScore } from './score-calculation.js'
 
 // The registry rows of a scoring run (scoring §5.2): passport and score claimed first, then the
@@ -32,7 +32,7 @@ interface ScoredRun {
   lastScoreTimestamp: PyDateTime
 }
 
-function stampScoresJson(computed: ComputedScore): Record<string, PyFloat> {
+function stampScoresJsonValue(computed: ComputedScore): Record<string, PyFloat> {
   return Object.fromEntries([...computed.stampScores].map(([provider, value]) => [provider, new PyFloat(value)]))
 }
 
@@ -41,18 +41,41 @@ function stampScoresJson(computed: ComputedScore): Record<string, PyFloat> {
  * inside the database), the SCU event and the DONE score. JSON goes as text, in Python's spelling.
  * False when the claimed rows no longer exist (nothing was written).
  */
+interface ScoreTexts {
+  evidenceJson: string
+  stampScoresJson: string
+  stampsJson: string
+}
+
+// The JSON texts of a computed score: a remembered score (calculateScore) is written with the
+// texts written for it the first time.
+const scoreTexts = new WeakMap<ComputedScore, ScoreTexts>()
+
+function textsOf(computed: ComputedScore): ScoreTexts {
+  let texts = scoreTexts.get(computed)
+  if (texts === undefined) {
+    texts = {
+      evidenceJson: pyJsonDumps(computed.evidence),
+      stampScoresJson: pyJsonDumps(stampScoresJsonValue(computed)),
+      stampsJson: pyJsonDumps(Object.fromEntries(computed.stamps)),
+    }
+    if (Object.isFrozen(computed)) scoreTexts.set(computed, texts)
+  }
+  return texts
+}
+
 export function recordScoredRun(db: Db, claimed: ClaimedScore, run: ScoredRun): Promise<boolean> {
   const { computed, lastScoreTimestamp } = run
-  const stamps = Object.fromEntries(computed.stamps)
-  const stampScores = stampScoresJson(computed)
+  // Each JSON value is written once: the score's columns and the SCU event carry the same texts.
+  const { evidenceJson, stampScoresJson, stampsJson } = textsOf(computed)
   const eventData = scoreUpdateEventData({
     scoreId: claimed.scoreId,
     passportId: claimed.passportId,
     score: computed.binaryScore === 1 ? '1' : '0',
     lastScoreTimestamp,
-    evidence: computed.evidence,
-    stampScores,
-    stamps,
+    evidence: new PyJsonText(evidenceJson),
+    stampScores: new PyJsonText(stampScoresJson),
+    stamps: new PyJsonText(stampsJson),
     expirationDate: computed.earliestExpiration,
   })
   return finishScoringRun(db, {
@@ -69,9 +92,9 @@ export function recordScoredRun(db: Db, claimed: ClaimedScore, run: ScoredRun): 
       error: null,
       lastScoreTimestamp: toPgTimestamp(lastScoreTimestamp),
       expirationDate: computed.earliestExpiration ? toPgTimestamp(computed.earliestExpiration) : null,
-      evidenceJson: pyJsonDumps(computed.evidence),
-      stampScoresJson: pyJsonDumps(stampScores),
-      stampsJson: pyJsonDumps(stamps),
+      evidenceJson,
+      stampScoresJson,
+      stampsJson,
     },
   })
 }

@@ -6,11 +6,12 @@ import {
   type ScoringCommunityRow,
 } from '../db/queries/scorers.js'
 import { DomainError } from './errors.js'
+import { memoizeByInput } from './formats/memo.js'
 
 /** The weighted scorer of a community, overlaid as scoring §4.1 reads it. */
 export interface WeightedScorer {
-  /** null when the scorer row holds NULL weights (Python then fails on the first stamp). */
-  weights: Map<string, unknown> | null
+  /** null when the scorer row holds NULL weights (Python then fails on the first stamp). Shared: never change it. */
+  weights: ReadonlyMap<string, unknown> | null
   threshold: string
 }
 
@@ -91,9 +92,23 @@ function scoringCommunityFromRow(row: ScoringCommunityRow): ScoringCommunity {
 }
 
 function weightedScorerFromRow(row: ScoringCommunityRow, threshold: string): WeightedScorer {
-  if (row.weights === null || typeof row.weights !== 'object' || Array.isArray(row.weights))
-    return { weights: null, threshold }
-  const weights = new Map(Object.entries(row.weights as Record<string, unknown>))
+  const base = row.weights === null ? null : weightsOfText(row.weights).weights
+  if (base === null || row.overlay_weights.length === 0) return { weights: base, threshold }
+  const weights = new Map(base)
   for (const [provider, weight] of row.overlay_weights) weights.set(provider, weight)
   return { weights, threshold }
 }
+
+// The scorers scoring on this instance lately: a weights map is ~50 bytes per provider.
+const REMEMBERED_WEIGHTS = 1_024
+
+/**
+ * A scorer's weights from the jsonb's text, parsed as postgres.js parses jsonb (JSON.parse); null
+ * unless it is a JSON object. Every score reads its scorer's weights: the map is built once per
+ * distinct text (issue 16) and shared.
+ */
+const weightsOfText = memoizeByInput((text: string): { weights: ReadonlyMap<string, unknown> | null } => {
+  const parsed: unknown = JSON.parse(text)
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { weights: null }
+  return { weights: new Map(Object.entries(parsed as Record<string, unknown>)) }
+}, REMEMBERED_WEIGHTS)

@@ -2,7 +2,7 @@ import type { Sql } from '../db/pool.js'
 import { listCacheStampsById, type ScorableCacheRow } from '../db/queries/ceramic-cache.js'
 import type { CachedStamp, Credential } from './credentials.js'
 import { parsePgTimestamp } from './formats/py-datetime.js'
-import { slimCredential, type StoredStampCache } from './stored-stamp-cache.js'
+import { slimCredential, storedStampKey, type StoredStampCache } from './stored-stamp-cache.js'
 
 export interface CacheRowForScoring {
   id?: number
@@ -53,6 +53,8 @@ export interface LoadedStamps {
   stamps: CachedStamp[]
   /** This load's signature check: a remembered verdict for a stamp from the cache, DIDKit otherwise. */
   verifySignature: (credential: unknown) => Promise<string[]>
+  /** The remembered verdict of a stamp from the cache, without a promise; undefined otherwise. */
+  knownSignatureErrors: (credential: unknown) => readonly string[] | undefined
 }
 
 /** Where a loaded credential came from: its row version key, and its verdict when the cache had one. */
@@ -62,9 +64,6 @@ interface StampOrigin {
 }
 
 export type ScorableCacheRows = readonly ScorableCacheRow[]
-
-/** One exact stored JSON: the row and its version (an UPDATE of the row, of any byte, changes it). */
-const storedStampKey = (row: ScorableCacheRow): string => `${row.id}:${row.version}`
 
 /**
  * scoring §1 for one address, from its rows (`listScorableCacheRows`). Stamps seen before (same row,
@@ -77,14 +76,14 @@ export async function loadStampsFromRows(
   checks: SignatureChecks,
 ): Promise<LoadedStamps> {
   const rows = pickLatestRows(scorableRows, (text) => parsePgTimestamp(text).epochMicros)
-  const remembered = rows.map((row) => checks.storedStamps?.get(storedStampKey(row)))
+  const remembered = rows.map((row) => checks.storedStamps?.get(storedStampKey(row.id, row.version)))
   const missing = rows.filter((_row, index) => remembered[index] === undefined).map((row) => row.id)
   const fetched = missing.length === 0 ? new Map<number, unknown>() : await listCacheStampsById(sql, missing)
   const origins = new Map<unknown, StampOrigin>()
   const stamps = rows.map((row, index): CachedStamp => {
     const entry = remembered[index]
     const credential = entry ? entry.credential : (fetched.get(row.id) as Credential)
-    origins.set(credential, { key: storedStampKey(row), knownVerdict: entry?.signatureErrors })
+    origins.set(credential, { key: storedStampKey(row.id, row.version), knownVerdict: entry?.signatureErrors })
     return { provider: row.provider, credential, cacheId: row.id }
   })
   const verifySignature = async (credential: unknown): Promise<string[]> => {
@@ -98,5 +97,6 @@ export async function loadStampsFromRows(
       })
     return errors
   }
-  return { stamps, verifySignature }
+  const knownSignatureErrors = (credential: unknown) => origins.get(credential)?.knownVerdict
+  return { stamps, verifySignature, knownSignatureErrors }
 }

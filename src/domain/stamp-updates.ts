@@ -43,6 +43,7 @@ export async function addStampsAndRescore(deps: ScoringDeps, request: AppStampWr
     sourceApp: 1,
     sourceScorerId: null,
     deadline: deps.deadline,
+    storedStamps: deps.storedStampCache,
   })
   const stamps = await listLiveStamps(deps.sql, address, { type: 1 })
   return { stamps, score: await rescoreForApp(deps, address) }
@@ -60,7 +61,10 @@ export async function patchStampsAndRescore(deps: ScoringDeps, request: AppStamp
   return translateFailure(
     async () => {
       requireBulkSize(request.items)
-      await patchCachedStamps(deps.sql, address, request.items, deps.deadline)
+      await patchCachedStamps(deps.sql, address, request.items, {
+        deadline: deps.deadline,
+        storedStamps: deps.storedStampCache,
+      })
       const stamps = await listLiveStamps(deps.sql, address, { type: 1 })
       return { stamps, score: await rescoreForApp(deps, address) }
     },
@@ -111,6 +115,7 @@ export async function addEmbedStampsAndRescore(deps: ScoringDeps, request: Embed
     sourceApp: 2,
     sourceScorerId: request.scorerId,
     deadline: deps.deadline,
+    storedStamps: deps.storedStampCache,
   })
   const stamps = await listLiveStamps(deps.sql, address, { type: 1 })
   return { stamps, score: await rescoreForOwner(deps, address, request.scorerId, accountId) }

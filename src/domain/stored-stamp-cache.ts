@@ -28,6 +28,34 @@ class CountingCache extends LRUCache<string, StoredStampEntry> {
   }
 }
 
+/** One exact stored JSON: the row and its version (an UPDATE of the row, of any byte, changes it). */
+export function storedStampKey(id: number, version: string): string {
+  return `${id}:${version}`
+}
+
+/** A row just written whose stored JSON text is exactly that of a row it replaced (`InsertedCacheStamp`). */
+export interface ReplacedWithSameJson {
+  replaced: { id: number; version: string }
+  inserted: { id: number; version: string }
+}
+
+/**
+ * A stamp re-added with the same JSON is a new row (issue 16): its entry is the replaced row's —
+ * the same stored text, so the same credential read back and the same JSON verified — moved to the
+ * new row version, so the rescore that follows neither reads nor hashes it. Only for rows of a
+ * committed write; nothing is carried when the replaced version was not remembered.
+ */
+export function carryOverStoredStamps(cache: StoredStampCache, rows: readonly ReplacedWithSameJson[]): void {
+  for (const { replaced, inserted } of rows) {
+    const replacedKey = storedStampKey(replaced.id, replaced.version)
+    const entry = cache.peek(replacedKey)
+    if (entry === undefined) continue
+    cache.set(storedStampKey(inserted.id, inserted.version), entry)
+    // The replaced version is soft-deleted: no rescore reads it again.
+    cache.delete(replacedKey)
+  }
+}
+
 /** Bounded by entries; the least recently used one goes first. */
 export function createStoredStampCache(maxEntries: number): StoredStampCache {
   return new CountingCache({ max: maxEntries })

@@ -113,7 +113,8 @@ export async function loadScorerWeights(
     const row = await translateFailure(() => findScoringCommunity(db, communityId), failWith('internal', text))
     if (row === undefined) throw unknown
     if (!row.has_scorer_row) throw unresolved
-    weights = row.weights
+    // The jsonb's text, parsed as postgres.js parses jsonb.
+    weights = row.weights === null ? null : (JSON.parse(row.weights) as unknown)
     cache.set(communityId, weights, request.nowMs)
   }
   return toWeightFloats(weights)

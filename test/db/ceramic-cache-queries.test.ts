@@ -3,11 +3,14 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { randomAddress } from '../helpers/factories/accounts.js'
 import {
   insertCeramicCacheStamps,
+  insertCeramicCacheStampVersions,
   softDeleteLiveStamps,
+  softDeleteLiveStampVersions,
   type CeramicCacheRow,
   type NewCeramicCacheStamp,
 } from '../../src/db/queries/ceramic-cache.js'
 import { isUniqueViolation } from '../../src/db/errors.js'
+import { bigintArray } from '../../src/db/pool.js'
 import { demoIssuerKey, issueStampCredential, type StampCredential } from '../../src/dev/stamp-issuer.js'
 
 let database: TestDatabase
@@ -254,5 +257,71 @@ describe('softDeleteLiveStamps', () => {
       })
       .catch(() => undefined)
     expect((await listRows(address)).map((r) => r.deleted_at)).toEqual([null])
+  })
+})
+
+describe('softDeleteLiveStampVersions + insertCeramicCacheStampVersions (issue 16)', () => {
+  const now = () => new Date().toISOString()
+
+  // The stored row of a re-add: provider Google, `proof_value` the one of the row it replaces unless given.
+  async function replace(address: string, stamp: object, proofValue?: string) {
+    return database.sql.begin(async (tx) => {
+      const replaced = await softDeleteLiveStampVersions(tx, address, ['Google'], { type: 1, now: now() })
+      const [previous] = await tx<{ proof_value: string }[]>`
+        select proof_value from ceramic_cache_ceramiccache where id = any(${bigintArray(
+          tx,
+          replaced.map((row) => row.id),
+        )}::bigint[])`
+      const row = rowFor(address, await signedStamp(address, 'Google'))
+      const inserted = await insertCeramicCacheStampVersions(
+        tx,
+        [{ ...row, stamp, proof_value: proofValue ?? previous?.proof_value ?? row.proof_value }],
+        {
+          replacing: replaced.map((row) => row.id),
+        },
+      )
+      return { replaced, inserted }
+    })
+  }
+
+  it('the replaced row with the version it had before the soft-delete, and the new row holding the same JSON text', async () => {
+    const address = randomAddress()
+    const credential = await signedStamp(address, 'Google')
+    const [id] = await insertCeramicCacheStamps(database.sql, [rowFor(address, credential)])
+    const [before] = await database.sql<
+      { version: string }[]
+    >`select xmin::text as version from ceramic_cache_ceramiccache where id = ${id!}`
+    const { replaced, inserted } = await replace(address, credential)
+    expect(replaced).toEqual([{ id, version_before: before!.version }])
+    const [after] = await database.sql<
+      { version: string }[]
+    >`select xmin::text as version from ceramic_cache_ceramiccache where id = ${inserted[0]!.id}`
+    expect(inserted).toEqual([{ id: expect.any(Number), version: after!.version, same_json_as: id }])
+    expect(inserted[0]!.id).not.toBe(id)
+  })
+
+  it('the same value in other text (1.00 stored, 1 written) is not the same JSON: compared as text, not as jsonb', async () => {
+    const address = randomAddress()
+    const [id] = await insertCeramicCacheStamps(database.sql, [rowFor(address, await signedStamp(address, 'Google'))])
+    await database.sql`update ceramic_cache_ceramiccache set stamp = '{"a": 1.00}'::jsonb where id = ${id!}`
+    const { inserted } = await replace(address, { a: 1 })
+    expect(inserted[0]!.same_json_as).toBeNull()
+    const [equal] = await database.sql<{ yes: boolean }[]>`select '{"a": 1.00}'::jsonb = '{"a": 1}'::jsonb as yes`
+    expect(equal!.yes).toBe(true)
+  })
+
+  it('nothing replaced: no row to compare with', async () => {
+    const address = randomAddress()
+    const { replaced, inserted } = await replace(address, { a: 1 })
+    expect(replaced).toEqual([])
+    expect(inserted[0]!.same_json_as).toBeNull()
+  })
+
+  it("the same JSON under another proof value is not compared (a re-add writes the stamp's own proofValue)", async () => {
+    const address = randomAddress()
+    const credential = await signedStamp(address, 'Google')
+    await insertCeramicCacheStamps(database.sql, [rowFor(address, credential)])
+    const { inserted } = await replace(address, credential, 'another proof value')
+    expect(inserted[0]!.same_json_as).toBeNull()
   })
 })

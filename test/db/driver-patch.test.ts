@@ -139,3 +139,24 @@ describe('postgres.js connection-loss guards (patches/postgres-js.mjs)', { timeo
     })
   })
 })
+
+// patches/postgres-js.mjs, RESULT_EDITS (issue 16): a result's fields are accessors, not own properties.
+describe('postgres.js result fields (patches/postgres-js.mjs)', () => {
+  it('count, command, columns, state and statement are set, and a result still equals the plain array of its rows', async () => {
+    await proxied.withPool(async (sql) => {
+      const result = await sql`select 1 as x union all select 2`
+      expect(result).toEqual([{ x: 1 }, { x: 2 }])
+      expect(Object.keys(result)).toEqual(['0', '1'])
+      expect(result.count).toBe(2)
+      expect(result.command).toBe('SELECT')
+      expect(result.columns.map((column) => column.name)).toEqual(['x'])
+      expect(result.statement.string).toBe('select 1 as x union all select 2')
+      expect(result.state).toBeDefined()
+      // Array methods give plain arrays (Symbol.species), without the fields.
+      expect(result.map((row) => row.x)).toEqual([1, 2])
+      const updated = await sql`select 1 where false`
+      expect(updated.count).toBe(0)
+      expect([...updated]).toEqual([])
+    })
+  })
+})

@@ -255,3 +255,36 @@ describe('structuralErrors (scoring §2 step 4 a–f)', () => {
     )
   })
 })
+
+describe('validateStamps with known verdicts (issue 16)', () => {
+  it("scoring §2 step 4g: a known verdict is used as DIDKit's (no check); an unknown one goes to the check", async () => {
+    const known = credential({}, { provider: 'Google' })
+    const rejectedKnown = credential({}, { provider: 'Ens' })
+    const unknown = credential({}, { provider: 'Lens' })
+    const checked: unknown[] = []
+    const verdicts = new Map<unknown, readonly string[]>([
+      [known, []],
+      [rejectedKnown, ['invalid signature']],
+    ])
+    const result = await validateStamps([stamp('Google', known), stamp('Ens', rejectedKnown), stamp('Lens', unknown)], {
+      address: ADDRESS,
+      trustedIssuers: new Set([TRUSTED]),
+      now: NOW,
+      verifySignature: async (vc) => {
+        checked.push(vc)
+        return []
+      },
+      knownSignatureErrors: (vc) => verdicts.get(vc),
+    })
+    expect(checked).toEqual([unknown])
+    expect(result.valid.map((s) => s.provider)).toEqual(['Google', 'Lens'])
+    expect(result.rejected).toEqual([
+      {
+        provider: 'Ens',
+        reasons: ['Stamp validation failed: ["invalid signature"]'],
+        isExpired: false,
+        isIssuerTrusted: true,
+      },
+    ])
+  })
+})

@@ -20,7 +20,7 @@ const rawScoreOf = (weightsJson: string, providers: string[]) =>
   ).evidence.rawScore
 
 /** stamp_scores as Python's json.dumps writes them (scoring §0 P2). */
-const stampScoresJson = (scores: Map<string, number>) =>
+const stampScoresJson = (scores: ReadonlyMap<string, number>) =>
   pyJsonDumps(Object.fromEntries([...scores].map(([p, v]) => [p, new PyFloat(v)])))
 
 describe('calculateScore (scoring §4)', () => {
@@ -195,5 +195,68 @@ describe('calculateScore (scoring §4)', () => {
     expect(() => calculateScore([stamp('Ens')], new Map(), weightsOf('{"Ens": null}'), '20.00000')).toThrow(
       'conversion from NoneType to Decimal is not supported',
     )
+  })
+})
+
+describe('calculateScore remembered by its inputs (issue 16)', () => {
+  const weightsMap = (entries: [string, unknown][]) => new Map<string, unknown>(entries)
+
+  it('the same inputs give one frozen result, shared', () => {
+    const inputs = () =>
+      [[stamp('Ens'), stamp('Google')], new Map(), weightsOf('{"Ens": 0.208, "Google": 0.525}')] as const
+    const first = calculateScore(...inputs(), '20.00000')
+    expect(calculateScore(...inputs(), '20.00000')).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    expect(Object.isFrozen(first.evidence)).toBe(true)
+    expect(Object.isFrozen(first.stamps.get('Ens'))).toBe(true)
+    expect(first.evidence.rawScore).toBe('0.7330000000000000126565424807')
+  })
+
+  it('P1/P2: a weight of -0.0 is not the weight 0 (Decimal("-0") and "-0.0" in stamp_scores)', () => {
+    const zero = calculateScore([stamp('Ens')], new Map(), weightsMap([['Ens', 0]]), '20')
+    const negativeZero = calculateScore([stamp('Ens')], new Map(), weightsMap([['Ens', -0]]), '20')
+    expect(Object.is(zero.stampScores.get('Ens'), 0)).toBe(true)
+    expect(Object.is(negativeZero.stampScores.get('Ens'), -0)).toBe(true)
+    expect(stampScoresJson(negativeZero.stampScores)).toBe('{"Ens": -0.0}')
+  })
+
+  it('P1: the weight "0.1" (a JSON string) is not the weight 0.1 (a JSON float)', () => {
+    const asText = calculateScore([stamp('Ens')], new Map(), weightsMap([['Ens', '0.1']]), '20')
+    const asFloat = calculateScore([stamp('Ens')], new Map(), weightsMap([['Ens', 0.1]]), '20')
+    expect(asText.evidence.rawScore).toBe('0.1')
+    expect(asFloat.evidence.rawScore).toBe('0.1000000000000000055511151231')
+  })
+
+  it('scoring §4.4: the same instant spelled with another offset is another expiry text', () => {
+    const utc = calculateScore([stamp('Ens', '2099-01-01T02:00:00+00:00')], new Map(), weightsMap([['Ens', 1]]), '20')
+    const plusTwo = calculateScore(
+      [stamp('Ens', '2099-01-01T04:00:00+02:00')],
+      new Map(),
+      weightsMap([['Ens', 1]]),
+      '20',
+    )
+    expect(utc.stamps.get('Ens')!.expiration_date).toBe('2099-01-01T02:00:00+00:00')
+    expect(plusTwo.stamps.get('Ens')!.expiration_date).toBe('2099-01-01T04:00:00+02:00')
+  })
+
+  it('the threshold, a missing weight, a clashing stamp and the order of the kept stamps are inputs too', () => {
+    const weights = weightsMap([
+      ['Ens', 10],
+      ['Google', 15],
+    ])
+    expect(calculateScore([stamp('Ens')], new Map(), weights, '5').binaryScore).toBe(1)
+    expect(calculateScore([stamp('Ens')], new Map(), weights, '50').binaryScore).toBe(0)
+    expect(calculateScore([stamp('Lens')], new Map(), weights, '5').evidence.rawScore).toBe('0')
+    const clashing = calculateScore([stamp('Ens')], new Map([['Google', stamp('Google')]]), weights, '5')
+    expect([...clashing.stamps.keys()]).toEqual(['Ens', 'Google'])
+    expect([...calculateScore([stamp('Google'), stamp('Ens')], new Map(), weights, '5').stamps.keys()]).toEqual([
+      'Google',
+      'Ens',
+    ])
+  })
+
+  it('WeightsMissingError every time for a scorer without weights', () => {
+    for (let i = 0; i < 2; i += 1)
+      expect(() => calculateScore([stamp('Ens')], new Map(), null, '20')).toThrow(WeightsMissingError)
   })
 })

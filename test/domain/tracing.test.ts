@@ -57,4 +57,21 @@ describe('withSpan', () => {
       { name: 'boom', attributes: {}, ended: true, status: 2, exceptions: 1 },
     ])
   })
+
+  it('issue 16: without an SDK no span is made; the work runs as it is and a synchronous throw still rejects', async () => {
+    await expect(withSpan('ok', {}, async () => 42)).resolves.toBe(42)
+    const thrown = withSpan('boom', {}, () => {
+      throw new Error('sync')
+    })
+    expect(thrown).toBeInstanceOf(Promise)
+    await expect(thrown).rejects.toThrow('sync')
+  })
+
+  it('an SDK registered after the first span is used from the next one', async () => {
+    await withSpan('before', {}, async () => 1)
+    const spans: Parameters<typeof recordingProvider>[0] = []
+    trace.setGlobalTracerProvider(recordingProvider(spans))
+    await withSpan('after', {}, async () => 2)
+    expect(spans.map((span) => span.name)).toEqual(['after'])
+  })
 })

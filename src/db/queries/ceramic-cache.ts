@@ -61,6 +61,14 @@ const INSERT_COLUMNS: (keyof InsertValues)[] = [
 // Only V1 rows are written: type 2 (V2) exists in the schema but no code path writes it (scoring §1).
 const STAMP_TYPE_V1 = 1
 
+/** A row just inserted: its id, its row version, and a replaced row that held exactly the same JSON text. */
+export interface InsertedCacheStamp {
+  id: number
+  version: string
+  /** The row of `replacing` with the same provider whose stored JSON renders to the same text, byte for byte; null when none. */
+  same_json_as: number | null
+}
+
 /**
  * One multi-row INSERT in payload order, every column set as Django's bulk_create does (scoring
  * §9.1 step 4), ids returned in the same order. No ON CONFLICT, like Python: a second live row for
@@ -71,6 +79,19 @@ export async function insertCeramicCacheStamps(
   rows: readonly NewCeramicCacheStamp[],
   options: { now?: string } = {},
 ): Promise<number[]> {
+  const inserted = await insertCeramicCacheStampVersions(db, rows, { ...options, replacing: [] })
+  return inserted.map((row) => row.id)
+}
+
+/**
+ * `insertCeramicCacheStamps`, returning each row's version (`xmin`) too, and which of the rows it
+ * replaces (`replacing`: ids soft-deleted in this transaction) held exactly the same JSON text.
+ */
+export async function insertCeramicCacheStampVersions(
+  db: Db,
+  rows: readonly NewCeramicCacheStamp[],
+  options: { now?: string; replacing: readonly number[] },
+): Promise<InsertedCacheStamp[]> {
   if (rows.length === 0) return []
   const now = options.now ?? currentTimestamp()
   const values = rows.map((row): InsertValues => ({
@@ -90,10 +111,28 @@ export async function insertCeramicCacheStamps(
     source_app: row.source_app,
     source_scorer_id: row.source_scorer_id,
   }))
-  const inserted = await db<{ id: number }[]>`
+  // Decided by the text, not by jsonb's `=` (which takes 1.0 for 1.00): the same stored text is the
+  // same credential read back, so the same JSON verified. Only the replaced row of the same provider
+  // and proof value is rendered and compared (a re-add replaces one row per provider), jsonb's `=`
+  // first, so a changed stamp costs no text. The replaced rows are found by id alone (`offset 0`
+  // keeps the planner from reaching them through the provider or proof_value index instead: every
+  // soft-deleted version of a re-added stamp shares those, thousands after a while). No alias for
+  // the inserted row: postgres.js would take `as` before the values helper for a select list; in
+  // the subquery the table's own name is the inserted row.
+  return db<InsertedCacheStamp[]>`
     insert into ceramic_cache_ceramiccache ${db(values, INSERT_COLUMNS)}
-    returning id`
-  return inserted.map((row) => row.id)
+    returning id, xmin::text as version, (
+      select o.id from (
+        select id, provider, proof_value, stamp from ceramic_cache_ceramiccache
+        where id = any(${bigintArray(db, options.replacing)}::bigint[])
+        offset 0
+      ) o
+      where o.provider = ceramic_cache_ceramiccache.provider
+        and o.proof_value = ceramic_cache_ceramiccache.proof_value
+        and o.stamp = ceramic_cache_ceramiccache.stamp
+        and o.stamp::text = ceramic_cache_ceramiccache.stamp::text
+      limit 1
+    ) as same_json_as`
 }
 
 interface SoftDeleteOptions {
@@ -113,15 +152,37 @@ export async function softDeleteLiveStamps(
   providers: readonly string[],
   options: SoftDeleteOptions,
 ): Promise<number> {
-  if (providers.length === 0) return 0
-  const result = await db`
-    update ceramic_cache_ceramiccache
+  return (await softDeleteLiveStampVersions(db, address, providers, options)).length
+}
+
+/** A row `softDeleteLiveStampVersions` marked deleted, with the version it had until then. */
+export interface SoftDeletedStamp {
+  id: number
+  version_before: string
+}
+
+/** `softDeleteLiveStamps`, returning each row with its version (`xmin`) before the soft-delete. */
+export async function softDeleteLiveStampVersions(
+  db: Db,
+  address: string,
+  providers: readonly string[],
+  options: SoftDeleteOptions,
+): Promise<SoftDeletedStamp[]> {
+  if (providers.length === 0) return []
+  return db<SoftDeletedStamp[]>`
+    with live as (
+      select id, xmin::text as version_before from ceramic_cache_ceramiccache
+      where address = ${address.toLowerCase()}
+        and provider = any(${textArray(db, [...providers])}::varchar[])
+        and deleted_at is null
+        ${options.type === undefined ? db`` : db`and type = ${options.type}`}
+      for update
+    )
+    update ceramic_cache_ceramiccache c
     set updated_at = ${options.now}, deleted_at = ${options.now}
-    where address = ${address.toLowerCase()}
-      and provider = any(${textArray(db, [...providers])}::varchar[])
-      and deleted_at is null
-      ${options.type === undefined ? db`` : db`and type = ${options.type}`}`
-  return result.count
+    from live
+    where c.id = live.id
+    returning c.id, live.version_before`
 }
 export interface ScorableCacheRow {
   id: number

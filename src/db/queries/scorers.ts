@@ -15,8 +15,11 @@ export interface ScoringCommunityRow {
   scorer_type: string
   /** False when `scorer_type` names no child table or the child row is missing. */
   has_scorer_row: boolean
-  /** The child row's `weights` jsonb as parsed JSON (object of numbers or numeric strings); null for SQL NULL. */
-  weights: unknown
+  /**
+   * The child row's `weights` jsonb as PostgreSQL's text (the text postgres.js would JSON.parse);
+   * null for SQL NULL. Parsed by the domain, once per distinct text.
+   */
+  weights: string | null
   /** The child row's numeric(10,5) threshold as text ("20.00000"); null without a child row. */
   threshold: string | null
   /**
@@ -34,7 +37,7 @@ function scoringCommunityColumns(db: Db) {
     c.id, c.name, c.account_id, c.scorer_id, c.rule, c.human_points_program, c.external_scorer_id, c.deleted_at,
     s.type as scorer_type,
     case s.type when 'WEIGHTED' then w.scorer_ptr_id is not null when 'WEIGHTED_BINARY' then b.scorer_ptr_id is not null else false end as has_scorer_row,
-    case s.type when 'WEIGHTED' then w.weights when 'WEIGHTED_BINARY' then b.weights end as weights,
+    (case s.type when 'WEIGHTED' then w.weights when 'WEIGHTED_BINARY' then b.weights end)::text as weights,
     case s.type when 'WEIGHTED' then w.threshold when 'WEIGHTED_BINARY' then b.threshold end as threshold,
     (select coalesce(json_agg(json_build_array(o.provider, o.weight) order by o.source, o.id), '[]'::json) from (
        select 'AllowList#' || l.name as provider, a.weight::text as weight, 0 as source, a.id

@@ -21,6 +21,8 @@ export class PyOverflowError extends Error {
   override name = 'PyOverflowError'
 }
 
+import { memoizeByInput } from './memo.js'
+
 export const MICROS_PER_SECOND = 1_000_000n
 export const MICROS_PER_DAY = 86_400_000_000n
 const MICROS_PER_MINUTE = 60_000_000
@@ -120,17 +122,37 @@ function formatOffset(offset: bigint): string {
   return text
 }
 
+/**
+ * The formats of a frozen value (a remembered parse: the same expiry dates on every rescore) are
+ * remembered with it; other values (the clock's) are formatted each time.
+ */
+function formatOnce(formats: WeakMap<PyDateTime, string>, dt: PyDateTime, format: (dt: PyDateTime) => string): string {
+  const known = formats.get(dt)
+  if (known !== undefined) return known
+  const text = format(dt)
+  if (Object.isFrozen(dt)) formats.set(dt, text)
+  return text
+}
+
+const pyIsoTexts = new WeakMap<PyDateTime, string>()
+const djangoJsonTexts = new WeakMap<PyDateTime, string>()
+const pgTimestampTexts = new WeakMap<PyDateTime, string>()
+
 /** P3: datetime.isoformat(): ".ffffff" only when microseconds ≠ 0, "+00:00" never "Z". */
 export function formatPyIso(dt: PyDateTime): string {
-  const text = formatWall(wallMicros(dt), false)
-  return dt.offsetMinutes === null ? text : text + formatOffset(offsetMicros(dt.offsetMinutes))
+  return formatOnce(pyIsoTexts, dt, (value) => {
+    const text = formatWall(wallMicros(value), false)
+    return value.offsetMinutes === null ? text : text + formatOffset(offsetMicros(value.offsetMinutes))
+  })
 }
 
 /** P4: DjangoJSONEncoder: isoformat cut to milliseconds when microseconds ≠ 0, "+00:00" → "Z". */
 export function formatDjangoJson(dt: PyDateTime): string {
-  let text = formatPyIso(dt)
-  if (wallMicros(dt) % MICROS_PER_SECOND !== 0n) text = text.slice(0, 23) + text.slice(26)
-  return text.endsWith('+00:00') ? `${text.slice(0, -6)}Z` : text
+  return formatOnce(djangoJsonTexts, dt, (value) => {
+    let text = formatPyIso(value)
+    if (wallMicros(value) % MICROS_PER_SECOND !== 0n) text = text.slice(0, 23) + text.slice(26)
+    return text.endsWith('+00:00') ? `${text.slice(0, -6)}Z` : text
+  })
 }
 
 const PG_TIMESTAMP =
@@ -138,9 +160,14 @@ const PG_TIMESTAMP =
 
 /**
  * timestamptz text as PostgreSQL prints it ("2025-01-15 10:20:30.123456+00", "+05:30", "-07").
- * Years past 9999, BC dates and ±infinity have no Python datetime, so they throw.
+ * Years past 9999, BC dates and ±infinity have no Python datetime, so they throw. Remembered by
+ * text (a rescore reads the same `updated_at` and `expires_at` every time): frozen and shared.
  */
-export function parsePgTimestamp(text: string): PyDateTime {
+export const parsePgTimestamp: (text: string) => PyDateTime = memoizeByInput((text: string) =>
+  Object.freeze(parsePgTimestampText(text)),
+)
+
+function parsePgTimestampText(text: string): PyDateTime {
   const match = PG_TIMESTAMP.exec(text)
   if (!match) throw new RangeError(`unsupported PostgreSQL timestamp: ${JSON.stringify(text)}`)
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
@@ -176,7 +203,7 @@ export function parsePgTimestamp(text: string): PyDateTime {
 
 /** For binding as timestamptz: the instant in UTC with 6 fraction digits; naive is taken as UTC, like Django. */
 export function toPgTimestamp(dt: PyDateTime): string {
-  return `${formatWall(dt.epochMicros, true)}+00:00`
+  return formatOnce(pgTimestampTexts, dt, (value) => `${formatWall(value.epochMicros, true)}+00:00`)
 }
 
 let lastNowMicros = 0n

@@ -4,6 +4,8 @@
 // Not modelled (never reached by the scorer): NaN/Infinity, and the Emin/Emax clamping of
 // exponents near ±999999.
 
+import { memoizeByInput } from './memo.js'
+
 const PRECISION = 28
 const MAX_EXPONENT_MAGNITUDE = 1e15
 
@@ -64,6 +66,15 @@ function toAsciiNumeral(text: string): string {
 }
 
 export class PyDecimal {
+  // Values are immutable, so the conversions a rescore repeats (each weight, the threshold, each
+  // stamp's float) are remembered by input and the instances shared (issue 16).
+  static readonly #fromStringOnce = memoizeByInput((text: string) => PyDecimal.#parse(text))
+  static readonly #fromNumberOnce = memoizeByInput((value: number) => PyDecimal.#ofFloat(value))
+  // What toFixed and toFloat last gave for this (immutable) value: a shared instance is printed the same way on every rescore.
+  #fixedPlaces = -1
+  #fixedText = ''
+  #float: number | undefined
+
   private constructor(
     readonly sign: 0 | 1,
     readonly coefficient: bigint,
@@ -77,6 +88,10 @@ export class PyDecimal {
   }
 
   static fromString(text: string): PyDecimal {
+    return PyDecimal.#fromStringOnce(text)
+  }
+
+  static #parse(text: string): PyDecimal {
     const ascii = toAsciiNumeral(text)
     const match = DECIMAL_LITERAL.exec(ascii)
     if (!match) {
@@ -94,6 +109,11 @@ export class PyDecimal {
 
   /** Decimal(float): the exact binary value, |x| = n / 2^k → coefficient n·5^k, exponent −k. */
   static fromNumber(value: number): PyDecimal {
+    // ±0 are one key to a Map, and Decimal(-0.0) is "-0": zeros are not remembered.
+    return value === 0 ? PyDecimal.#ofFloat(value) : PyDecimal.#fromNumberOnce(value)
+  }
+
+  static #ofFloat(value: number): PyDecimal {
     if (!Number.isFinite(value)) throw new RangeError(`PyDecimal: ${value} is not supported`)
     const view = new DataView(new ArrayBuffer(8))
     view.setFloat64(0, value)
@@ -194,6 +214,14 @@ export class PyDecimal {
 
   /** format(d, ".Nf"): the exact value rounded half-even; the sign survives ("-0.00"). */
   toFixed(places: number): string {
+    if (places === this.#fixedPlaces) return this.#fixedText
+    const text = this.formatFixed(places)
+    this.#fixedPlaces = places
+    this.#fixedText = text
+    return text
+  }
+
+  private formatFixed(places: number): string {
     assertPlaces(places)
     const digits = dropDigitsHalfEven(this.coefficient, -places - this.exponent)
       .toString()
@@ -213,7 +241,7 @@ export class PyDecimal {
 
   /** float(Decimal) is float(str(d)); V8's string-to-double is correctly rounded, like CPython's. */
   toFloat(): number {
-    return Number(`${this.sign === 1 ? '-' : ''}${this.coefficient}e${this.exponent}`)
+    return (this.#float ??= Number(`${this.sign === 1 ? '-' : ''}${this.coefficient}e${this.exponent}`))
   }
 }
 

@@ -1,6 +1,8 @@
 // How Python writes a float: repr(x), which json.dumps uses (scoring §0 P2). The digits are the
 // shortest round-trip ones, as JS String(x) picks them; only the layout differs.
 
+import { memoizeByInput } from './memo.js'
+
 interface ShortestDigits {
   digits: string
   /** Python's decpt: the value is 0.<digits> × 10^decimalPoint. */
@@ -20,8 +22,15 @@ function shortestDigits(magnitude: number): ShortestDigits {
   return { digits, decimalPoint }
 }
 
+// A rescore writes the same weights every time: their texts are remembered (±0 are one Map key: not them).
+const formatNonZeroOnce = memoizeByInput((value: number) => formatFloat(value))
+
 /** repr(float): "15.0", "0.208", "1e-05", "1.5e+16", "-0.0"; non-finite as json.dumps writes them. */
 export function formatPyFloat(value: number): string {
+  return value === 0 ? formatFloat(value) : formatNonZeroOnce(value)
+}
+
+function formatFloat(value: number): string {
   if (Number.isNaN(value)) return 'NaN'
   if (value === Infinity) return 'Infinity'
   if (value === -Infinity) return '-Infinity'

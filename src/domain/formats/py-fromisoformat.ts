@@ -12,6 +12,7 @@ import {
   PyValueError,
   type PyDateTime,
 } from './py-datetime.js'
+import { memoizeByInput } from './memo.js'
 import { pyRepr } from './py-values.js'
 
 // datetime.fromisoformat follows the algorithm of CPython 3.12's C parser (_datetimemodule.c),
@@ -225,8 +226,15 @@ function checkFields({ year, month, day, hour, minute, second }: Parsed): void {
   if (second > 59) throw new PyValueError('second must be in 0..59')
 }
 
-/** Python 3.12 datetime.fromisoformat(text); PyValueError carries Python's message. */
-export function parsePyIsoDateTime(text: string): PyDateTime {
+/**
+ * Python 3.12 datetime.fromisoformat(text); PyValueError carries Python's message. Remembered by
+ * text (a rescore parses the same expiry dates every time): the value is frozen and shared.
+ */
+export const parsePyIsoDateTime: (text: string) => PyDateTime = memoizeByInput((text: string) =>
+  Object.freeze(parseIsoDateTime(text)),
+)
+
+function parseIsoDateTime(text: string): PyDateTime {
   const invalid = (): PyValueError => new PyValueError(`Invalid isoformat string: ${pyRepr(text)}`)
   const buf = toUtf8Bytes(text)
   if (buf === null) throw invalid()

@@ -7,6 +7,14 @@ export class PyFloat {
   constructor(readonly value: number) {}
 }
 
+/**
+ * JSON text already written by `pyJsonDumps`, put in as it is: a value that goes into two documents
+ * (the score's `stamps` in its column and in the SCU event) is written once.
+ */
+export class PyJsonText {
+  constructor(readonly text: string) {}
+}
+
 const SHORT_ESCAPES: Record<string, string> = {
   '"': '\\"',
   '\\': '\\\\',
@@ -18,7 +26,10 @@ const SHORT_ESCAPES: Record<string, string> = {
 }
 
 /** ensure_ascii: every code unit outside space..tilde becomes \uxxxx (lower-case hex, UTF-16 pairs). */
+const NEEDS_ESCAPE = /[^ -~]|["\\]/
+
 function pyJsonString(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`
   return `"${text.replace(/[^ -~]|["\\]/g, (char) => SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`
 }
 
@@ -44,6 +55,7 @@ function dumpValue(value: unknown): string | undefined {
       return undefined
   }
   if (value instanceof PyFloat) return formatPyFloat(value.value)
+  if (value instanceof PyJsonText) return value.text
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]'
     return `[${value.map((item) => dumpValue(item) ?? 'null').join(', ')}]`
