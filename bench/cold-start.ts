@@ -52,7 +52,7 @@ export interface ColdStartRecord {
   breakdown?: StartBreakdown
   /** Lambda only: the size of dist/lambda.zip. */
   packageBytes?: number
-  /** The built runtime only: DIDKit's import and compile in a fresh process (median). */
+  /** The built runtime only: loading DIDKit as the service does, in a fresh process (median). */
   didKitInitMs?: number
   error?: string
 }
@@ -211,15 +211,17 @@ const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
 const run = promisify(execFile)
 
 /**
- * DIDKit's share of a first score, alone: a fresh node process imports it (reading and compiling
- * its 9 MB of WebAssembly), as the first verification of a new server does.
+ * DIDKit's share of a first score, alone: a fresh node process loads it as the service does
+ * (src/domain/didkit.ts: its 9 MB of WebAssembly read and compiled lazily, then instantiated).
  */
 export async function measureDidKitInit(runs: number): Promise<number[]> {
   const script =
-    "const t = performance.now(); await import('@spruceid/didkit-wasm-node'); process.stdout.write(String(performance.now() - t))"
+    "import { loadDidKit } from './src/domain/didkit.ts'; const t = performance.now(); await loadDidKit(); process.stdout.write(String(performance.now() - t))"
   const times: number[] = []
   for (let i = 0; i < runs; i++) {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT })
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+    })
     times.push(Number(stdout))
   }
   return times
@@ -297,7 +299,7 @@ export function describeBreakdowns(records: readonly ColdStartRecord[]): string[
     const didKit =
       c.didKitInitMs === undefined
         ? ''
-        : ` (of which DIDKit's import + WebAssembly compile, alone in a fresh node: ${c.didKitInitMs.toFixed(0)} ms)`
+        : ` (of which loading DIDKit as the service does, alone in a fresh node: ${c.didKitInitMs.toFixed(0)} ms)`
     return [
       `${c.id}: spawn → main() ${b.bootMs.toFixed(0)} ms (node boot + module load); in main(), config + first DB connection ${b.databaseMs.toFixed(0)} ms, main() → listening ${b.startupMs.toFixed(0)} ms; listening → first score ${b.firstRequestMs.toFixed(0)} ms${didKit}; CPU used by the server up to its first score ${b.cpuMsAtFirstScore.toFixed(0)} ms; RSS ${c.rssAtStartMb.toFixed(0)} MB at listening, ${b.rssAfterFirstScoreMb.toFixed(0)} MB after the first score`,
     ]
