@@ -36,11 +36,6 @@ function stampScoresJsonValue(computed: ComputedScore): Record<string, PyFloat> 
   return Object.fromEntries([...computed.stampScores].map(([provider, value]) => [provider, new PyFloat(value)]))
 }
 
-/**
- * scoring §5.2 steps 6 and 9 in one statement: the passport's stamps (copied from their cache rows
- * inside the database), the SCU event and the DONE score. JSON goes as text, in Python's spelling.
- * False when the claimed rows no longer exist (nothing was written).
- */
 interface ScoreTexts {
   evidenceJson: string
   stampScoresJson: string
@@ -64,6 +59,11 @@ function textsOf(computed: ComputedScore): ScoreTexts {
   return texts
 }
 
+/**
+ * scoring §5.2 steps 6 and 9 in one statement: the passport's stamps (copied from their cache rows
+ * inside the database), the SCU event and the DONE score. JSON goes as text, in Python's spelling.
+ * False when the claimed rows no longer exist (nothing was written).
+ */
 export function recordScoredRun(db: Db, claimed: ClaimedScore, run: ScoredRun): Promise<boolean> {
   const { computed, lastScoreTimestamp } = run
   // Each JSON value is written once: the score's columns and the SCU event carry the same texts.

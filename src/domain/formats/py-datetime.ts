@@ -1,5 +1,7 @@
 // Python datetime semantics that JS Date loses: microseconds, the original UTC offset, and naive
 // values (scoring §0 P3/P4). Valid years are 1..9999, as in Python.
+import { memoizeByInput } from './memo.js'
+
 export interface PyDateTime {
   readonly epochMicros: bigint
   /**
@@ -20,8 +22,6 @@ export class PyTypeError extends Error {
 export class PyOverflowError extends Error {
   override name = 'PyOverflowError'
 }
-
-import { memoizeByInput } from './memo.js'
 
 export const MICROS_PER_SECOND = 1_000_000n
 export const MICROS_PER_DAY = 86_400_000_000n

@@ -25,12 +25,14 @@ const SHORT_ESCAPES: Record<string, string> = {
   '\f': '\\f',
 }
 
-/** ensure_ascii: every code unit outside space..tilde becomes \uxxxx (lower-case hex, UTF-16 pairs). */
-const NEEDS_ESCAPE = /[^ -~]|["\\]/
+// What json.dumps escapes: a quote, a backslash, and (ensure_ascii) every code unit outside space..tilde.
+const ESCAPED = /[^ -~]|["\\]/g
 
+/** ensure_ascii: every code unit outside space..tilde becomes \uxxxx (lower-case hex, UTF-16 pairs). */
 function pyJsonString(text: string): string {
-  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`
-  return `"${text.replace(/[^ -~]|["\\]/g, (char) => SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`
+  // Most texts (providers, dates, hashes) need no escape: no replace, no callback.
+  if (text.search(ESCAPED) === -1) return `"${text}"`
+  return `"${text.replace(ESCAPED, (char) => SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`
 }
 
 function dumpNumber(value: number): string {
