@@ -41,15 +41,17 @@ export async function readTogether<T extends readonly unknown[]>(
   }
 }
 
+/** A failed `sql.reserve()`, marked as the driver's own (no query was sent). */
+function reserveFailed(error: unknown): never {
+  throw fromDriver(error instanceof Error ? error : new Error(String(error)))
+}
+
 /** A pooled connection of its own, waiting at most the pool's `poolTimeoutMs` and until the deadline. */
 function reserveConnection(sql: Sql, deadline: AbortSignal | undefined): Promise<postgres.ReservedSql> {
   if (deadline?.aborted) return Promise.reject(new DeadlineExceededError())
   // An idle connection is handed over at once (postgres.js takes it before its first await): there
   // is no wait to bound, so no timer, listener and race for it (two per warm rescore, issue 16).
-  if ((poolUsage(sql)?.idle ?? 0) > 0)
-    return sql.reserve().catch((error: unknown) => {
-      throw fromDriver(error instanceof Error ? error : new Error(String(error)))
-    })
+  if ((poolUsage(sql)?.idle ?? 0) > 0) return sql.reserve().catch(reserveFailed)
   const wait = boundConnectionWait(sql, deadline)
   const reserved = sql.reserve().then(
     (connection) => {
@@ -59,7 +61,7 @@ function reserveConnection(sql: Sql, deadline: AbortSignal | undefined): Promise
     },
     (error: unknown) => {
       wait.stop()
-      throw fromDriver(error instanceof Error ? error : new Error(String(error)))
+      return reserveFailed(error)
     },
   )
   // Settles after the race is lost too; nobody awaits it then.
