@@ -81,7 +81,7 @@ async function warmUp(app: FastifyInstance): Promise<void> {
  * start-up's growing heap was collected more often: +30 ms of CPU before the first score (measured
  * 2026-12-01). V8 reads this factor at each collection, so it applies from the next one.
  */
-export const OLD_GENERATION_GROWTH_FLAG = '--heap-growing-percent=30'
+const OLD_GENERATION_GROWTH_FLAG = '--heap-growing-percent=30'
 function boundOldGenerationGrowth(): void {
   setFlagsFromString(OLD_GENERATION_GROWTH_FLAG)
 }
@@ -101,8 +101,9 @@ async function main(): Promise<void> {
   const tracing = await startTracing(initialConfig)
   const { config, sql, embedded, banner } = await openDatabase(initialConfig)
   const databaseMs = performance.now() - startedAt
-  // Issue 12: DIDKit compiles in V8's background threads while the app is built and listens. Not
-  // earlier: beside the first connection it slowed the connect (18 → 41 ms on 2 busy cores).
+  // Issue 12: DIDKit's WebAssembly compiles (lazily: src/domain/didkit.ts) while the app is built
+  // and listens. Not earlier: beside the first connection an eager compile slowed the connect
+  // (18 → 41 ms on 2 busy cores).
   startDidKitCompile()
   const app = await buildApp({
     config,

@@ -33,8 +33,9 @@ let loading: Promise<DidKit> | undefined
  * the cache entry alive. A failure here is ignored: the synchronous compile reports it.
  */
 export function startDidKitCompile(): void {
-  if (!compiling) compileLazily()
-  compiling ??= readFile(requireHere.resolve(`${DIDKIT_PACKAGE}/didkit_wasm_bg.wasm`))
+  if (compiling) return
+  compileLazily()
+  compiling = readFile(requireHere.resolve(`${DIDKIT_PACKAGE}/didkit_wasm_bg.wasm`))
     .then((bytes) => wasmEngine.compile(bytes))
     .catch(() => undefined)
 }
@@ -56,8 +57,8 @@ function compileLazily(): void {
 
 /**
  * DIDKit, loaded on the first call (by the first verification, or by `prepareDidKit` in the
- * background): a process that never verifies a credential never loads it. Waits for a compile
- * `startDidKitCompile` began, so the load never compiles a second time beside it.
+ * background): a process that never verifies a credential never loads it. Starts the compile, or
+ * waits for the one `startDidKitCompile` began, so the load never compiles a second time beside it.
  */
 export function loadDidKit(): Promise<DidKit> {
   loading ??= (async () => {
