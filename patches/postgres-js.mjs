@@ -251,11 +251,51 @@ const RESULT_EDITS = [
   },
 ]
 
+// Not a guard: a leak (issue 16). The pool keeps its connections in these queues. `shift` leaves an
+// empty slot behind and frees the array only once the queue is empty, which the idle queue never is
+// while some connections stay idle: every reservation added a slot for good. `remove` (called each time
+// a connection changes queue) then scanned all those slots. Measured on a pool of 5: a reserve/release
+// took 22 µs at first and 152 µs after 300,000 of them, and the array grew by 8 bytes a reservation.
+// Now `remove` searches only the live part and `shift` drops the dead part once it is half the array.
+const QUEUE_EDITS = [
+  {
+    from:
+      '    remove: (x) => {\n' +
+      '      const index = xs.indexOf(x)\n' +
+      '      return index === -1\n' +
+      '        ? null\n' +
+      '        : (xs.splice(index, 1), x)\n' +
+      '    },\n',
+    to:
+      '    /* passport-scorer-ts: queue without dead slots */\n' +
+      '    remove: (x) => {\n' +
+      '      const at = xs.indexOf(x, index)\n' +
+      '      return at === -1\n' +
+      '        ? null\n' +
+      '        : (xs.splice(at, 1), x)\n' +
+      '    },\n',
+    count: 1,
+  },
+  {
+    from: '      if (index === xs.length) {\n' + '        index = 0\n' + '        xs = []\n' + '      } else {\n',
+    to:
+      '      if (index === xs.length) {\n' +
+      '        index = 0\n' +
+      '        xs = []\n' +
+      '      } else if (index >= 64 && index * 2 >= xs.length) {\n' +
+      '        xs = xs.slice(index)\n' +
+      '        index = 0\n' +
+      '      } else {\n',
+    count: 1,
+  },
+]
+
 const FILES = [
   ...['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((file) => [file, EDITS]),
   ...['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'].map((file) => [file, INDEX_EDITS]),
   ...['src/query.js', 'cjs/src/query.js', 'cf/src/query.js'].map((file) => [file, QUERY_EDITS]),
   ...['src/result.js', 'cjs/src/result.js', 'cf/src/result.js'].map((file) => [file, RESULT_EDITS]),
+  ...['src/queue.js', 'cjs/src/queue.js', 'cf/src/queue.js'].map((file) => [file, QUEUE_EDITS]),
 ]
 
 for (const [file, edits] of FILES) {
