@@ -290,12 +290,128 @@ const QUEUE_EDITS = [
   },
 ]
 
+// Not a guard: a speed edit (issue 16). A tagged query's text was concatenated again at every call,
+// and its prepared-statement key (`types + text`, several kB for the score's statement) built and
+// hashed again too: ~14 kB of strings per warm rescore. When every argument is a value (no fragment,
+// helper or identifier; fragments of such templates are fine), the text is fixed by the call site's strings — `$1`, `$2`, … in order — so
+// it is remembered per template (and per template of each fragment in it), and its key per
+// parameter-type list. The parameters are still read from each call.
+const TYPES_EDITS = [
+  {
+    from:
+      '  for (let i = 1; i < q.strings.length; i++) {\n' +
+      '    string += (stringifyValue(string, value, parameters, types, options)) + q.strings[i]\n' +
+      '    value = q.args[i]\n' +
+      '  }\n' +
+      '\n' +
+      '  return string\n' +
+      '}\n',
+    to:
+      '  /* passport-scorer-ts: statement text per call site */\n' +
+      '  const rememberable = q.tagged && types.length === 0 && isRememberable(q.args)\n' +
+      '  const remembered = rememberable && findRemembered(q)\n' +
+      '  if (remembered) {\n' +
+      '    pushParameters(q.args, parameters, types, options)\n' +
+      '    q.remembered = remembered\n' +
+      '    return remembered.text\n' +
+      '  }\n' +
+      '\n' +
+      '  for (let i = 1; i < q.strings.length; i++) {\n' +
+      '    string += (stringifyValue(string, value, parameters, types, options)) + q.strings[i]\n' +
+      '    value = q.args[i]\n' +
+      '  }\n' +
+      '\n' +
+      '  rememberable && remember(q, string)\n' +
+      '  return string\n' +
+      '}\n' +
+      '\n' +
+      '// A template whose arguments are values, or fragments of such templates, always gives the same\n' +
+      '// text ($1, $2, … in order): remembered per call site and per call site of each fragment in it.\n' +
+      'const rememberedTexts = new WeakMap()\n' +
+      '\n' +
+      'function isRememberable(args) {\n' +
+      '  for (const x of args) {\n' +
+      '    if (x instanceof Query ? !(x.tagged && isRememberable(x.args)) : x instanceof Builder || x instanceof Identifier || (x && x[0] instanceof Query))\n' +
+      '      return false\n' +
+      '  }\n' +
+      '  return true\n' +
+      '}\n' +
+      '\n' +
+      'function shapeOf(args) {\n' +
+      '  return args.map(x => x instanceof Query ? { strings: x.strings, shape: shapeOf(x.args) } : null)\n' +
+      '}\n' +
+      '\n' +
+      'function sameShape(args, shape) {\n' +
+      '  for (let i = 0; i < args.length; i++) {\n' +
+      '    const x = args[i]\n' +
+      '        , s = shape[i]\n' +
+      '    if (x instanceof Query ? !(s && s.strings === x.strings && sameShape(x.args, s.shape)) : s)\n' +
+      '      return false\n' +
+      '  }\n' +
+      '  return true\n' +
+      '}\n' +
+      '\n' +
+      'function findRemembered(q) {\n' +
+      '  const entries = rememberedTexts.get(q.strings)\n' +
+      '  if (entries) {\n' +
+      '    for (const entry of entries) {\n' +
+      '      if (sameShape(q.args, entry.shape))\n' +
+      '        return entry\n' +
+      '    }\n' +
+      '  }\n' +
+      '}\n' +
+      '\n' +
+      'function remember(q, text) {\n' +
+      '  const entries = rememberedTexts.get(q.strings) || []\n' +
+      '  entries.length < 8 && entries.push({ shape: shapeOf(q.args), text, signatures: new Map() })\n' +
+      '  rememberedTexts.set(q.strings, entries)\n' +
+      '}\n' +
+      '\n' +
+      '// The parameters in the order the text numbers them: depth first, left to right, as stringify.\n' +
+      'function pushParameters(args, parameters, types, options) {\n' +
+      '  for (const x of args) {\n' +
+      '    x instanceof Query\n' +
+      '      ? (x.fragment = true, pushParameters(x.args, parameters, types, options))\n' +
+      '      : handleValue(x, parameters, types, options)\n' +
+      '  }\n' +
+      '}\n',
+    count: 1,
+  },
+]
+
+const SIGNATURE_EDITS = [
+  {
+    from: '    q.signature = q.prepare && types + string\n',
+    to:
+      '    /* passport-scorer-ts: statement key per call site */\n' +
+      '    q.signature = q.prepare && (q.remembered ? rememberedSignature(q.remembered, types, string) : types + string)\n',
+    count: 1,
+  },
+  {
+    from: '  function build(q) {\n',
+    to:
+      '  function rememberedSignature(remembered, types, string) {\n' +
+      "    const key = types + ''\n" +
+      '    let signature = remembered.signatures.get(key)\n' +
+      '    signature === undefined && remembered.signatures.set(key, signature = key + string)\n' +
+      '    return signature\n' +
+      '  }\n' +
+      '\n' +
+      '  function build(q) {\n',
+    count: 1,
+  },
+]
+
 const FILES = [
-  ...['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((file) => [file, EDITS]),
+  ...['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((file) => [
+    file,
+    [...EDITS, ...SIGNATURE_EDITS],
+  ]),
   ...['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'].map((file) => [file, INDEX_EDITS]),
   ...['src/query.js', 'cjs/src/query.js', 'cf/src/query.js'].map((file) => [file, QUERY_EDITS]),
   ...['src/result.js', 'cjs/src/result.js', 'cf/src/result.js'].map((file) => [file, RESULT_EDITS]),
   ...['src/queue.js', 'cjs/src/queue.js', 'cf/src/queue.js'].map((file) => [file, QUEUE_EDITS]),
+  ...['src/types.js', 'cjs/src/types.js', 'cf/src/types.js'].map((file) => [file, TYPES_EDITS]),
 ]
 
 for (const [file, edits] of FILES) {

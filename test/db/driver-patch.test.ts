@@ -202,3 +202,32 @@ describe('postgres.js pool queues (patches/postgres-js.mjs)', () => {
     expect(queue.shift()).toBe(connections[0])
   })
 })
+
+// patches/postgres-js.mjs, TYPES_EDITS and SIGNATURE_EDITS (issue 16): the text of a template whose
+// arguments are values or fragments is remembered per call site (and per fragment call site).
+describe('postgres.js statement texts (patches/postgres-js.mjs)', () => {
+  it('one call site answers each call with its own values, and a different fragment in the same place with its own text', async () => {
+    await proxied.withPool(async (sql) => {
+      const parity = (kind: 'even' | 'odd', max: number) =>
+        kind === 'even' ? sql`x % 2 = 0 and x <= ${max}` : sql`x % 2 = 1 and x <= ${max}`
+      const select = (min: number, kind: 'even' | 'odd', max: number) =>
+        sql<{ x: number }[]>`select x from generate_series(${min}::int, 10) as x where ${parity(kind, max)} order by x`
+      const xs = (rows: { x: number }[]) => rows.map((row) => row.x)
+      expect(xs(await select(1, 'even', 6))).toEqual([2, 4, 6])
+      expect(xs(await select(3, 'even', 8))).toEqual([4, 6, 8])
+      expect(xs(await select(1, 'odd', 5))).toEqual([1, 3, 5])
+      const again = await select(4, 'even', 4)
+      expect(xs(again)).toEqual([4])
+      expect(again.statement.string).toBe(
+        'select x from generate_series($1::int, 10) as x where x % 2 = 0 and x <= $2 order by x',
+      )
+      expect((await select(2, 'odd', 9)).statement.string).toContain('where x % 2 = 1 and x <= $2 order by x')
+      // The same text with other parameter types is another prepared statement.
+      const typed = (value: number | string | null) => sql<{ v: string | null }[]>`select ${value}::text as v`
+      expect(await typed(1)).toEqual([{ v: '1' }])
+      expect(await typed('one')).toEqual([{ v: 'one' }])
+      expect(await typed(null)).toEqual([{ v: null }])
+      expect(await typed(2)).toEqual([{ v: '2' }])
+    })
+  })
+})
