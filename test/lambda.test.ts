@@ -3,17 +3,10 @@ import { readFile, rm } from 'node:fs/promises'
 import { invokePackagedLambda, unzipPackage } from '../scripts/lambda-invoker.js'
 import { seedDemoData, type DemoSeed } from '../src/dev/demo-seed.js'
 import { ensureLambdaBuilt, readRowsAfterChild } from './build/dist.js'
-import { createTestDatabase, type TestDatabase } from './helpers/database.js'
+import { createTestDatabase, useTestDatabase, type TestDatabase } from './helpers/database.js'
 import { generateSiweKeyPair, siweToken } from './helpers/jwt.js'
 
-let database: TestDatabase
-
-beforeAll(async () => {
-  database = await createTestDatabase()
-})
-afterAll(async () => {
-  await database?.close()
-})
+const database = useTestDatabase()
 
 describe('src/lambda.ts (the same app behind @fastify/aws-lambda)', () => {
   it('answers an API Gateway event with the app', async () => {

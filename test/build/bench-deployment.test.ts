@@ -7,20 +7,19 @@ import { formatDeploymentTable, parseDeploymentOptions, runAgainstDeployment } f
 import { seedDemoData, type DemoSeed } from '../../src/dev/demo-seed.js'
 import { createApiKey } from '../../src/domain/api-keys.js'
 import { buildTestApp, scoringTestConfig } from '../helpers/app.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { readScoringRows } from '../helpers/factories/scoring-rows.js'
 
 // `npm run bench -- --target URL` (bench/deployment.ts) against a service listening on a real
 // port: read-only scenarios by default, the scoring ones only with --allow-writes.
 
-let database: TestDatabase
+const database = useTestDatabase()
 let app: FastifyInstance
 let seed: DemoSeed
 let apiKey: string
 let base: string
 let outDir: string
 beforeAll(async () => {
-  database = await createTestDatabase()
   seed = await seedDemoData(database.sql)
   // A key already on the sha256 path, as a deployment's keys are after their first use: the demo
   // key's first check is a 600,000-iteration PBKDF2, longer than a 1 s scenario on a busy machine.
@@ -31,7 +30,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await app?.close()
-  await database?.close()
   if (outDir) await rm(outDir, { recursive: true, force: true })
 })
 

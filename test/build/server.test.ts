@@ -5,7 +5,7 @@ import { isBuiltin } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seedDemoData, type DemoSeed } from '../../src/dev/demo-seed.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { ensureServerBuilt, readRowsAfterChild, ROOT } from './dist.js'
 import { PRODUCTION_MALLOC_ENV, PRODUCTION_NODE_FLAGS } from '../../scripts/node-flags.js'
 import { serviceCommand } from '../../bench/service.js'
@@ -163,14 +163,10 @@ describe('the production command', () => {
 })
 
 describe('node dist/server.js on DATABASE_URL', () => {
-  let database: TestDatabase
+  const database = useTestDatabase()
   let seed: DemoSeed
   beforeAll(async () => {
-    database = await createTestDatabase()
     seed = await seedDemoData(database.sql)
-  })
-  afterAll(async () => {
-    await database?.close()
   })
 
   it('scores a v2 score, then drains and exits 0 on SIGTERM', async () => {

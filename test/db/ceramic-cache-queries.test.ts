@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { describe, expect, it } from 'vitest'
+import { useTestDatabase } from '../helpers/database.js'
 import { randomAddress } from '../helpers/factories/accounts.js'
 import {
   insertCeramicCacheStamps,
@@ -13,14 +13,7 @@ import { isUniqueViolation } from '../../src/db/errors.js'
 import { bigintArray } from '../../src/db/pool.js'
 import { demoIssuerKey, issueStampCredential, type StampCredential } from '../../src/dev/stamp-issuer.js'
 
-let database: TestDatabase
-
-beforeAll(async () => {
-  database = await createTestDatabase()
-})
-afterAll(async () => {
-  await database?.close()
-})
+const database = useTestDatabase()
 
 // PostgreSQL's text for a timestamptz ("2025-01-15 10:20:30.123+00") as epoch milliseconds.
 function epochMs(text: string | null): number | null {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useTestDatabase } from '../helpers/database.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import {
   claimPassportAndScore,
@@ -9,16 +9,12 @@ import {
 } from '../../src/db/queries/passports.js'
 import { insertRawCacheRow } from '../helpers/factories/scoring-rows.js'
 
-let database: TestDatabase
+const database = useTestDatabase()
 let communityId: number
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   const { accountId } = await createAccount(database.sql)
   ;({ communityId } = await createCommunity(database.sql, { accountId }))
-})
-afterAll(async () => {
-  await database?.close()
 })
 
 function run(passportId: number, scoreId: number, address: string, stamps: NewStampRow[]): FinishedRun {

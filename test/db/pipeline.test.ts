@@ -2,24 +2,22 @@ import { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitTogether, PipelineRolledBackError, readTogether } from '../../src/db/pipeline.js'
 import { createSql, type Db, type Sql } from '../../src/db/pool.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 
 // src/db/pipeline.ts: a whole transaction sent as one pipeline must keep a transaction's meaning —
 // every statement between BEGIN and COMMIT, all or nothing.
 
-let database: TestDatabase
+const database = useTestDatabase()
 let sql: Sql
 const sent: string[] = []
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   sql = createSql({ url: database.url, max: 1, prepare: true })
   await sql`create table pipeline_probe (label text primary key)`
   sql.options.debug = (_connection: number, text: string) => void sent.push(text.replace(/\s+/g, ' ').trim())
 })
 afterAll(async () => {
   await sql?.end({ timeout: 1 })
-  await database?.close()
 })
 
 // A query function as src/db/queries writes them: async, awaiting its query.

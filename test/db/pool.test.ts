@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { describe, expect, it } from 'vitest'
+import { useTestDatabase } from '../helpers/database.js'
 import { bigintArray, createSql, currentTimestamp, intArray, textArray } from '../../src/db/pool.js'
 
-let database: TestDatabase
-beforeAll(async () => {
-  database = await createTestDatabase()
-})
-afterAll(async () => {
-  await database?.close()
-})
+const database = useTestDatabase()
 
 describe('src/db/pool.ts', () => {
   it("array parameters work on a connection's very first query (porsager/postgres#789)", async () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useTestDatabase, type TestDatabase } from '../helpers/database.js'
 import type { ExpectedTable } from '../../src/cli/generate-schema.js'
 
 // The migrated catalog must be Django's, object for object (schema §0). The expectation is a
@@ -12,7 +12,7 @@ const expectedTableNames = Object.keys(expected.tables).sort()
 
 const IDENTITY_KINDS: Record<string, 'BY DEFAULT' | 'ALWAYS'> = { d: 'BY DEFAULT', a: 'ALWAYS' }
 
-let database: TestDatabase
+const database = useTestDatabase({ poolSize: 1 })
 let catalog: Map<string, ExpectedTable>
 
 function tableEntry(table: string): ExpectedTable {
@@ -89,11 +89,7 @@ async function readCatalog(db: TestDatabase['sql']): Promise<Map<string, Expecte
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase({ poolSize: 1 })
   catalog = await readCatalog(database.sql)
-})
-afterAll(async () => {
-  await database?.close()
 })
 
 describe("schema.md: the migrated catalog is Django's", () => {

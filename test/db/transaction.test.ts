@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { createSql, type Sql } from '../../src/db/pool.js'
 import { DeadlineExceededError, inTransaction, PoolTimeoutError } from '../../src/db/transaction.js'
 import { isDatabaseUnavailable } from '../../src/db/errors.js'
 
-let database: TestDatabase
+const database = useTestDatabase()
 let sql: Sql
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   // One connection, so a transaction holding it makes the next one wait for the pool (and the
   // embedded database serves one connection only).
   sql = createSql({ url: database.url, max: 1, prepare: true, poolTimeoutMs: 200, statementTimeoutMs: 300 })
@@ -16,7 +15,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await sql?.end({ timeout: 1 })
-  await database?.close()
 })
 
 async function labels(): Promise<string[]> {

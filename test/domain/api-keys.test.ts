@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   checkDjangoPbkdf2,
   extractApiKey,
@@ -7,7 +7,7 @@ import {
   verifyApiKey,
 } from '../../src/domain/api-keys.js'
 import type { PyDateTime } from '../../src/domain/formats/py-datetime.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { createAccount } from '../helpers/factories/accounts.js'
 import { createTestApiKey } from '../helpers/factories/scoring.js'
 
@@ -70,15 +70,11 @@ describe('extractApiKey (scoring §7.2)', () => {
 })
 
 describe('verifyApiKey (scoring §7.3, D5)', () => {
-  let database: TestDatabase
+  const database = useTestDatabase()
   let accountId: number
 
   beforeAll(async () => {
-    database = await createTestDatabase()
     accountId = (await createAccount(database.sql)).accountId
-  })
-  afterAll(async () => {
-    await database?.close()
   })
 
   const sql = () => database.sql

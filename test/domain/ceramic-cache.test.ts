@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useTestDatabase } from '../helpers/database.js'
 import { scoringTestConfig } from '../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import { findScoreRow, insertStoredScore, listEvents } from '../helpers/factories/ceramic-cache.js'
@@ -10,17 +10,13 @@ import { DomainError } from '../../src/domain/errors.js'
 import { addMicros, parsePgTimestamp } from '../../src/domain/formats/py-datetime.js'
 import type { ScoringDeps } from '../../src/domain/score-passport.js'
 
-let database: TestDatabase
+const database = useTestDatabase()
 let deps: ScoringDeps
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   const silent = { info: () => {}, warn: () => {}, error: () => {} }
   // No stamps are scored here, so no signature is ever checked.
   deps = { sql: database.sql, config: await scoringTestConfig(), verifySignature: async () => [], log: silent }
-})
-afterAll(async () => {
-  await database?.close()
 })
 
 const EXPIRES = '2030-06-01 12:00:00.5+00'

@@ -1,28 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
 import { verifyCredentialSignature } from '../../src/domain/credential-verifier.js'
 import { formatV2ScoreResponse } from '../../src/api/schemas/score.js'
 import { scorePassportInCommunity, type ScoringDeps, type ScoringLogger } from '../../src/domain/score-passport.js'
 import { deriveDemoNullifier } from '../../src/dev/stamp-issuer.js'
 import { scoringTestConfig } from '../helpers/app.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import { listHumanPointsRows, listQualifiedCommunityIds } from '../helpers/factories/human-points.js'
 import { addCacheStamps, signStamps } from '../helpers/factories/scoring.js'
 
 // Human points through a whole scoring run (scoring §5, §6.2): the seam in score-passport.ts.
 
-let database: TestDatabase
+const database = useTestDatabase()
 let accountId: number
 let config: Config
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   ;({ accountId } = await createAccount(database.sql))
   config = await scoringTestConfig({ HUMAN_POINTS_WRITE_ENABLED: 'true', HUMAN_POINTS_START_TIMESTAMP: '0' })
-})
-afterAll(async () => {
-  await database?.close()
 })
 
 interface LoggedError {

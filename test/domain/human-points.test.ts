@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
 import type { CachedStamp } from '../../src/domain/credentials.js'
 import { fromEpochMillis } from '../../src/domain/formats/py-datetime.js'
@@ -11,7 +11,7 @@ import {
   type HumanPointsAwardInput,
 } from '../../src/domain/human-points.js'
 import { testConfig } from '../helpers/app.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { createTestDatabase, useTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import {
   addToAddressList,
@@ -27,15 +27,11 @@ import {
   setPointsConfig,
 } from '../helpers/factories/human-points.js'
 
-let database: TestDatabase
+const database = useTestDatabase()
 let accountId: number
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   ;({ accountId } = await createAccount(database.sql))
-})
-afterAll(async () => {
-  await database?.close()
 })
 
 const START_SECONDS = 1_750_000_000
@@ -63,11 +59,11 @@ function awardInput(
 }
 
 /** As score-passport calls it: in the scoring transaction, inside a savepoint. */
-async function award(db: TestDatabase, input: HumanPointsAwardInput): Promise<void> {
+async function award(db: Pick<TestDatabase, 'sql'>, input: HumanPointsAwardInput): Promise<void> {
   await db.sql.begin((tx) => tx.savepoint((sp) => awardHumanPoints(sp, input)))
 }
 
-async function programCommunity(db: TestDatabase = database, humanPointsProgram = true): Promise<number> {
+async function programCommunity(db: Pick<TestDatabase, 'sql'> = database, humanPointsProgram = true): Promise<number> {
   const { accountId: owner } = db === database ? { accountId } : await createAccount(db.sql)
   return (await createCommunity(db.sql, { accountId: owner, humanPointsProgram })).communityId
 }
@@ -329,13 +325,7 @@ describe('awardHumanPoints (scoring §6.2)', () => {
 })
 
 describe('awardHumanPoints with no address lists at all', () => {
-  let bare: TestDatabase
-  beforeAll(async () => {
-    bare = await createTestDatabase()
-  })
-  afterAll(async () => {
-    await bare?.close()
-  })
+  const bare = useTestDatabase()
 
   it('scoring §13.53/§13.54: missing MetaMaskOG2, SeasonedPassportOGs and TheChosenOnes lists are skipped without error', async () => {
     const communityId = await programCommunity(bare)

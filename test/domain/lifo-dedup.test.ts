@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { CachedStamp } from '../../src/domain/credentials.js'
 import type { PyDateTime } from '../../src/domain/formats/py-datetime.js'
 import {
@@ -9,7 +9,7 @@ import {
   planLifoAttempt,
 } from '../../src/domain/lifo-dedup.js'
 import type { HashLinkRow } from '../../src/db/queries/hash-links.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import { insertHashLink, listEvents, listHashLinks, uniqueNullifier } from '../helpers/factories/scoring-rows.js'
 
@@ -180,19 +180,15 @@ describe('planLifoAttempt (scoring §3.2 steps 4–5)', () => {
 })
 
 describe('applyLifoDedup (scoring §3.2–§3.4, D4)', () => {
-  let database: TestDatabase
+  const database = useTestDatabase()
   let communityId: number
   /** Another community of the same account. */
   let otherCommunityId: number
 
   beforeAll(async () => {
-    database = await createTestDatabase()
     const { accountId } = await createAccount(database.sql)
     communityId = (await createCommunity(database.sql, { accountId })).communityId
     otherCommunityId = (await createCommunity(database.sql, { accountId })).communityId
-  })
-  afterAll(async () => {
-    await database?.close()
   })
 
   /** Runs LIFO in a transaction and counts its attempts (one savepoint each). */

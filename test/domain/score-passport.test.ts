@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { verifyCredentialSignature } from '../../src/domain/credential-verifier.js'
 import { nowUtc, type PyDateTime } from '../../src/domain/formats/py-datetime.js'
 import { formatV2ScoreResponse } from '../../src/api/schemas/score.js'
 import { scorePassportInCommunity, type ScoringDeps } from '../../src/domain/score-passport.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { scoringTestConfig } from '../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
 import { addCacheStamps, signStamps } from '../helpers/factories/scoring.js'
@@ -19,13 +19,7 @@ import { errorScoreBody, errorScoreRow } from '../helpers/error-bodies.js'
 
 // The whole scoring operation with a chosen clock, so the spec's fixed-time vectors can be checked
 // on real rows with real signatures (the API tests cannot move the clock).
-let database: TestDatabase
-beforeAll(async () => {
-  database = await createTestDatabase()
-})
-afterAll(async () => {
-  await database?.close()
-})
+const database = useTestDatabase()
 
 const scoreBody = async (...args: Parameters<typeof scorePassportInCommunity>) =>
   formatV2ScoreResponse(await scorePassportInCommunity(...args))

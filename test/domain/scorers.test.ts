@@ -1,18 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadScoringCommunity } from '../../src/domain/scorers.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { createAccount, createCommunity } from '../helpers/factories/accounts.js'
 import { createAllowListCustomization } from '../helpers/factories/scoring-rows.js'
 
-let database: TestDatabase
-
-beforeAll(async () => {
-  database = await createTestDatabase()
-})
-afterAll(async () => {
-  await database?.close()
-})
+const database = useTestDatabase()
 
 // Issue 16: a scorer's weights map is built once per distinct jsonb text and shared by every score
 // that reads it; a customization's overlay goes into a copy of its own.

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { buildTestApp, scoringTestConfig } from '../helpers/app.js'
 import { randomAddress } from '../helpers/factories/accounts.js'
 import { createTestApiKey, signStamps } from '../helpers/factories/scoring.js'
@@ -17,7 +17,7 @@ import { METADATA_FILE } from '../helpers/stamp-metadata-file.js'
 const SEED = 0x5eed_2026
 const REQUESTS_PER_ROUTE = 110
 
-let database: TestDatabase
+const database = useTestDatabase()
 let app: FastifyInstance
 let fixtures: FuzzFixtures
 const routes: FuzzRoute[] = []
@@ -25,7 +25,6 @@ const routes: FuzzRoute[] = []
 let upstream: LoopbackServer
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   const ceramic = await setUpCeramicCache(database.sql, { weights: { Google: 1, Ens: 2, Github: 3 } })
   const address = randomAddress()
   fixtures = {
@@ -71,7 +70,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close()
-  await database?.close()
   await upstream?.close()
 })
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import { createSql, type Sql } from '../../src/db/pool.js'
 import { startEmbeddedDatabase, EMBEDDED_POOL_SIZE } from '../../src/db/embedded.js'
 import { adminUrl } from './global-setup.js'
@@ -59,6 +59,37 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     async close() {
       await sql.end({ timeout: 5 })
       await embedded.close()
+    },
+  }
+}
+
+/**
+ * The hooks of a test file (or `describe` block) that needs a database of its own: it is created
+ * in `beforeAll` and closed in `afterAll`. Call this before registering hooks that use the
+ * database, since vitest runs `beforeAll` hooks in registration order and `afterAll` hooks in
+ * reverse. Read the fields inside tests and hooks only: they exist from `beforeAll` on.
+ */
+export function useTestDatabase(options: { poolSize?: number } = {}): Readonly<Omit<TestDatabase, 'close'>> {
+  let database: TestDatabase | undefined
+  beforeAll(async () => {
+    database = await createTestDatabase(options)
+  })
+  afterAll(async () => {
+    await database?.close()
+  })
+  const created = (): TestDatabase => {
+    if (database) return database
+    throw new Error('useTestDatabase: the database is created in beforeAll; read it inside a test or hook')
+  }
+  return {
+    get sql() {
+      return created().sql
+    },
+    get url() {
+      return created().url
+    },
+    get isEmbedded() {
+      return created().isEmbedded
     },
   }
 }

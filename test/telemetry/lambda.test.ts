@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { context, propagation, trace } from '@opentelemetry/api'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { expectRequestTrace, startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.js'
 
 // src/lambda.ts with OTEL_ENABLED: a frozen Lambda environment sends nothing, so the handler must
 // have exported its spans by the time it answers (docs/observability.md).
 
-let database: TestDatabase
+const database = useTestDatabase({ poolSize: 1 })
 let receiver: OtlpReceiver
 beforeAll(async () => {
-  database = await createTestDatabase({ poolSize: 1 })
   receiver = await startOtlpReceiver()
 })
 afterAll(async () => {
@@ -17,7 +16,6 @@ afterAll(async () => {
   context.disable()
   propagation.disable()
   await receiver?.close()
-  await database?.close()
 })
 
 describe('src/lambda.ts with OTEL_ENABLED', () => {

@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { useTestDatabase } from '../helpers/database.js'
 import { expectRequestTrace, startOtlpReceiver, type OtlpReceiver } from './otlp-receiver.js'
 
 // The server process as deployed (src/server.ts) with OTEL_ENABLED and METRICS_ENABLED, over real
 // sockets: a POST's body arrives in stream events, which the request span must still cover; the
 // spans still buffered are sent when SIGTERM stops the server.
 
-let database: TestDatabase
+const database = useTestDatabase({ poolSize: 1 })
 let receiver: OtlpReceiver
 beforeAll(async () => {
-  database = await createTestDatabase({ poolSize: 1 })
   receiver = await startOtlpReceiver()
 })
 afterAll(async () => {
   await receiver?.close()
-  await database?.close()
 })
 
 const traceId = '0af7651916cd43dd8448eb211c80319c'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
+import { useTestDatabase } from '../../helpers/database.js'
 import { buildTestApp, scoringTestConfig } from '../../helpers/app.js'
 import { randomAddress } from '../../helpers/factories/accounts.js'
 import {
@@ -22,7 +22,7 @@ import { findScoreRow, listCacheRows } from '../../helpers/factories/ceramic-cac
 
 const SECRET_KEY = 'jwt-test-secret-key'
 
-let database: TestDatabase
+const database = useTestDatabase()
 /** SIWE_JWT_PUBLIC_KEY set (as a base64 PEM, the other form Python accepts). */
 let app: FastifyInstance
 /** No SIWE_JWT_PUBLIC_KEY: legacy HS256 tokens only. */
@@ -31,7 +31,6 @@ let keys: SiweKeyPair
 let ceramicCommunityId: number
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   const ceramic = await setUpCeramicCache(database.sql, { weights: { Google: 1 } })
   ;({ keys, communityId: ceramicCommunityId } = ceramic)
   const env = { SECRET_KEY, CERAMIC_CACHE_SCORER_ID: ceramic.env.CERAMIC_CACHE_SCORER_ID }
@@ -44,7 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close()
   await legacyApp?.close()
-  await database?.close()
 })
 
 const UNAUTHORIZED = { detail: 'Unauthorized' }

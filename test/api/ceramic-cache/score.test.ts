@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
+import { useTestDatabase } from '../../helpers/database.js'
 import { buildTestApp, scoringTestConfig } from '../../helpers/app.js'
 import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
 import { addCacheStamps, signStamps } from '../../helpers/factories/scoring.js'
@@ -12,7 +12,7 @@ import { errorScoreBody, intParsingError } from '../../helpers/error-bodies.js'
 
 const WEIGHTS = { Google: 1, Ens: 2.5 }
 
-let database: TestDatabase
+const database = useTestDatabase()
 let app: FastifyInstance
 /** HUMAN_POINTS_ENABLED on; the same CERAMIC_CACHE_SCORER_ID. */
 let pointsApp: FastifyInstance
@@ -21,7 +21,6 @@ let ceramicCommunityId: number
 let programCommunityId: number
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   const ceramic = await setUpCeramicCache(database.sql, { weights: WEIGHTS, threshold: '3' })
   ;({ keys, communityId: ceramicCommunityId } = ceramic)
   ;({ communityId: programCommunityId } = await createCommunity(database.sql, {
@@ -39,7 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close()
   await pointsApp?.close()
-  await database?.close()
 })
 
 async function getScore(

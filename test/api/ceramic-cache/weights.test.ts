@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
+import { useTestDatabase } from '../../helpers/database.js'
 import { buildTestApp, testConfig } from '../../helpers/app.js'
 import { createAccount, createCommunity } from '../../helpers/factories/accounts.js'
 
-let database: TestDatabase
-
-beforeAll(async () => {
-  database = await createTestDatabase()
-})
-afterAll(async () => {
-  await database?.close()
-})
+const database = useTestDatabase()
 
 /** An app whose CERAMIC_CACHE_SCORER_ID is a fresh community with these weights. */
 async function appWithWeights(weights: Record<string, number | string>): Promise<FastifyInstance> {

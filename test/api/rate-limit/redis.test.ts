@@ -14,7 +14,7 @@ import {
   type RateLimiter,
 } from '../../../src/domain/rate-limit.js'
 import { scoringTestConfig } from '../../helpers/app.js'
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
+import { useTestDatabase } from '../../helpers/database.js'
 import { createAccount, createCommunity, randomAddress } from '../../helpers/factories/accounts.js'
 import { createTestApiKey } from '../../helpers/factories/scoring.js'
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js'
@@ -28,7 +28,7 @@ const RATE_LIMITED_BODY = '{"detail":"You have been rate limited!"}'
 // One fixed instant for the injected limiters: every request of a test falls in one window.
 const FROZEN_NOW = Date.now()
 
-let database: TestDatabase
+const database = useTestDatabase()
 let redis: Redis
 const sql = () => database.sql
 const appsToClose: FastifyInstance[] = []
@@ -36,7 +36,6 @@ const limitersToClose: RateLimiter[] = []
 const countersToDelete: string[] = []
 
 beforeAll(async () => {
-  database = await createTestDatabase()
   redis = new Redis(REDIS_URL, { lazyConnect: true })
   await redis.connect()
 })
@@ -46,7 +45,6 @@ afterAll(async () => {
   for (const limiter of limitersToClose) await limiter.close()
   if (countersToDelete.length > 0) await redis.del(...countersToDelete)
   redis.disconnect()
-  await database?.close()
 })
 
 async function limitedConfig(env: Record<string, string> = {}): Promise<Config> {
