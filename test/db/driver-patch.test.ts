@@ -191,8 +191,12 @@ describe('postgres.js pool queues (patches/postgres-js.mjs)', () => {
     const absent = { name: 'absent' }
     const started = performance.now()
     // Upstream: each scans ~600,000 dead slots (seconds in all); patched: five entries.
-    for (let removal = 0; removal < 2_000; removal++) expect(queue.remove(absent)).toBeNull()
-    expect(performance.now() - started).toBeLessThan(100)
+    let found = 0
+    for (let removal = 0; removal < 2_000; removal++) if (queue.remove(absent) !== null) found++
+    const elapsed = performance.now() - started
+    expect(found).toBe(0)
+    // Only the removals are timed (2,000 expect() calls alone took ~100 ms on a loaded machine).
+    expect(elapsed).toBeLessThan(100)
     // Still a queue: the same order, removal from the middle, emptied.
     expect(queue.length).toBe(5)
     expect(queue.remove(connections[2]!)).toBe(connections[2])
