@@ -1,6 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { DetailError } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { DATABASE_UNAVAILABLE, responses } from '../schemas/responses.js'
 import { issueLoginNonce } from '../../domain/siwe-login.js'
 
 // endpoints §5.7: the nonce a SIWE login message carries.
@@ -17,7 +16,7 @@ export const accountNonceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'POST /ceramic-cache/authenticate/v2.',
         response: responses({
           200: [Type.Object({ nonce: Type.String() }), 'The nonce to put in the SIWE message'],
-          503: [DetailError, 'The database is unavailable'],
+          503: DATABASE_UNAVAILABLE,
         }),
       },
     },

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify'
 import { ValidationFailure } from '../errors.js'
 import { DetailError, ValidationListOrText } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { DATABASE_UNAVAILABLE, responses } from '../schemas/responses.js'
 import { loginWithSiwe, mainnetRpcUrl } from '../../domain/siwe-login.js'
 import { isPlainObject } from '../../domain/formats/py-values.js'
 
@@ -52,7 +52,7 @@ export const ceramicCacheAuthenticateRoutes: FastifyPluginAsyncTypebox = async (
                 'Invalid signature! or Authentication failed!',
             ],
             422: [ValidationListOrText, 'The body is not {"message": {…}, "signature": "…"}'],
-            503: [DetailError, 'The database is unavailable'],
+            503: DATABASE_UNAVAILABLE,
           }),
         },
       },

@@ -1,8 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { requestDeadline } from '../request-lifecycle.js'
-import { DetailError, ValidationListOrText } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { ValidationListOrText } from '../schemas/common.js'
+import { DATABASE_UNAVAILABLE, NO_VALID_TOKEN, responses } from '../schemas/responses.js'
 import { updateComposeDbStatuses } from '../../domain/compose-db-status.js'
 
 const ComposeDbStatusPayload = Type.Array(
@@ -30,9 +30,9 @@ export const ceramicCacheComposeDbRoutes: FastifyPluginAsyncTypebox = async (app
         body: ComposeDbStatusPayload,
         response: responses({
           200: [Type.Object({ updated: Type.Array(Type.Integer()) }), 'The ids updated'],
-          401: [DetailError, 'No valid token'],
+          401: NO_VALID_TOKEN,
           422: [ValidationListOrText, 'More than 100 items, or an item of the wrong shape'],
-          503: [DetailError, 'The database is unavailable'],
+          503: DATABASE_UNAVAILABLE,
         }),
       },
     },

@@ -4,7 +4,7 @@ import { DetailError, ValidationErrorList, ValidationListOrText } from '../schem
 import { formatV2ScoreResponse, V2ScoreResponse } from '../schemas/score.js'
 import { rowIdOf } from '../row-ids.js'
 import { EXAMPLE_ADDRESS, EXAMPLE_SCORER_ID } from '../schemas/examples.js'
-import { responses } from '../schemas/responses.js'
+import { DATABASE_UNAVAILABLE, NO_VALID_TOKEN, responses } from '../schemas/responses.js'
 import { scoringDeps } from '../scoring-deps.js'
 import { getAppScore } from '../../domain/ceramic-cache.js'
 import { rescoreOnDemand } from '../../domain/app-rescore.js'
@@ -107,7 +107,7 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
         response: responses({
           200: [V2ScoreResponse, 'The fresh score'],
           400: [DetailError, 'Invalid address. (the token names no address)'],
-          401: [DetailError, 'No valid token'],
+          401: NO_VALID_TOKEN,
           403: [DetailError, 'Address does not match the authenticated address.'],
           404: [DetailError, 'Not Found: no community with that id'],
           422: [ValidationListOrText, 'The body is not {"alternate_scorer_id"?: int | null}'],
@@ -115,7 +115,7 @@ export const ceramicCacheScoreRoutes: FastifyPluginAsyncTypebox = async (app) =>
             DetailError,
             'Scorer ID not set: neither alternate_scorer_id nor CERAMIC_CACHE_SCORER_ID (configuration)',
           ],
-          503: [DetailError, 'The database is unavailable'],
+          503: DATABASE_UNAVAILABLE,
         }),
       },
     },

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { stakeJson, StakeWire } from '../internal/stakes.js'
 import { DetailError } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { DATABASE_UNAVAILABLE, NO_VALID_TOKEN, responses } from '../schemas/responses.js'
 import { loadGtcStakesOfAddress } from '../../domain/stakes.js'
 
 // endpoints §5.8: the authenticated address's GTC stakes, in Endpoint 13's format.
@@ -20,8 +20,8 @@ export const ceramicCacheStakeRoutes: FastifyPluginAsyncTypebox = async (app) =>
         response: responses({
           200: [Type.Unsafe<string>(Type.Object({ items: Type.Array(StakeWire) })), 'The stakes'],
           400: [DetailError, 'Error pulling GTC staking data'],
-          401: [DetailError, 'No valid token'],
-          503: [DetailError, 'The database is unavailable'],
+          401: NO_VALID_TOKEN,
+          503: DATABASE_UNAVAILABLE,
         }),
       },
     },

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { requireCeramicJwt } from '../auth/ceramic-jwt.js'
 import { requireStrSegments } from '../path-converters.js'
 import { DetailError, ValidationListOrText } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { DATABASE_UNAVAILABLE, NO_VALID_TOKEN, responses } from '../schemas/responses.js'
 import { acceptTos, isTosAccepted, tosToSign } from '../../domain/tos.js'
 
 // endpoints §5.10–§5.12: terms of service. `{str:tos_type}/{str:address}` — empty segments are no route.
@@ -15,8 +15,6 @@ const TosSigned = Type.Object({
   nonce: Type.String(),
   signature: Type.String({ maxLength: 132 }),
 })
-const unauthorized = [DetailError, 'No valid token'] as const
-const unavailable = [DetailError, 'The database is unavailable'] as const
 
 export const ceramicCacheTosRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const auth = [requireStrSegments('tos_type', 'address'), requireCeramicJwt(app.jwtKeys)]
@@ -34,9 +32,9 @@ export const ceramicCacheTosRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: TosPath,
         response: responses({
           200: [Type.Object({ accepted: Type.Boolean() }), 'Accepted or not'],
-          401: unauthorized,
+          401: NO_VALID_TOKEN,
           404: [DetailError, 'An empty path segment'],
-          503: unavailable,
+          503: DATABASE_UNAVAILABLE,
         }),
       },
     },
@@ -58,9 +56,9 @@ export const ceramicCacheTosRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: TosPath,
         response: responses({
           200: [Type.Object({ text: Type.String(), nonce: Type.String() }), 'The text to sign'],
-          401: unauthorized,
+          401: NO_VALID_TOKEN,
           404: [DetailError, 'No active, final terms of that type (Python: 500)'],
-          503: unavailable,
+          503: DATABASE_UNAVAILABLE,
         }),
       },
     },
@@ -84,10 +82,10 @@ export const ceramicCacheTosRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({
           200: [Type.Null(), 'Accepted'],
           400: [DetailError, 'Failed to process the tos acceptance proof'],
-          401: unauthorized,
+          401: NO_VALID_TOKEN,
           404: [DetailError, 'An empty path segment'],
           422: [ValidationListOrText, 'A path, query or body value failed validation'],
-          503: unavailable,
+          503: DATABASE_UNAVAILABLE,
         }),
       },
     },

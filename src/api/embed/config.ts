@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DetailError, ValidationListOrText } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { DATABASE_UNAVAILABLE, responses } from '../schemas/responses.js'
 import { loadEmbedConfig } from '../../domain/embed-config.js'
 import { ScorerWeightsCache } from '../../domain/weights.js'
 import { PyFloat, pyJsonDumps } from '../../domain/formats/py-json.js'
@@ -39,7 +39,7 @@ export const embedConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
           404: [DetailError, 'community_id is not an integer or names no community'],
           422: [ValidationListOrText, 'community_id is missing'],
           500: [DetailError, 'CERAMIC_CACHE_SCORER_ID is unset or names no scorer (configuration)'],
-          503: [DetailError, 'The database is unavailable'],
+          503: DATABASE_UNAVAILABLE,
         }),
       },
     },

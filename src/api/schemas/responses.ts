@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox'
+import { DetailError } from './common.js'
 
 /** What the OpenAPI document says about one response. */
 export interface ResponseDoc {
@@ -49,3 +50,12 @@ export function responses<M extends Record<number, DeclaredResponse>>(
 export function responseDocs(responseMap: object | undefined): Readonly<Record<string, ResponseDoc>> {
   return (responseMap as { [RESPONSE_DOCS]?: Record<string, ResponseDoc> } | undefined)?.[RESPONSE_DOCS] ?? {}
 }
+
+/** The 503 of a route that reads or writes the database. */
+export const DATABASE_UNAVAILABLE = [DetailError, 'The database is unavailable'] as const
+
+/** The 401 of a ceramic-cache route called without a valid access token. */
+export const NO_VALID_TOKEN = [DetailError, 'No valid token'] as const
+
+/** The 401 of a v2 route called without a valid API key. */
+export const API_KEY_MISSING_OR_INVALID = [DetailError, 'Missing or invalid API key: "Invalid API Key."'] as const

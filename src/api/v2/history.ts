@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { API_KEY_MISSING_OR_INVALID, responses } from '../schemas/responses.js'
 import { getHistoricalScore, type HistoricalScore } from '../../domain/score-history.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
@@ -70,7 +70,7 @@ export const v2ScoreHistoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: responses({
           200: [HistoricalScoreWire, 'The score as it stood at `created_at`'],
           400: [DetailError, 'Empty created_at: "You must provide created_at as a query param."'],
-          401: [DetailError, 'Missing or invalid API key: "Invalid API Key."'],
+          401: API_KEY_MISSING_OR_INVALID,
           403: [DetailError, 'The key lacks the permission: "Invalid permissions for action."'],
           404: [
             Type.Object({ detail: Type.String(), address: Type.Optional(Type.String()) }),

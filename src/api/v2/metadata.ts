@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { requireApiKey } from '../auth/api-key.js'
 import { StampMetadataPlatformWire } from '../schemas/stamp-metadata.js'
 import { DetailError } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { API_KEY_MISSING_OR_INVALID, responses } from '../schemas/responses.js'
 import type { StampMetadataSource } from '../../domain/stamp-metadata.js'
 
 export interface StampMetadataRouteOptions {
@@ -26,7 +26,7 @@ export const v2StampMetadataRoutes: FastifyPluginAsyncTypebox<StampMetadataRoute
         security: [{ apiKey: [] }],
         response: responses({
           200: [Type.Array(StampMetadataPlatformWire), 'The platforms, in the order of the file'],
-          401: [DetailError, 'Missing or invalid API key: "Invalid API Key."'],
+          401: API_KEY_MISSING_OR_INVALID,
           500: [
             DetailError,
             'The file could not be fetched and no copy was cached: "Error fetching external stamp metadata"',

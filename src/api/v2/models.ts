@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireApiKey } from '../auth/api-key.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { API_KEY_MISSING_OR_INVALID, responses } from '../schemas/responses.js'
 import { analyseAddress, type ModelServiceOptions } from '../../domain/model-analysis.js'
 import { pyJsonDumps } from '../../domain/formats/py-json.js'
 
@@ -58,7 +58,7 @@ export const v2ModelScoreRoutes: FastifyPluginAsyncTypebox = async (app) => {
             DetailError,
             '"Invalid address.", "Invalid model name(s): …", "No model names provided" or one model only',
           ],
-          401: [DetailError, 'Missing or invalid API key: "Invalid API Key."'],
+          401: API_KEY_MISSING_OR_INVALID,
           422: [ValidationErrorList, 'A query parameter of the wrong type'],
           500: [
             DetailError,

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js'
 import { requireApiKey } from '../auth/api-key.js'
 import { ValidationFailure } from '../errors.js'
 import { DetailError, ValidationErrorList } from '../schemas/common.js'
-import { responses } from '../schemas/responses.js'
+import { API_KEY_MISSING_OR_INVALID, responses } from '../schemas/responses.js'
 import { ProviderMetadataWire } from '../schemas/stamp-metadata.js'
 import { listPassportStamps, MAX_STAMP_PAGE, type StampPage } from '../../domain/passport-stamps.js'
 import type { StampMetadataSource } from '../../domain/stamp-metadata.js'
@@ -95,7 +95,7 @@ export const v2PassportStampsRoutes: FastifyPluginAsyncTypebox<PassportStampsRou
             'One page of stamps and the links to its neighbours',
           ],
           400: [DetailError, '"Invalid limit." (over 1000 or negative), "Invalid address." or "Invalid token."'],
-          401: [DetailError, 'Missing or invalid API key: "Invalid API Key."'],
+          401: API_KEY_MISSING_OR_INVALID,
           422: [ValidationErrorList, 'A query parameter of the wrong type'],
           500: [
             DetailError,
