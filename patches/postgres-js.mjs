@@ -292,10 +292,11 @@ const QUEUE_EDITS = [
 
 // Not a guard: a speed edit (issue 16). A tagged query's text was concatenated again at every call,
 // and its prepared-statement key (`types + text`, several kB for the score's statement) built and
-// hashed again too: ~14 kB of strings per warm rescore. When every argument is a value (no fragment,
-// helper or identifier; fragments of such templates are fine), the text is fixed by the call site's strings — `$1`, `$2`, … in order — so
-// it is remembered per template (and per template of each fragment in it), and its key per
-// parameter-type list. The parameters are still read from each call.
+// hashed again too: ~14 kB of strings per warm rescore. When every argument is a value or a fragment
+// of such a template (no helper, identifier or unsafe fragment), the text is fixed by the call
+// sites' strings — `$1`, `$2`, … in order — so it is remembered per template (and per template of
+// each fragment in it), and its key per parameter-type list. The parameters are still read from
+// each call.
 const TYPES_EDITS = [
   {
     from:

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8'
 import closeWithGrace from 'close-with-grace'
 import { configWarnings, describeConfig, loadServiceConfig, ConfigError, type Config } from './config.js'
 import { createSql, type Sql } from './db/pool.js'
@@ -9,7 +10,6 @@ import type { FastifyInstance } from 'fastify'
 import { describeConnectionError } from './db/errors.js'
 import { startTracing } from './telemetry.js'
 import { prepareDidKit, startDidKitCompile } from './domain/didkit.js'
-import { setFlagsFromString } from 'node:v8'
 
 interface Opened {
   config: Config
