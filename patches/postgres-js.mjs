@@ -403,12 +403,140 @@ const SIGNATURE_EDITS = [
   },
 ]
 
+// Not a guard: a speed edit (issue 16). Every statement ends with its own Sync upstream, and
+// PostgreSQL flushes its answer at every Sync: a round trip of five pipelined statements came back in
+// five socket writes, each a wake-up and a read for this process. A reserved connection whose
+// `oneSyncPerWrite` is set (src/db/pool.ts `sendWithOneSync`) sends the statements written in one
+// loop turn as one group: Bind/Execute each, one Sync after the last. Each statement is settled at its
+// CommandComplete; the group's Sync is a placeholder in `sent`, settled by the ReadyForQuery. After a
+// failure PostgreSQL skips the rest of the group up to the Sync: those statements are rejected with the
+// same error (they did not run). Statements that must wait for an answer (never prepared with
+// parameters: Parse/Describe first; cursors; simple queries) close the open group before they are
+// written and run as upstream. No retry of a stale prepared statement inside a group (the skipped
+// statements would have to be resent behind it): its cached statement is forgotten and the error
+// reaches the caller, which may send the group again without grouping (src/db/pipeline.ts).
+const ONE_SYNC_EDITS = [
+  {
+    from: '    , ExecuteUnnamed = Buffer.concat([b().E().str(b.N).i32(0).end(), Sync])\n',
+    to:
+      '    , ExecuteUnnamed = Buffer.concat([b().E().str(b.N).i32(0).end(), Sync])\n' +
+      '    /* passport-scorer-ts: one Sync per write */\n' +
+      '    , ExecuteInGroup = b().E().str(b.N).i32(0).end()\n',
+    count: 1,
+  },
+  {
+    from: '    , query = null\n',
+    to: '    , query = null\n    , openGroup = null\n',
+    count: 1,
+  },
+  {
+    from: '      build(q)\n      return write(toBuffer(q))\n',
+    to:
+      '      build(q)\n' +
+      '      q.oneSyncPerWrite && !q.options.simple && !q.cursorFn && !q.describeFirst\n' +
+      "        ? q.group = openGroup || (openGroup = { resolve: noop, reject: noop, options: {}, origin: '' })\n" +
+      '        : openGroup && closeGroupBefore(q)\n' +
+      '      return write(toBuffer(q))\n',
+    count: 1,
+  },
+  {
+    from: "        ? Execute('', q.cursorRows)\n        : ExecuteUnnamed\n",
+    to: "        ? Execute('', q.cursorRows)\n        : q.group ? ExecuteInGroup : ExecuteUnnamed\n",
+    count: 1,
+  },
+  {
+    from: '  function prepared(q) {\n',
+    to:
+      '  function endGroupAndWrite(fn) {\n' +
+      '    if (openGroup) {\n' +
+      '      sent.push(openGroup)\n' +
+      '      openGroup = null\n' +
+      '      chunk = chunk ? Buffer.concat([chunk, Sync]) : Sync\n' +
+      '    }\n' +
+      '    return nextWrite(fn)\n' +
+      '  }\n' +
+      '\n' +
+      '  function closeGroupBefore(q) {\n' +
+      "    // q was queued last; the open group's Sync goes on the wire, and in `sent`, before it.\n" +
+      '    const group = openGroup\n' +
+      '    openGroup = null\n' +
+      '    sent.remove(q)\n' +
+      '    sent.push(group)\n' +
+      '    sent.push(q)\n' +
+      '    write(Sync)\n' +
+      '  }\n' +
+      '\n' +
+      '  function prepared(q) {\n',
+    count: 1,
+  },
+  {
+    // Every flush ends the open group: its Sync goes last in the write.
+    from: '      return nextWrite(fn)\n    nextWriteTimer === null && (nextWriteTimer = setImmediate(nextWrite))\n',
+    to:
+      '      return endGroupAndWrite(fn)\n' +
+      '    nextWriteTimer === null && (nextWriteTimer = setImmediate(endGroupAndWrite))\n',
+    count: 1,
+  },
+  {
+    from: '    clearImmediate(nextWriteTimer)\n    nextWriteTimer = null\n    chunk = null\n',
+    to: '    clearImmediate(nextWriteTimer)\n    nextWriteTimer = null\n    chunk = null\n    openGroup = null\n',
+    count: 2,
+  },
+  {
+    from: '  function ReadyForQuery(x) {\n    if (query) {\n      if (errorResponse) {\n',
+    to:
+      '  function ReadyForQuery(x) {\n' +
+      '    if (query) {\n' +
+      '      if (errorResponse && query.group) {\n' +
+      '        query.prepared && retryRoutines.has(errorResponse.routine) && delete statements[query.signature]\n' +
+      '        errored(errorResponse)\n' +
+      '        for (let next = sent.shift(); next && next !== query.group; next = sent.shift())\n' +
+      '          queryError(next, errorResponse)\n' +
+      '      } else if (errorResponse) {\n',
+    count: 1,
+  },
+  {
+    from: '    if (query.options.simple)\n      return BindComplete()\n',
+    to:
+      '    if (query.options.simple)\n' +
+      '      return BindComplete()\n' +
+      '\n' +
+      '    if (query.group) {\n' +
+      '      query.resolve(result)\n' +
+      '      result = new Result()\n' +
+      '      query = sent.shift()\n' +
+      '      query.active = true\n' +
+      '      return\n' +
+      '    }\n',
+    count: 1,
+  },
+]
+
+// The reserved connection's `oneSyncPerWrite` marks each query it sends (see ONE_SYNC_EDITS).
+const ONE_SYNC_INDEX_EDITS = [
+  {
+    // Queries that wait behind a full pipeline (`queue`) are sent later, one per answer: not grouped.
+    from: '        ? queue.push(q)\n        : c.execute(q) || move(c, full)\n    }\n  }\n\n  async function begin(',
+    to:
+      '        ? queue.push(q)\n' +
+      '        : (q.oneSyncPerWrite = sql.oneSyncPerWrite === true, c.execute(q)) || move(c, full)\n' +
+      '    }\n' +
+      '  }\n' +
+      '\n' +
+      '  async function begin(',
+    count: 1,
+  },
+]
+
 const FILES = [
   ...['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'].map((file) => [
     file,
-    [...EDITS, ...SIGNATURE_EDITS],
+    [...EDITS, ...SIGNATURE_EDITS, ...ONE_SYNC_EDITS],
   ]),
-  ...['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'].map((file) => [file, INDEX_EDITS]),
+  ...['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'].map((file) => [
+    file,
+    [...INDEX_EDITS, ...ONE_SYNC_INDEX_EDITS],
+  ]),
   ...['src/query.js', 'cjs/src/query.js', 'cf/src/query.js'].map((file) => [file, QUERY_EDITS]),
   ...['src/result.js', 'cjs/src/result.js', 'cf/src/result.js'].map((file) => [file, RESULT_EDITS]),
   ...['src/queue.js', 'cjs/src/queue.js', 'cf/src/queue.js'].map((file) => [file, QUEUE_EDITS]),

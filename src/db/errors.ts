@@ -12,6 +12,16 @@ function sqlState(error: unknown): string | undefined {
 
 export const isUniqueViolation = (error: unknown): boolean => sqlState(error) === '23505'
 
+// The server's routines that refuse a prepared statement whose plan the schema changed under it
+// (`cached plan must not change result type`, a statement the server forgot): sent again, it is
+// prepared afresh. postgres.js retries these itself, except inside a one-Sync group (src/db/pool.ts).
+const STALE_STATEMENT_ROUTINES = new Set(['FetchPreparedStatement', 'RevalidateCachedQuery', 'transformAssignedExpr'])
+
+/** The statement failed only because its prepared plan went stale: sending it again succeeds. */
+export function isStalePreparedStatement(error: unknown): boolean {
+  return error instanceof postgres.PostgresError && STALE_STATEMENT_ROUTINES.has(error.routine ?? '')
+}
+
 // Raised by the driver (postgres.js) or by src/db/transaction.ts, never by anything else.
 const DRIVER_UNAVAILABLE_CODES = new Set([
   'CONNECT_TIMEOUT',

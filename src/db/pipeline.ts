@@ -1,6 +1,6 @@
 import type postgres from 'postgres'
-import { fromDriver } from './errors.js'
-import { poolUsage, type Db, type Sql } from './pool.js'
+import { fromDriver, isStalePreparedStatement } from './errors.js'
+import { poolUsage, sendWithOneSync, type Db, type Sql } from './pool.js'
 import { boundConnectionWait, DeadlineExceededError } from './transaction.js'
 
 /** The transaction's statements failed or the server rolled it back: nothing was committed. */
@@ -31,14 +31,26 @@ export async function readTogether<T extends readonly unknown[]>(
   options: PipelineOptions = {},
 ): Promise<T> {
   const connection = await reserveConnection(sql, options.deadline)
+  sendWithOneSync(connection)
   try {
-    const settled = await Promise.allSettled(statements(connection))
-    const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
-    if (failed) throw failed.reason
-    return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T
+    return await allOrFirstFailure(statements(connection))
+  } catch (error) {
+    if (!isStalePreparedStatement(error)) throw error
+    // A schema change made a prepared read stale, and its one-Sync group skipped the others: the
+    // reads again with a Sync each, where the driver prepares a stale statement afresh.
+    sendWithOneSync(connection, false)
+    return await allOrFirstFailure(statements(connection))
   } finally {
     connection.release()
   }
+}
+
+/** Every promise's value in order, once all settled; the first rejection in order otherwise. */
+async function allOrFirstFailure<T extends readonly unknown[]>(queries: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(queries)
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+  if (failed) throw failed.reason
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T
 }
 
 /** A failed `sql.reserve()`, marked as the driver's own (no query was sent). */
@@ -87,6 +99,9 @@ export async function commitTogether<T extends readonly unknown[]>(
 ): Promise<T> {
   const { deadline } = options
   const connection = await reserveConnection(sql, deadline)
+  // One answer for BEGIN … COMMIT. A failure skips the rest and COMMIT (rejected with its error), so
+  // the transaction is left aborted and gets the ROLLBACK below.
+  sendWithOneSync(connection)
   let failedBeforeCommit = false
   // Awaited only after COMMIT is sent, a loop turn later: a connection lost meanwhile rejects them
   // first, and a rejection without a handler by then ends the process. Handled from the start; the

@@ -134,3 +134,13 @@ export function poolUsage(sql: Sql): PoolUsage | undefined {
   const usage = (sql as Sql & { usage?: () => PoolUsage }).usage
   return typeof usage === 'function' ? usage() : undefined
 }
+
+/**
+ * From now on, the statements `connection` sends in one loop turn go out as one group with one Sync
+ * (one answer to read instead of one per statement); a failure skips the rest of its group, which is
+ * rejected with the same error. `false` sends each with its own Sync again. See patches/postgres-js.mjs
+ * (ONE_SYNC_EDITS).
+ */
+export function sendWithOneSync(connection: postgres.ReservedSql, on = true): void {
+  ;(connection as postgres.ReservedSql & { oneSyncPerWrite?: boolean }).oneSyncPerWrite = on
+}

@@ -111,3 +111,73 @@ describe('readTogether', () => {
     expect([one[0]!.n, two[0]!.n]).toEqual([1, 2])
   })
 })
+
+describe('one Sync per round trip (patches/postgres-js.mjs ONE_SYNC_EDITS)', () => {
+  beforeAll(async () => {
+    await sql`create sequence pipeline_probe_calls`
+    await sql`create table pipeline_stale_probe (id int)`
+    await sql`insert into pipeline_stale_probe values (1)`
+  })
+
+  const calls = async (): Promise<number> =>
+    (await sql<{ n: number }[]>`select last_value::int as n from pipeline_probe_calls`)[0]!.n
+
+  it('a read that fails skips the reads sent with it: they did not run, and are rejected with its error', async () => {
+    // Warm both statements: one never prepared on the connection is described first, outside the group.
+    await readTogether(sql, (db) => [
+      db`select nextval('pipeline_probe_calls')`.execute(),
+      db`select 1/${1}::int`.execute(),
+    ])
+    const before = await calls()
+    const outcome = readTogether(sql, (db) => [
+      db`select 1/${0}::int`.execute(),
+      db`select nextval('pipeline_probe_calls')`.execute(),
+    ])
+    await expect(outcome).rejects.toMatchObject({ code: '22012' })
+    // With a Sync after each statement, the second would have run after the first failed.
+    expect(await calls()).toBe(before)
+    // The connection answers the next round trip in order.
+    const [one, two] = await readTogether<[{ n: number }[], { n: number }[]]>(sql, (db) => [
+      db<{ n: number }[]>`select ${5}::int as n`.execute(),
+      db<{ n: number }[]>`select nextval('pipeline_probe_calls')::int as n`.execute(),
+    ])
+    expect([one[0]!.n, two[0]!.n]).toEqual([5, before + 1])
+  })
+
+  it('a statement never prepared on the connection, between prepared ones, closes the group: every answer is its own', async () => {
+    const [first, fresh, last] = await readTogether<[{ n: number }[], { t: string }[], { n: number }[]]>(sql, (db) => [
+      db<{ n: number }[]>`select ${7}::int as n`.execute(),
+      db<{ t: string }[]>`select ${'fresh'}::text || ${Date.now()}::text as t`.execute(),
+      db<{ n: number }[]>`select ${9}::int as n`.execute(),
+    ])
+    expect(first).toEqual([{ n: 7 }])
+    expect(fresh[0]!.t).toMatch(/^fresh\d+$/)
+    expect(last).toEqual([{ n: 9 }])
+  })
+
+  it('a read whose prepared plan a schema change made stale is sent again, with the reads beside it', async () => {
+    const read = () =>
+      readTogether<[Record<string, unknown>[], { n: number }[]]>(sql, (db) => [
+        db`select * from pipeline_stale_probe`.execute(),
+        db<{ n: number }[]>`select ${3}::int as n`.execute(),
+      ])
+    expect(await read()).toEqual([[{ id: 1 }], [{ n: 3 }]])
+    await sql`alter table pipeline_stale_probe add column label text default 'x'`
+    // The prepared `select *` now returns another row type: PostgreSQL refuses it (0A000).
+    expect(await read()).toEqual([[{ id: 1, label: 'x' }], [{ n: 3 }]])
+    expect(await read()).toEqual([[{ id: 1, label: 'x' }], [{ n: 3 }]])
+  })
+
+  it('a failing statement of a one-round-trip transaction skips the rest and COMMIT; the connection is left outside any transaction', async () => {
+    const before = await calls()
+    const outcome = commitTogether(sql, (db) => [
+      insertLabel(db, 'e'),
+      db`select 1/${0}::int`.execute(),
+      db`select nextval('pipeline_probe_calls')`.execute(),
+    ])
+    await expect(outcome).rejects.toMatchObject({ cause: { code: '22012' } })
+    expect(await calls()).toBe(before)
+    expect(await labels()).not.toContain('e')
+    await expect(sql`savepoint probe`).rejects.toMatchObject({ code: '25P01' })
+  })
+})
