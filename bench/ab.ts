@@ -10,7 +10,7 @@ import { seedDemoData } from '../src/dev/demo-seed.js'
 import { createBenchDatabase } from './bench-database.js'
 import { DEFAULT_DATABASE_URL } from './options.js'
 
-// `npx tsx bench/ab.ts --a DIR --b DIR`: two checkouts of this service side by side on one fresh
+// `npx tsx bench/ab.ts --a DIR --b DIR [--runtime bundle]`: two checkouts of this service side by side on one fresh
 // database (the demo passport, 12 signed stamps, a sha256 key), warm v2 rescores sent to each in
 // alternating rounds, and each service's CPU per request from /proc. Alternating cancels the drift
 // of a shared machine, which moves CPU per request by more than most single changes.
@@ -27,12 +27,17 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'warm-rescore' },
     // Node flags for service b only, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
     'b-node-args': { type: 'string', default: '' },
+    // tsx: src/server.ts through tsx; bundle: each checkout's dist/server.js (`npm run build` there first)
+    runtime: { type: 'string', default: 'tsx' },
   },
 })
 if (!values.a || !values.b) throw new Error('usage: npx tsx bench/ab.ts --a DIR --b DIR [--rounds N] [--requests N]')
 const rounds = Number(values.rounds)
 const requests = Number(values.requests)
 const connectionCounts = values.connections!.split(',').map(Number)
+if (values.runtime !== 'tsx' && values.runtime !== 'bundle')
+  throw new Error(`--runtime: tsx or bundle, not ${values.runtime}`)
+const entryPoint = values.runtime === 'bundle' ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts']
 if (values.scenario !== 'warm-rescore' && values.scenario !== 'embed-re-add')
   throw new Error(`--scenario: warm-rescore or embed-re-add, not ${values.scenario}`)
 
@@ -53,7 +58,7 @@ async function start(
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): Promise<Service> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...entryPoint], {
     cwd: resolve(dir),
     env: {
       PATH: process.env.PATH,
@@ -109,6 +114,7 @@ try {
     TRUSTED_IAM_ISSUERS: JSON.stringify([seed.issuerDid]),
     CGRANTS_API_TOKEN: randomBytes(16).toString('hex'),
     SECRET_KEY: randomBytes(32).toString('hex'),
+    ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
   }
   services.push(
     await start('a', values.a, env),

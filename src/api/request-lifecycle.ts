@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Deadline } from '../domain/score-passport.js'
 
 // How a request ends when something outside it gives out: its deadline passes (README
 // "Deadlines") or the server is shutting down.
@@ -12,15 +13,46 @@ export class RequestDeadlineError extends Error {
   }
 }
 
-const deadlines = new WeakMap<FastifyRequest, AbortSignal>()
-const NEVER = new AbortController().signal
+/**
+ * What `requestDeadline` hands the domain: the AbortSignal shape it reads (`aborted`, 'abort'
+ * listeners) without an AbortController, an EventTarget and its listener map per request (issue 16).
+ */
+export class RequestDeadline implements Deadline {
+  #aborted = false
+  #listeners: (() => void)[] = []
+
+  get aborted(): boolean {
+    return this.#aborted
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.#aborted) this.#listeners.push(listener)
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.#listeners.indexOf(listener)
+    if (at !== -1) this.#listeners.splice(at, 1)
+  }
+
+  /** Marks it passed and calls each listener once, in the order they were added. */
+  abort(): void {
+    if (this.#aborted) return
+    this.#aborted = true
+    const listeners = this.#listeners
+    this.#listeners = []
+    for (const listener of listeners) listener()
+  }
+}
+
+const deadlines = new WeakMap<FastifyRequest, RequestDeadline>()
+const NEVER = new RequestDeadline()
 
 /**
  * Aborted when the request's deadline passes and the caller has been answered 503: the domain then
  * rolls back what has not committed. Not aborted when the client merely hangs up, so a write the
  * client sent completes as it would in Python.
  */
-export function requestDeadline(request: FastifyRequest): AbortSignal {
+export function requestDeadline(request: FastifyRequest): Deadline {
   return deadlines.get(request) ?? NEVER
 }
 
@@ -41,13 +73,12 @@ export function installRequestLifecycle(app: FastifyInstance, options: { request
       reply.code(503).header('connection', 'close').send({ detail: 'Service Unavailable' })
       return
     }
-    const controller = new AbortController()
-    deadlines.set(request, controller.signal)
+    const deadline = new RequestDeadline()
+    deadlines.set(request, deadline)
     const timer = setTimeout(() => {
       if (reply.sent) return
-      const error = new RequestDeadlineError(options.requestTimeoutMs)
-      controller.abort(error)
-      reply.send(error)
+      deadline.abort()
+      reply.send(new RequestDeadlineError(options.requestTimeoutMs))
     }, options.requestTimeoutMs)
     reply.raw.once('close', () => clearTimeout(timer))
     done()

@@ -1,7 +1,7 @@
 import type postgres from 'postgres'
 import { fromDriver, isStalePreparedStatement } from './errors.js'
 import { poolUsage, sendWithOneSync, type Db, type Sql } from './pool.js'
-import { boundConnectionWait, DeadlineExceededError } from './transaction.js'
+import { boundConnectionWait, DeadlineExceededError, type Deadline } from './transaction.js'
 
 /** The transaction's statements failed or the server rolled it back: nothing was committed. */
 export class PipelineRolledBackError extends Error {
@@ -18,7 +18,7 @@ interface PipelineOptions {
    * CancelRequest reaches whatever the backend runs when it arrives, maybe another request's
    * statement once the connection went back to the pool; statement_timeout bounds them instead.
    */
-  deadline?: AbortSignal
+  deadline?: Deadline
 }
 
 /**
@@ -59,7 +59,7 @@ function reserveFailed(error: unknown): never {
 }
 
 /** A pooled connection of its own, waiting at most the pool's `poolTimeoutMs` and until the deadline. */
-function reserveConnection(sql: Sql, deadline: AbortSignal | undefined): Promise<postgres.ReservedSql> {
+function reserveConnection(sql: Sql, deadline: Deadline | undefined): Promise<postgres.ReservedSql> {
   if (deadline?.aborted) return Promise.reject(new DeadlineExceededError())
   // An idle connection is handed over at once (postgres.js takes it before its first await): there
   // is no wait to bound, so no timer, listener and race for it (two per warm rescore, issue 16).

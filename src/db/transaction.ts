@@ -18,9 +18,19 @@ export class DeadlineExceededError extends Error {
   }
 }
 
+/**
+ * A request's deadline as the database code watches it. An AbortSignal is one; each request gets a
+ * lighter one of its own (src/api/request-lifecycle.ts: no EventTarget per request, issue 16).
+ */
+export interface Deadline {
+  readonly aborted: boolean
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+}
+
 interface TransactionOptions {
   /** Aborted when the request's deadline passes (the caller was answered 503): never commit after it. */
-  deadline?: AbortSignal
+  deadline?: Deadline
 }
 
 /**
@@ -56,7 +66,7 @@ interface ConnectionWait {
 }
 
 /** Waiting for a pooled connection, bounded by the pool's `poolTimeoutMs` and by the deadline. */
-export function boundConnectionWait(sql: Sql, deadline: AbortSignal | undefined): ConnectionWait {
+export function boundConnectionWait(sql: Sql, deadline: Deadline | undefined): ConnectionWait {
   const poolTimeoutMs = POOL_TIMEOUTS.get(sql)
   let state: 'waiting' | 'stopped' | 'gave up' = 'waiting'
   let reject: (error: Error) => void = () => {}

@@ -1,6 +1,6 @@
 import { currentTimestamp, type Sql, type TransactionSql } from '../db/pool.js'
 import { isUniqueViolation } from '../db/errors.js'
-import { inTransaction } from '../db/transaction.js'
+import { inTransaction, type Deadline } from '../db/transaction.js'
 import {
   countLiveStampsForProviders,
   insertCeramicCacheStampVersions,
@@ -124,7 +124,7 @@ const STAMP_WRITE_ATTEMPTS = 3
 async function writeStampsOfAddress(
   sql: Sql,
   address: string,
-  deadline: AbortSignal | undefined,
+  deadline: Deadline | undefined,
   write: (tx: TransactionSql) => Promise<void>,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -147,7 +147,7 @@ async function writeStampsOfAddress(
 
 interface StampWrite extends CacheRowsSource {
   /** The request's deadline: past it, the write rolls back instead of committing. */
-  deadline?: AbortSignal
+  deadline?: Deadline
   /** The scoring's stored-stamp cache: a stamp re-added with the same JSON keeps its entry (issue 16). */
   storedStamps?: StoredStampCache
 }
@@ -202,7 +202,7 @@ export async function patchCachedStamps(
   sql: Sql,
   address: string,
   items: readonly PatchItem[],
-  options: { deadline: AbortSignal | undefined; storedStamps?: StoredStampCache },
+  options: { deadline: Deadline | undefined; storedStamps?: StoredStampCache },
 ): Promise<void> {
   if (items.length === 0) return
   const providers = items.map((item) => item.provider)
@@ -221,7 +221,7 @@ export async function deleteCachedStamps(
   sql: Sql,
   address: string,
   providers: readonly string[],
-  deadline: AbortSignal | undefined,
+  deadline: Deadline | undefined,
 ): Promise<void> {
   await writeStampsOfAddress(sql, address, deadline, async (tx) => {
     if ((await countLiveStampsForProviders(tx, address, providers)) === 0)

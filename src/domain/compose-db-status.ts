@@ -1,6 +1,6 @@
 import { currentTimestamp, type Sql } from '../db/pool.js'
 import { listPendingComposeDbRows, updateComposeDbStatus } from '../db/queries/compose-db-status.js'
-import { inTransaction } from '../db/transaction.js'
+import { inTransaction, type Deadline } from '../db/transaction.js'
 import { DomainError } from './errors.js'
 
 // endpoints §5.9: the Passport app reports which cached stamps it saved to ComposeDB.
@@ -18,7 +18,7 @@ export async function updateComposeDbStatuses(
   sql: Sql,
   address: string,
   updates: readonly ComposeDbStatusUpdate[],
-  deadline?: AbortSignal,
+  deadline?: Deadline,
 ): Promise<number[]> {
   if (updates.length > MAX_BULK_CACHE_SIZE)
     throw new DomainError('unprocessable', 'You have submitted too many stamps.')

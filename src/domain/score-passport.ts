@@ -6,7 +6,7 @@ import { findScoringCommunityCandidates, type ScoringCommunityCandidate } from '
 import { insertEvents } from '../db/queries/events.js'
 import { listHashLinksOfCachedStamps, type HashLinkRow } from '../db/queries/hash-links.js'
 import { findClaimedScore, lockPassport, type ClaimedScore } from '../db/queries/passports.js'
-import { inTransaction } from '../db/transaction.js'
+import { inTransaction, type Deadline } from '../db/transaction.js'
 import { validateStamps, type CachedStamp } from './credentials.js'
 import { DomainError, invalidAddress, translateFailure } from './errors.js'
 import { normalizeAddress } from './formats/eth-address.js'
@@ -29,6 +29,9 @@ import type { StoredStampCache } from './stored-stamp-cache.js'
 import { withSpan } from './tracing.js'
 import type { ScoringMetrics } from './metrics.js'
 
+/** What a request's deadline must offer the database code (ScoringDeps.deadline). */
+export type { Deadline }
+
 export interface ScoringLogger {
   info(details: object, message: string): void
   warn(details: object, message: string): void
@@ -45,7 +48,7 @@ export interface ScoringDeps {
   /** Signature verdicts and slim credentials of stored stamps seen before (by content digest). */
   storedStampCache?: StoredStampCache
   /** The request's deadline: past it, a run that has not committed rolls back (the caller got 503). */
-  deadline?: AbortSignal
+  deadline?: Deadline
   /** Outcome, deduplication and retry counts for /metrics (absent when METRICS_ENABLED is off). */
   metrics?: ScoringMetrics
 }

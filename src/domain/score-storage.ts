@@ -1,5 +1,5 @@
 import type { Db, Sql, TransactionSql } from '../db/pool.js'
-import { inTransaction } from '../db/transaction.js'
+import { inTransaction, type Deadline } from '../db/transaction.js'
 import {
   claimPassportAndScore,
   finishScoringRun,
@@ -105,7 +105,7 @@ export async function recordScoringError(
   communityId: number,
   address: string,
   message: string,
-  deadline: AbortSignal | undefined,
+  deadline: Deadline | undefined,
 ): Promise<void> {
   await inTransaction(
     sql,

@@ -3,6 +3,7 @@ import { useTestDatabase } from '../helpers/database.js'
 import { createSql, type Sql } from '../../src/db/pool.js'
 import { DeadlineExceededError, inTransaction, PoolTimeoutError } from '../../src/db/transaction.js'
 import { isDatabaseUnavailable } from '../../src/db/errors.js'
+import { RequestDeadline } from '../../src/api/request-lifecycle.js'
 
 const database = useTestDatabase()
 let sql: Sql
@@ -83,6 +84,48 @@ describe('inTransaction (src/db/transaction.ts)', () => {
       ),
     ).rejects.toBeInstanceOf(DeadlineExceededError)
     expect(ran).toBe(false)
+  })
+
+  it("a request's own deadline (RequestDeadline) ends the wait for a connection when it passes, and leaves no listener behind", async () => {
+    let release: () => void = () => {}
+    const holding = inTransaction(sql, async (tx) => {
+      await tx`select 1`
+      await new Promise<void>((resolve) => (release = resolve))
+    })
+    await sleep(20)
+    const deadline = new RequestDeadline()
+    const removed: unknown[] = []
+    const remove = deadline.removeEventListener.bind(deadline)
+    deadline.removeEventListener = (type, listener) => {
+      removed.push(listener)
+      remove(type, listener)
+    }
+    let waitedRan = false
+    const waiting = inTransaction(
+      sql,
+      async (tx) => {
+        waitedRan = true
+        await tx`insert into transaction_probe (label) values ('after the deadline')`
+      },
+      { deadline },
+    )
+    await sleep(20)
+    const abortedAt = performance.now()
+    deadline.abort()
+    await expect(waiting).rejects.toBeInstanceOf(DeadlineExceededError)
+    expect(performance.now() - abortedAt).toBeLessThan(100)
+    expect(deadline.aborted).toBe(true)
+    // Its listener was called once (and so removed), a listener added later is never called.
+    let lateCalls = 0
+    deadline.addEventListener('abort', () => void lateCalls++)
+    deadline.abort()
+    expect(lateCalls).toBe(0)
+    release()
+    await holding
+    await sleep(50)
+    expect(waitedRan).toBe(false)
+    expect(removed).toHaveLength(1)
+    expect(await labels()).not.toContain('after the deadline')
   })
 
   it('statement_timeout (DB_STATEMENT_TIMEOUT_MS) cuts a slow statement on PostgreSQL (a 503); PGlite accepts it but cannot enforce it', async () => {
