@@ -24,6 +24,17 @@ async function labels(): Promise<string[]> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** A transaction holding the pool's only connection until `release` is called. */
+async function holdTheOnlyConnection(): Promise<{ holding: Promise<void>; release: () => void }> {
+  let release: () => void = () => {}
+  const holding = inTransaction(sql, async (tx) => {
+    await tx`select 1`
+    await new Promise<void>((resolve) => (release = resolve))
+  })
+  await sleep(20)
+  return { holding, release: () => release() }
+}
+
 describe('inTransaction (src/db/transaction.ts)', () => {
   it('commits what the work wrote and returns its result', async () => {
     const result = await inTransaction(sql, async (tx) => {
@@ -35,12 +46,7 @@ describe('inTransaction (src/db/transaction.ts)', () => {
   })
 
   it('waiting longer than poolTimeoutMs for a connection → PoolTimeoutError (a 503); the late BEGIN then rolls back at once', async () => {
-    let release: () => void = () => {}
-    const holding = inTransaction(sql, async (tx) => {
-      await tx`select 1`
-      await new Promise<void>((resolve) => (release = resolve))
-    })
-    await sleep(20)
+    const { holding, release } = await holdTheOnlyConnection()
     const startedAt = performance.now()
     let waitedRan = false
     const waiting = inTransaction(sql, async (tx) => {
@@ -87,12 +93,7 @@ describe('inTransaction (src/db/transaction.ts)', () => {
   })
 
   it("a request's own deadline (RequestDeadline) ends the wait for a connection when it passes, and leaves no listener behind", async () => {
-    let release: () => void = () => {}
-    const holding = inTransaction(sql, async (tx) => {
-      await tx`select 1`
-      await new Promise<void>((resolve) => (release = resolve))
-    })
-    await sleep(20)
+    const { holding, release } = await holdTheOnlyConnection()
     const deadline = new RequestDeadline()
     const removed: unknown[] = []
     const remove = deadline.removeEventListener.bind(deadline)
