@@ -417,6 +417,12 @@ const SIGNATURE_EDITS = [
 // reaches the caller, which may send the group again without grouping (src/db/pipeline.ts).
 const ONE_SYNC_EDITS = [
   {
+    // An empty statement is answered EmptyQueryResponse instead of CommandComplete.
+    from: '  function EmptyQueryResponse() {\n    /* noop */\n  }\n',
+    to: '  function EmptyQueryResponse() {\n    query && query.group && settleGroupMember()\n  }\n',
+    count: 1,
+  },
+  {
     from: '    , ExecuteUnnamed = Buffer.concat([b().E().str(b.N).i32(0).end(), Sync])\n',
     to:
       '    , ExecuteUnnamed = Buffer.concat([b().E().str(b.N).i32(0).end(), Sync])\n' +
@@ -454,6 +460,14 @@ const ONE_SYNC_EDITS = [
       '      chunk = chunk ? Buffer.concat([chunk, Sync]) : Sync\n' +
       '    }\n' +
       '    return nextWrite(fn)\n' +
+      '  }\n' +
+      '\n' +
+      '  function settleGroupMember() {\n' +
+      "    // Its Sync is further on: the next statement's answer follows at once.\n" +
+      '    query.resolve(result)\n' +
+      '    result = new Result()\n' +
+      '    query = sent.shift()\n' +
+      '    query.active = true\n' +
       '  }\n' +
       '\n' +
       '  function closeGroupBefore(q) {\n' +
@@ -501,13 +515,8 @@ const ONE_SYNC_EDITS = [
       '    if (query.options.simple)\n' +
       '      return BindComplete()\n' +
       '\n' +
-      '    if (query.group) {\n' +
-      '      query.resolve(result)\n' +
-      '      result = new Result()\n' +
-      '      query = sent.shift()\n' +
-      '      query.active = true\n' +
-      '      return\n' +
-      '    }\n',
+      '    if (query.group)\n' +
+      '      return settleGroupMember()\n',
     count: 1,
   },
 ]

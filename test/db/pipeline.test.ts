@@ -155,6 +155,20 @@ describe('one Sync per round trip (patches/postgres-js.mjs ONE_SYNC_EDITS)', () 
     expect(last).toEqual([{ n: 9 }])
   })
 
+  it('an empty statement in a group is answered without CommandComplete: the statements after it still get their own answers', async () => {
+    const read = () =>
+      readTogether<[{ n: number }[], unknown[], { n: number }[]]>(sql, (db) => [
+        db<{ n: number }[]>`select ${11}::int as n`.execute(),
+        db``.execute(),
+        db<{ n: number }[]>`select ${12}::int as n`.execute(),
+      ])
+    // The first time the statements are prepared one by one; then they go as one group.
+    for (let time = 0; time < 2; time++) {
+      const [first, empty, last] = await read()
+      expect([first, [...empty], last]).toEqual([[{ n: 11 }], [], [{ n: 12 }]])
+    }
+  })
+
   it('a read whose prepared plan a schema change made stale is sent again, with the reads beside it', async () => {
     const read = () =>
       readTogether<[Record<string, unknown>[], { n: number }[]]>(sql, (db) => [
