@@ -37,7 +37,7 @@ export async function readTogether<T extends readonly unknown[]>(
   } catch (error) {
     if (!isStalePreparedStatement(error)) throw error
     // A schema change made a prepared read stale, and its one-Sync group skipped the others: the
-    // reads again with a Sync each, where the driver prepares a stale statement afresh.
+    // reads go again, each with its own Sync, so the driver prepares the stale statement afresh.
     sendWithOneSync(connection, false)
     return await allOrFirstFailure(statements(connection))
   } finally {
