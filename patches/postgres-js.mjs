@@ -408,7 +408,8 @@ const SIGNATURE_EDITS = [
 // five socket writes, each a wake-up and a read for this process. A reserved connection whose
 // `oneSyncPerWrite` is set (src/db/pool.ts `sendWithOneSync`) sends the statements written in one
 // loop turn as one group: Bind/Execute each, one Sync after the last. Each statement is settled at its
-// CommandComplete; the group's Sync is a placeholder in `sent`, settled by the ReadyForQuery. After a
+// CommandComplete (or EmptyQueryResponse); the group's Sync is a placeholder in `sent`, settled by the
+// ReadyForQuery. A flush always ends the open group, so its Sync is in the same write. After a
 // failure PostgreSQL skips the rest of the group up to the Sync: those statements are rejected with the
 // same error (they did not run). Statements that must wait for an answer (never prepared with
 // parameters: Parse/Describe first; cursors; simple queries) close the open group before they are
