@@ -414,8 +414,9 @@ const SIGNATURE_EDITS = [
 // same error (they did not run). Statements that must wait for an answer (never prepared with
 // parameters: Parse/Describe first; cursors; simple queries) close the open group before they are
 // written and run as upstream. No retry of a stale prepared statement inside a group (the skipped
-// statements would have to be resent behind it): its cached statement is forgotten and the error
-// reaches the caller, which may send the group again without grouping (src/db/pipeline.ts).
+// statements would have to be resent behind it): its cached statement is forgotten, the error is
+// marked `staleInGroup` and reaches the caller, which may send the group again without grouping
+// (src/db/pipeline.ts).
 const ONE_SYNC_EDITS = [
   {
     // An empty statement is answered EmptyQueryResponse instead of CommandComplete.
@@ -503,7 +504,10 @@ const ONE_SYNC_EDITS = [
       '  function ReadyForQuery(x) {\n' +
       '    if (query) {\n' +
       '      if (errorResponse && query.group) {\n' +
-      '        query.prepared && retryRoutines.has(errorResponse.routine) && delete statements[query.signature]\n' +
+      '        query.prepared && retryRoutines.has(errorResponse.routine) && (\n' +
+      '          delete statements[query.signature],\n' +
+      '          errorResponse.staleInGroup = true\n' +
+      '        )\n' +
       '        errored(errorResponse)\n' +
       '        for (let next = sent.shift(); next && next !== query.group; next = sent.shift())\n' +
       '          queryError(next, errorResponse)\n' +

@@ -12,14 +12,14 @@ function sqlState(error: unknown): string | undefined {
 
 export const isUniqueViolation = (error: unknown): boolean => sqlState(error) === '23505'
 
-// The server's routines that refuse a prepared statement whose plan the schema changed under it
-// (`cached plan must not change result type`, a statement the server forgot): sent again, it is
-// prepared afresh. postgres.js retries these itself, except inside a one-Sync group (src/db/pool.ts).
-const STALE_STATEMENT_ROUTINES = new Set(['FetchPreparedStatement', 'RevalidateCachedQuery', 'transformAssignedExpr'])
-
-/** The statement failed only because its prepared plan went stale: sending it again succeeds. */
+/**
+ * A one-Sync group failed only because one of its prepared statements went stale (the schema
+ * changed under its plan, or the server forgot it): sent again without grouping, the driver prepares
+ * it afresh. postgres.js retries such statements itself outside a group; inside one it marks the
+ * error instead, by its own list of routines (patches/postgres-js.mjs, ONE_SYNC_EDITS).
+ */
 export function isStalePreparedStatement(error: unknown): boolean {
-  return error instanceof postgres.PostgresError && STALE_STATEMENT_ROUTINES.has(error.routine ?? '')
+  return error instanceof postgres.PostgresError && (error as { staleInGroup?: boolean }).staleInGroup === true
 }
 
 // Raised by the driver (postgres.js) or by src/db/transaction.ts, never by anything else.
