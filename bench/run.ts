@@ -64,7 +64,7 @@ async function signCohorts(
   )
   const startedAt = performance.now()
   const signed = await signPassports(plans, {
-    issuedAt: new Date(),
+    latestIssuance: new Date(),
     onProgress: (done) => done % 200 === 0 && log(`  signed passports: ${done}/${plans.length}`),
   })
   return {
@@ -121,7 +121,7 @@ async function prepare(options: BenchOptions, db: BenchDatabase): Promise<Prepar
             insertSigned: async (range) =>
               insertSignedPassports(
                 db.sql,
-                await signPassports(planBackground(range.start, range.end), { issuedAt: new Date() }),
+                await signPassports(planBackground(range.start, range.end), { latestIssuance: new Date() }),
               ),
           }
         : {}),

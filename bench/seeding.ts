@@ -11,8 +11,8 @@ import {
   type CredentialTemplate,
 } from './sql.js'
 
-// Passports per multi-row insert: 100 × ≤30 rows × 14 columns stays under postgres.js' 65,534 parameters.
-const PASSPORTS_PER_INSERT = 100
+// Passports whose inserts are sent at once (on the pool's connections).
+const PASSPORTS_PER_IN_FLIGHT = 100
 // Background passports per transaction: ~40k cache rows, a few seconds each, so progress shows.
 const BACKGROUND_CHUNK = 2_000
 
@@ -22,21 +22,25 @@ export async function insertSignedPassports(
   passports: readonly SignedPassport[],
   sourceApp: CeramicCacheSourceApp = 1,
 ): Promise<void> {
-  for (let i = 0; i < passports.length; i += PASSPORTS_PER_INSERT) {
-    const batch = passports.slice(i, i + PASSPORTS_PER_INSERT)
-    await insertCeramicCacheStamps(
-      sql,
-      batch.flatMap(({ plan, credentials }) =>
-        credentials.map((credential) => ({
-          address: plan.address,
-          provider: credential.credentialSubject.provider,
-          stamp: credential,
-          proof_value: credential.proof.proofValue ?? '',
-          issuance_date: credential.issuanceDate,
-          expiration_date: credential.expirationDate,
-          source_app: sourceApp,
-          source_scorer_id: null,
-        })),
+  for (let i = 0; i < passports.length; i += PASSPORTS_PER_IN_FLIGHT) {
+    // One statement per passport, as the app adds them: each passport's rows get their own
+    // created_at / updated_at (one statement per batch gave the whole batch one timestamp, which the
+    // warm path then parsed as if every passport shared it). Sent together, so seeding stays fast.
+    await Promise.all(
+      passports.slice(i, i + PASSPORTS_PER_IN_FLIGHT).map(({ plan, credentials }) =>
+        insertCeramicCacheStamps(
+          sql,
+          credentials.map((credential) => ({
+            address: plan.address,
+            provider: credential.credentialSubject.provider,
+            stamp: credential,
+            proof_value: credential.proof.proofValue ?? '',
+            issuance_date: credential.issuanceDate,
+            expiration_date: credential.expirationDate,
+            source_app: sourceApp,
+            source_scorer_id: null,
+          })),
+        ),
       ),
     )
   }

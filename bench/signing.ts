@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { StampCredential, StampToIssue } from '../src/dev/stamp-issuer.js'
@@ -10,6 +11,11 @@ const PASSPORTS_PER_JOB = 20
 const DAY_MS = 86_400_000
 // The IAM's lifetime (stamp-issuer DEFAULT_STAMP_LIFETIME_SECONDS); a run never gets near it.
 const LIFETIME_MS = 90 * DAY_MS
+// The IAM issues each stamp when its holder verifies it, so in real data no two passports share an
+// issuance or expiry text. With one issuance time for the whole run, every text the warm path
+// parses was one of a handful, and src/domain/formats/memo.ts hit on every rescore of every passport
+// (seen 2026-12-02: 5 distinct cache-row timestamps and 1 expiry text in 220,000 parses).
+const ISSUANCE_SPREAD_MS = 30 * DAY_MS
 
 export interface SignedPassport {
   plan: PassportPlan
@@ -48,16 +54,24 @@ function request(worker: Worker, job: SignJob): Promise<SignResult> {
   })
 }
 
-function stampsOf(plans: readonly PassportPlan[], issuedAt: Date): StampToIssue[] {
-  const expiresAt = new Date(issuedAt.getTime() + LIFETIME_MS)
+/** A time in the ISSUANCE_SPREAD_MS before `latest`, to the millisecond, fixed by address and provider. */
+function stampIssuedAt(address: string, provider: string, latest: Date): Date {
+  const digest = createHash('sha256').update(`${address}/${provider}`).digest()
+  return new Date(latest.getTime() - (digest.readUIntBE(0, 6) % ISSUANCE_SPREAD_MS))
+}
+
+export function stampsOf(plans: readonly PassportPlan[], latestIssuance: Date): StampToIssue[] {
   return plans.flatMap((plan) =>
-    plan.stamps.map((stamp) => ({
-      address: plan.address,
-      provider: stamp.provider,
-      nullifiers: stamp.nullifiers,
-      issuanceDate: issuedAt,
-      expirationDate: expiresAt,
-    })),
+    plan.stamps.map((stamp) => {
+      const issuedAt = stampIssuedAt(plan.address, stamp.provider, latestIssuance)
+      return {
+        address: plan.address,
+        provider: stamp.provider,
+        nullifiers: stamp.nullifiers,
+        issuanceDate: issuedAt,
+        expirationDate: new Date(issuedAt.getTime() + LIFETIME_MS),
+      }
+    }),
   )
 }
 
@@ -67,7 +81,7 @@ function stampsOf(plans: readonly PassportPlan[], issuedAt: Date): StampToIssue[
  */
 export async function signPassports(
   plans: readonly PassportPlan[],
-  options: { issuedAt: Date; onProgress?: (done: number) => void },
+  options: { latestIssuance: Date; onProgress?: (done: number) => void },
 ): Promise<SignedPassport[]> {
   if (plans.length === 0) return []
   const jobs: PassportPlan[][] = []
@@ -81,7 +95,7 @@ export async function signPassports(
       workers.map(async (worker) => {
         while (nextJob < jobs.length) {
           const id = nextJob++
-          const job: SignJob = { id, stamps: stampsOf(jobs[id]!, options.issuedAt) }
+          const job: SignJob = { id, stamps: stampsOf(jobs[id]!, options.latestIssuance) }
           const result = await request(worker, job)
           if (result.error !== undefined || !result.credentials)
             throw new Error(`signing failed: ${result.error ?? 'no credentials'}`)

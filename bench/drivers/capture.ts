@@ -32,7 +32,7 @@ export async function captureWarmSequences(adminUrl: string, log: (line: string)
     log(
       `capture: signing ${WARM_PASSPORTS * 10} stamps, seeding ${BACKGROUND_PASSPORTS} background passports in ${database.name}`,
     )
-    const signed = await signPassports(layout.warm, { issuedAt: new Date() })
+    const signed = await signPassports(layout.warm, { latestIssuance: new Date() })
     await insertSignedPassports(database.sql, signed)
     await seedBackground(
       database.sql,
