@@ -37,8 +37,11 @@ export class WeightsMissingError extends Error {
 }
 
 // A warm rescore calculates the same score from the same inputs every time: results are remembered
-// by every input the calculation reads (issue 16), frozen and shared. ~1 KB each.
-const REMEMBERED_SCORES = 4_096
+// by every input the calculation reads (issue 16), frozen and shared. A 10-stamp passport's score
+// with the JSON texts written for it (score-storage.ts) takes ~5 KB, so a full memo ~2.5 MB; 4,096
+// took ~20 MB (measured 2026-12-02 on 4,000 scores of distinct expiry dates). As many passports as
+// the date memos hold (formats/memo.ts).
+const REMEMBERED_SCORES = 512
 const rememberedScores = new LRUCache<string, ComputedScore>({ max: REMEMBERED_SCORES })
 
 /**
