@@ -23,6 +23,11 @@ export function nullifierFor(address: string, provider: string): string {
   return `v0:${sha256(`bench-nullifier:${address}:${provider}`).toString('base64')}`
 }
 
+/** How long before the run's latest issuance this stamp was issued: under `spreadMs`, to the millisecond. */
+export function issuanceOffsetFor(address: string, provider: string, spreadMs: number): number {
+  return sha256(`bench-issuance:${address}:${provider}`).readUIntBE(0, 6) % spreadMs
+}
+
 function contendedNullifier(group: number, provider: string): string {
   return `v0:${sha256(`bench-contended:${group}:${provider}`).toString('base64')}`
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { StampCredential, StampToIssue } from '../src/dev/stamp-issuer.js'
-import type { PassportPlan } from './population.js'
+import { issuanceOffsetFor, type PassportPlan } from './population.js'
 import type { SignJob, SignResult } from './sign-worker.js'
 
 // Passports per job: small enough to keep both workers busy to the end, big enough that
@@ -54,16 +53,12 @@ function request(worker: Worker, job: SignJob): Promise<SignResult> {
   })
 }
 
-/** A time in the ISSUANCE_SPREAD_MS before `latest`, to the millisecond, fixed by address and provider. */
-function stampIssuedAt(address: string, provider: string, latest: Date): Date {
-  const digest = createHash('sha256').update(`${address}/${provider}`).digest()
-  return new Date(latest.getTime() - (digest.readUIntBE(0, 6) % ISSUANCE_SPREAD_MS))
-}
-
 export function stampsOf(plans: readonly PassportPlan[], latestIssuance: Date): StampToIssue[] {
   return plans.flatMap((plan) =>
     plan.stamps.map((stamp) => {
-      const issuedAt = stampIssuedAt(plan.address, stamp.provider, latestIssuance)
+      const issuedAt = new Date(
+        latestIssuance.getTime() - issuanceOffsetFor(plan.address, stamp.provider, ISSUANCE_SPREAD_MS),
+      )
       return {
         address: plan.address,
         provider: stamp.provider,
