@@ -170,6 +170,22 @@ export async function sampleProcess(pid: number): Promise<ProcessSample | undefi
 }
 
 /**
+ * Nanoseconds the process's main thread has spent runnable but waiting for a CPU (the second field
+ * of /proc/<pid>/task/<pid>/schedstat); undefined where the kernel does not keep scheduler stats.
+ * On a machine the load generator and PostgreSQL share with the service, this is the part of the
+ * service's latency that is the machine's: its CPU time does not show it.
+ */
+export async function sampleMainThreadWaitNs(pid: number): Promise<number | undefined> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).trim().split(' ')
+    const waited = Number(fields[1])
+    return Number.isFinite(waited) ? waited : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * CPU ticks of the PostgreSQL backends serving the bench database, by pid (the caller lists them
  * from pg_stat_activity). Other databases' backends — other test runs on a shared machine — the
  * cluster's background writers (WAL writer, checkpointer) and autovacuum are left out.
@@ -207,6 +223,8 @@ export interface ResourceWindow {
   rssEndMb: number
   serviceCpuMs: number
   postgresCpuMs: number
+  /** ms the service's main thread waited for a CPU while runnable (null: no scheduler stats). */
+  serviceCpuWaitMs: number | null
 }
 
 /** Backend pids of the bench database: pg_stat_activity through any open pool. */
@@ -236,6 +254,7 @@ export function watchResources(
     pid === undefined ? undefined : sampleProcess(pid),
     recordBackends(true),
     sampleMachineTicks(),
+    pid === undefined ? undefined : sampleMainThreadWaitNs(pid),
   ])
   let rssPeak = 0
   let sampling = Promise.resolve()
@@ -252,11 +271,12 @@ export function watchResources(
     async stop() {
       clearInterval(timer)
       await sampling
-      const [[service0, , machine0], service1, , machine1] = await Promise.all([
+      const [[service0, , machine0, wait0], service1, , machine1, wait1] = await Promise.all([
         first,
         pid === undefined ? undefined : sampleProcess(pid),
         recordBackends(false),
         sampleMachineTicks(),
+        pid === undefined ? undefined : sampleMainThreadWaitNs(pid),
       ])
       const seconds = (performance.now() - startedAt) / 1000
       const bench = process.cpuUsage(benchStart)
@@ -278,6 +298,7 @@ export function watchResources(
         rssEndMb: (service1?.rssBytes ?? 0) / 1048576,
         serviceCpuMs,
         postgresCpuMs,
+        serviceCpuWaitMs: wait0 !== undefined && wait1 !== undefined ? (wait1 - wait0) / 1e6 : null,
       }
     },
   }

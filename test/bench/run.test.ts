@@ -168,6 +168,22 @@ describe('npm run bench -- --quick', () => {
           target: expect.any(String),
           measured: expect.any(String),
         })
+      // Where the kernel keeps scheduler stats, each scenario says how long the service waited for
+      // a CPU, and the latency targets repeat it per request.
+      const schedulerStats = await readFile(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').then(
+        () => true,
+        () => false,
+      )
+      const warm = report.scenarios.find((record) => record.id === 'warm-rescore')!.result!
+      if (schedulerStats) {
+        expect(warm.resources.serviceCpuWaitMs).toBeGreaterThanOrEqual(0)
+        const p99 = report.targets.find((target) => target.name.startsWith('warm rescore p99'))!
+        expect(p99.measured).toMatch(
+          /^\d+\.\d\d ms \(the service's main thread waited for a CPU \d+\.\d\d ms per request, \d+ % of the window\)$/,
+        )
+      } else {
+        expect(warm.resources.serviceCpuWaitMs).toBeNull()
+      }
 
       const markdown = await readFile(join(outDir, markdownFile!), 'utf8')
       for (const heading of [
