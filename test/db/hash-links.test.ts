@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { useTestDatabase } from '../helpers/database.js'
 import { createAccount, createCommunity, randomAddress } from '../helpers/factories/accounts.js'
+import { epochMsOfPgText } from '../helpers/factories/ceramic-cache.js'
 import { insertRawCacheRow, revokeCacheRow } from '../helpers/factories/scoring-rows.js'
 import { insertHashLinks, listHashLinksOfCachedStamps } from '../../src/db/queries/hash-links.js'
 
@@ -94,7 +95,7 @@ describe('listHashLinksOfCachedStamps', () => {
     )
     for (const link of links) {
       expect(link.address).toBe(owner)
-      expect(Date.parse(link.expires_at.replace(' ', 'T').replace(/\+00$/, 'Z'))).toBe(Date.parse(expiresAt))
+      expect(epochMsOfPgText(link.expires_at)).toBe(Date.parse(expiresAt))
     }
     expect(await listHashLinksOfCachedStamps(sql, otherCommunityId, address)).toHaveLength(1)
     expect(await listHashLinksOfCachedStamps(sql, communityId, randomAddress())).toEqual([])
