@@ -135,16 +135,17 @@ try {
   // Enough for the JIT to settle: the first few hundred requests cost several times a warm one.
   for (const service of services) await load(service, request, 3000, 4)
   for (const connections of connectionCounts) {
-    const samples = new Map<string, { cpu: number[]; p50: number[]; rps: number[] }>()
+    const samples = new Map<string, { cpu: number[]; p50: number[]; p99: number[]; rps: number[] }>()
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? services : [...services].reverse()
       for (const service of order) {
         const before = cpuMs(service.child.pid!)
         const result = await load(service, request, requests, connections)
         const cpu = (cpuMs(service.child.pid!) - before) / requests
-        const entry = samples.get(service.label) ?? { cpu: [], p50: [], rps: [] }
+        const entry = samples.get(service.label) ?? { cpu: [], p50: [], p99: [], rps: [] }
         entry.cpu.push(cpu)
         entry.p50.push(result.latency.p50)
+        entry.p99.push(result.latency.p99)
         entry.rps.push(result.requests.average)
         samples.set(service.label, entry)
       }
@@ -153,7 +154,7 @@ try {
     for (const [label, entry] of samples)
       console.log(
         `${label} (${label === 'a' ? values.a : values.b}), ${connections} conn: service CPU ms/request median ${median(entry.cpu).toFixed(3)} ` +
-          `[${entry.cpu.map((x) => x.toFixed(2)).join(' ')}], p50 ${median(entry.p50)} ms, req/s ${median(entry.rps).toFixed(0)}`,
+          `[${entry.cpu.map((x) => x.toFixed(2)).join(' ')}], p50 ${median(entry.p50)} ms, p99 ${median(entry.p99)} ms [${entry.p99.join(' ')}], req/s ${median(entry.rps).toFixed(0)}`,
       )
   }
 } finally {
