@@ -94,6 +94,8 @@ export function describeConnectionError(error: unknown): string {
     switch (code) {
       case 'ECONNREFUSED':
         return `cannot connect to the database at ${address ?? '?'}:${port ?? '?'} (connection refused) — check DATABASE_URL and that PostgreSQL is running`
+      case 'ENOENT':
+        return `no PostgreSQL socket at ${address ?? '?'} — check the socket directory and port in DATABASE_URL and that PostgreSQL is running`
       case 'ENOTFOUND':
       case 'EAI_AGAIN':
         return `cannot resolve the database host (${message ?? code}) — check DATABASE_URL`

@@ -34,7 +34,9 @@ const DATE = 1082
  *   Python prints (scoring §0 P3), so the domain parses the text itself.
  */
 export function createSql(options: PoolOptions): Sql {
+  const socketDirectory = unixSocketDirectory(options.url)
   const sql = postgres(options.url, {
+    ...(socketDirectory ? { host: socketDirectory } : {}),
     max: options.max,
     prepare: options.prepare,
     // A startup parameter, not a SET: no extra round trip, and it holds for every statement. Behind
@@ -74,6 +76,24 @@ export function createSql(options: PoolOptions): Sql {
   })
   if (options.poolTimeoutMs !== undefined) POOL_TIMEOUTS.set(sql, options.poolTimeoutMs)
   return sql
+}
+
+/**
+ * The Unix socket directory a URL names as its host, percent-encoded
+ * (`postgres://user@%2Fvar%2Frun%2Fpostgresql/db`): the form Python's settings accept
+ * (django-environ, like dj-database-url, decodes such a host into a socket path). postgres.js would
+ * look the encoded name up in DNS; given the directory as `host`, it connects to
+ * `<directory>/.s.PGSQL.<port>`, as libpq does.
+ */
+export function unixSocketDirectory(url: string): string | undefined {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? ''
+  const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '')
+  if (!/%2f/i.test(host)) return undefined
+  try {
+    return decodeURIComponent(host)
+  } catch {
+    return undefined
+  }
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
