@@ -27,6 +27,9 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'warm-rescore' },
     // Node flags for service b only, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
     'b-node-args': { type: 'string', default: '' },
+    // LOG_LEVEL of each service: warn as the bench runs them; info is production's default
+    'a-log-level': { type: 'string', default: 'warn' },
+    'b-log-level': { type: 'string', default: 'warn' },
     // tsx: src/server.ts through tsx; bundle: each checkout's dist/server.js (`npm run build` there first)
     runtime: { type: 'string', default: 'tsx' },
   },
@@ -66,7 +69,6 @@ async function start(
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: '0',
-      LOG_LEVEL: 'warn',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,10 +77,17 @@ async function start(
   child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()))
   const url = await new Promise<string>((done, fail) => {
     let out = ''
+    let listening = false
+    // Read to the end (a full pipe would stop the service) but kept only up to the start banner:
+    // at LOG_LEVEL=info every request adds a line.
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (listening) return
       out += chunk.toString()
       const match = /listening on (http:\/\/\S+)/.exec(out)
-      if (match) done(match[1]!)
+      if (match) {
+        listening = true
+        done(match[1]!)
+      }
     })
     child.once('exit', (code) => fail(new Error(`${label} exited ${code}: ${stderr.slice(-2000)}`)))
   })
@@ -117,8 +126,13 @@ try {
     ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
   }
   services.push(
-    await start('a', values.a, env),
-    await start('b', values.b, env, values['b-node-args']!.split(' ').filter(Boolean)),
+    await start('a', values.a, { ...env, LOG_LEVEL: values['a-log-level']! }),
+    await start(
+      'b',
+      values.b,
+      { ...env, LOG_LEVEL: values['b-log-level']! },
+      values['b-node-args']!.split(' ').filter(Boolean),
+    ),
   )
   const request: Request =
     values.scenario === 'warm-rescore'

@@ -18,6 +18,7 @@ import { createSignatureCache, type SignatureVerifier } from './domain/credentia
 import { jwtKeysFrom, type JwtKeys } from './domain/ceramic-jwt.js'
 import { createStoredStampCache, type StoredStampCache } from './domain/stored-stamp-cache.js'
 import { installRateLimit, rateLimiterFromConfig } from './api/rate-limit.js'
+import { OneLinePerRequest } from './api/access-log.js'
 import type { RateLimiter } from './domain/rate-limit.js'
 
 declare module 'fastify' {
@@ -64,6 +65,7 @@ export async function buildApp({
     typeof logger === 'object' && 'info' in logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger }
   const app = Fastify({
     ...loggerOption,
+    logController: new OneLinePerRequest(),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Django's routes are exact; `/x/` and `/x` are different URLs (endpoints §1.1).
