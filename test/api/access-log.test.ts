@@ -7,8 +7,11 @@ import { useTestDatabase } from '../helpers/database.js'
 
 const database = useTestDatabase()
 
-/** An app logging as the server does, into memory; `lines` holds every parsed line. */
-function loggingApp(level: string): { build: () => Promise<FastifyInstance>; lines: Record<string, unknown>[] } {
+/**
+ * The hooks of a block whose app logs as the server does, into memory: `lines` holds every parsed
+ * line; read `app` inside tests only.
+ */
+function useLoggingApp(level: string): { readonly app: FastifyInstance; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = []
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -16,28 +19,32 @@ function loggingApp(level: string): { build: () => Promise<FastifyInstance>; lin
       done()
     },
   })
+  let app: FastifyInstance | undefined
+  beforeAll(async () => {
+    app = await buildApp({ config: testConfig(), sql: database.sql, logger: { level, stream } })
+    await app.ready()
+  })
+  afterAll(async () => {
+    await app?.close()
+  })
   return {
     lines,
-    build: async () => {
-      const app = await buildApp({ config: testConfig(), sql: database.sql, logger: { level, stream } })
-      await app.ready()
+    get app() {
+      if (!app) throw new Error('useLoggingApp: the app is built in beforeAll')
       return app
     },
   }
 }
 
 describe('one log line per request', () => {
-  const info = loggingApp('info')
-  let app: FastifyInstance
-  beforeAll(async () => {
-    app = await info.build()
-  })
-  afterAll(async () => {
-    await app.close()
-  })
+  const info = useLoggingApp('info')
 
   it('an answered request writes one line at info: method, URL, client, status and time', async () => {
-    const response = await app.inject({ method: 'GET', url: '/health/', headers: { 'x-request-id': 'req-health' } })
+    const response = await info.app.inject({
+      method: 'GET',
+      url: '/health/',
+      headers: { 'x-request-id': 'req-health' },
+    })
     expect(response.statusCode).toBe(200)
     const mine = info.lines.filter((line) => line.reqId === 'req-health')
     expect(mine).toHaveLength(1)
@@ -52,7 +59,7 @@ describe('one log line per request', () => {
   })
 
   it('a refused request is one line too, without the API key it carried', async () => {
-    const response = await app.inject({
+    const response = await info.app.inject({
       method: 'GET',
       url: '/v2/stamps/1/score/0x96db2c6d93a8a12089f7a6eda5464e967308aded',
       headers: { 'x-request-id': 'req-refused', 'x-api-key': 'not.a-real-key-value' },
@@ -69,17 +76,10 @@ describe('one log line per request', () => {
 })
 
 describe('above info', () => {
-  const warn = loggingApp('warn')
-  let app: FastifyInstance
-  beforeAll(async () => {
-    app = await warn.build()
-  })
-  afterAll(async () => {
-    await app.close()
-  })
+  const warn = useLoggingApp('warn')
 
   it('an answered request writes nothing at LOG_LEVEL=warn', async () => {
-    const response = await app.inject({ method: 'GET', url: '/health/' })
+    const response = await warn.app.inject({ method: 'GET', url: '/health/' })
     expect(response.statusCode).toBe(200)
     expect(warn.lines).toEqual([])
   })
