@@ -86,8 +86,8 @@ export function createSql(options: PoolOptions): Sql {
  * `<directory>/.s.PGSQL.<port>`, as libpq does.
  */
 export function unixSocketDirectory(url: string): string | undefined {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? ''
-  const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '')
+  // A postgres: URL's host is opaque to WHATWG URL: its hostname keeps the percent-encoding.
+  const host = URL.canParse(url) ? new URL(url).hostname : ''
   if (!/%2f/i.test(host)) return undefined
   try {
     return decodeURIComponent(host)

@@ -1,17 +1,9 @@
 import { Writable } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
-import { testConfig } from '../helpers/app.js'
-import { useTestDatabase } from '../helpers/database.js'
+import { describe, expect, it } from 'vitest'
+import { useTestApp } from '../helpers/app.js'
 
-const database = useTestDatabase()
-
-/**
- * The hooks of a block whose app logs as the server does, into memory: `lines` holds every parsed
- * line; read `app` inside tests only.
- */
-function useLoggingApp(level: string): { readonly app: FastifyInstance; lines: Record<string, unknown>[] } {
+/** A pino stream into memory: `lines` holds every line the app wrote, parsed. */
+function memoryLog(level: string): { logger: { level: string; stream: Writable }; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = []
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -19,28 +11,15 @@ function useLoggingApp(level: string): { readonly app: FastifyInstance; lines: R
       done()
     },
   })
-  let app: FastifyInstance | undefined
-  beforeAll(async () => {
-    app = await buildApp({ config: testConfig(), sql: database.sql, logger: { level, stream } })
-    await app.ready()
-  })
-  afterAll(async () => {
-    await app?.close()
-  })
-  return {
-    lines,
-    get app() {
-      if (!app) throw new Error('useLoggingApp: the app is built in beforeAll')
-      return app
-    },
-  }
+  return { logger: { level, stream }, lines }
 }
 
 describe('one log line per request', () => {
-  const info = useLoggingApp('info')
+  const info = memoryLog('info')
+  const ctx = useTestApp({ logger: info.logger })
 
   it('an answered request writes one line at info: method, URL, client, status and time', async () => {
-    const response = await info.app.inject({
+    const response = await ctx.app.inject({
       method: 'GET',
       url: '/health/',
       headers: { 'x-request-id': 'req-health' },
@@ -59,7 +38,7 @@ describe('one log line per request', () => {
   })
 
   it('a refused request is one line too, without the API key it carried', async () => {
-    const response = await info.app.inject({
+    const response = await ctx.app.inject({
       method: 'GET',
       url: '/v2/stamps/1/score/0x96db2c6d93a8a12089f7a6eda5464e967308aded',
       headers: { 'x-request-id': 'req-refused', 'x-api-key': 'not.a-real-key-value' },
@@ -76,10 +55,11 @@ describe('one log line per request', () => {
 })
 
 describe('above info', () => {
-  const warn = useLoggingApp('warn')
+  const warn = memoryLog('warn')
+  const ctx = useTestApp({ logger: warn.logger })
 
   it('an answered request writes nothing at LOG_LEVEL=warn', async () => {
-    const response = await warn.app.inject({ method: 'GET', url: '/health/' })
+    const response = await ctx.app.inject({ method: 'GET', url: '/health/' })
     expect(response.statusCode).toBe(200)
     expect(warn.lines).toEqual([])
   })

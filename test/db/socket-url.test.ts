@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { describeConnectionError } from '../../src/db/errors.js'
 import { createSql, unixSocketDirectory } from '../../src/db/pool.js'
 import { useTestDatabase } from '../helpers/database.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 
 // A file of its own: the embedded database serves one connection at a time, so the socket's
 // connection must be the only one (this file never queries through `database.sql`).
@@ -28,30 +28,20 @@ describe('a DATABASE_URL naming a Unix socket directory, percent-encoded (as Pyt
     const target = new URL(database.url)
     const directory = await mkdtemp(join(tmpdir(), 'pst-socket-'))
     const port = 6543
-    let carried = 0
-    const open = new Set<Socket>()
-    const proxy = createServer((client) => {
-      carried++
-      const upstream = connect(Number(target.port || 5432), target.hostname)
-      for (const socket of [client, upstream]) {
-        open.add(socket)
-        socket.on('error', () => client.destroy())
-        socket.on('close', () => open.delete(socket))
-      }
-      client.pipe(upstream).pipe(client)
-    })
-    await new Promise<void>((listening) => proxy.listen(join(directory, `.s.PGSQL.${port}`), listening))
+    const proxy = await startTcpProxy(
+      { host: target.hostname, port: Number(target.port || 5432) },
+      join(directory, `.s.PGSQL.${port}`),
+    )
     const viaSocket = new URL(database.url)
     viaSocket.host = `${encodeURIComponent(directory)}:${port}`
     const sql = createSql({ url: viaSocket.toString(), max: 1, prepare: false })
     try {
       const [row] = await sql<{ database: string }[]>`select current_database() as database`
       expect(row!.database).toBe(target.pathname.slice(1))
-      expect(carried).toBe(1)
+      expect(proxy.accepted).toBe(1)
     } finally {
       await sql.end({ timeout: 5 })
-      for (const socket of open) socket.destroy()
-      await new Promise((closed) => proxy.close(closed))
+      await proxy.close()
       await rm(directory, { recursive: true, force: true })
     }
   })

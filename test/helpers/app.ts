@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type AppDeps } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Sql } from '../../src/db/pool.js'
 import { createTestDatabase, type TestDatabase } from './database.js'
@@ -13,8 +13,12 @@ export function testConfig(env: Record<string, string> = {}, overrides: Partial<
   })
 }
 
-export async function buildTestApp(sql: Sql, config: Config = testConfig()): Promise<FastifyInstance> {
-  const app = await buildApp({ config, sql, logger: false })
+export async function buildTestApp(
+  sql: Sql,
+  config: Config = testConfig(),
+  logger: AppDeps['logger'] = false,
+): Promise<FastifyInstance> {
+  const app = await buildApp({ config, sql, logger })
   await app.ready()
   return app
 }
@@ -36,6 +40,8 @@ export interface TestAppOptions {
    */
   config?: (database: TestDatabase) => Config | Promise<Config>
   poolSize?: number
+  /** The app's logger (pino options, e.g. a level and a stream); none when absent. */
+  logger?: AppDeps['logger']
 }
 
 export interface TestAppContext {
@@ -53,7 +59,11 @@ export function useTestApp(options: TestAppOptions = {}): TestAppContext {
   let app: FastifyInstance | undefined
   beforeAll(async () => {
     database = await createTestDatabase({ poolSize: options.poolSize })
-    app = await buildTestApp(database.sql, options.config ? await options.config(database) : testConfig())
+    app = await buildTestApp(
+      database.sql,
+      options.config ? await options.config(database) : testConfig(),
+      options.logger,
+    )
   })
   afterAll(async () => {
     await app?.close()

@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from './database.js'
  * up, nothing answers) until `resume()`.
  */
 export interface TcpProxy {
+  /** 0 when it listens on a Unix socket (`listenPath`). */
   readonly port: number
   /** Connections accepted so far, open or closed. */
   readonly accepted: number
@@ -28,7 +29,10 @@ interface Pair {
   upstream: net.Socket
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** Listens on 127.0.0.1 and a free port, or on the Unix socket `listenPath`. */
+export async function startTcpProxy(target: { host: string; port: number }, listenPath?: string): Promise<TcpProxy> {
+  // An RST exists for TCP only (resetAndDestroy throws on a Unix socket): there the client sees a close.
+  const resetClient = (client: net.Socket) => (listenPath === undefined ? client.resetAndDestroy() : client.destroy())
   const pairs = new Set<Pair>()
   let isStalled = false
   let isRefusing = false
@@ -38,7 +42,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const server = net.createServer((client) => {
     accepted++
     if (isRefusing) {
-      client.resetAndDestroy()
+      resetClient(client)
       return
     }
     const upstream = net.connect(target.port, target.host)
@@ -52,7 +56,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on('data', (data) => {
       if (resetTrigger?.(data)) {
         resetTrigger = undefined
-        client.resetAndDestroy()
+        resetClient(client)
         upstream.resetAndDestroy()
       }
     })
@@ -64,7 +68,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     }
     const teardown = () => {
       pairs.delete(pair)
-      if (!client.destroyed) client.resetAndDestroy()
+      if (!client.destroyed) resetClient(client)
       if (!upstream.destroyed) upstream.resetAndDestroy()
     }
     for (const socket of [client, upstream]) {
@@ -72,12 +76,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       socket.on('close', teardown)
     }
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
+  await new Promise<void>((resolve) =>
+    listenPath === undefined ? server.listen(0, '127.0.0.1', resolve) : server.listen(listenPath, resolve),
+  )
+  const port = listenPath === undefined ? (server.address() as net.AddressInfo).port : 0
 
   const sever = () => {
     for (const { client, upstream } of [...pairs]) {
-      client.resetAndDestroy()
+      resetClient(client)
       upstream.resetAndDestroy()
     }
     pairs.clear()
