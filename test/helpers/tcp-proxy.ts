@@ -31,8 +31,9 @@ interface Pair {
 
 /** Listens on 127.0.0.1 and a free port, or on the Unix socket `listenPath`. */
 export async function startTcpProxy(target: { host: string; port: number }, listenPath?: string): Promise<TcpProxy> {
+  const onUnixSocket = listenPath !== undefined
   // An RST exists for TCP only (resetAndDestroy throws on a Unix socket): there the client sees a close.
-  const resetClient = (client: net.Socket) => (listenPath === undefined ? client.resetAndDestroy() : client.destroy())
+  const resetClient = (client: net.Socket) => (onUnixSocket ? client.destroy() : client.resetAndDestroy())
   const pairs = new Set<Pair>()
   let isStalled = false
   let isRefusing = false
@@ -77,9 +78,9 @@ export async function startTcpProxy(target: { host: string; port: number }, list
     }
   })
   await new Promise<void>((resolve) =>
-    listenPath === undefined ? server.listen(0, '127.0.0.1', resolve) : server.listen(listenPath, resolve),
+    onUnixSocket ? server.listen(listenPath, resolve) : server.listen(0, '127.0.0.1', resolve),
   )
-  const port = listenPath === undefined ? (server.address() as net.AddressInfo).port : 0
+  const port = onUnixSocket ? 0 : (server.address() as net.AddressInfo).port
 
   const sever = () => {
     for (const { client, upstream } of [...pairs]) {
