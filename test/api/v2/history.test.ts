@@ -312,9 +312,10 @@ describe('GET /v2/stamps/{scorer_id}/score/{address}/history', () => {
     expect((await history(scorer, address, '?created_at=2022-01-01')).status).toBe(404)
     expect((await history(scorer, address, '')).status).toBe(422)
     const path = `/v2/stamps/${scorer.communityId}/score/${address}/history`
+    // Each row is written after its response went out, so their ids may come in either order.
     const readRows = () => sql()`
         select path, path_segments, query_params, payload, response, response_skipped, error, status_code
-        from account_accountapikeyanalytics where api_key_id = ${scorer.keyId} order by id`
+        from account_accountapikeyanalytics where api_key_id = ${scorer.keyId} order by status_code`
     for (let attempt = 0; attempt < 50 && (await readRows()).length < 2; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
